@@ -1,0 +1,2 @@
+import IngestCore
+print(IngestCoreVersion.string)

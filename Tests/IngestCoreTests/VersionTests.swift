@@ -1,0 +1,3 @@
+import Testing
+@testable import IngestCore
+@Test func version() { #expect(!IngestCoreVersion.string.isEmpty) }
