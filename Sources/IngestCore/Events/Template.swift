@@ -1,0 +1,75 @@
+import Foundation
+
+/// Event text with `{{...}}` placeholders, compiled once and expanded per record:
+/// `{{uuid}}`, `{{now}}` (ISO-8601), `{{now_ms}}`, `{{seq}}`, `{{rand_int A B}}`, `{{env NAME}}`.
+public struct Template: Sendable, Equatable {
+    enum Part: Sendable, Equatable {
+        case text(String)
+        case uuid, now, nowMilliseconds, seq
+        case randomInt(Int, Int)
+        case environment(String)
+    }
+
+    let parts: [Part]
+
+    public var hasPlaceholders: Bool { parts.contains { if case .text = $0 { return false } else { return true } } }
+
+    public init(_ text: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
+        var parts: [Part] = []
+        var rest = Substring(text)
+        while let open = rest.range(of: "{{") {
+            if open.lowerBound > rest.startIndex { parts.append(.text(String(rest[..<open.lowerBound]))) }
+            guard let close = rest[open.upperBound...].range(of: "}}") else {
+                throw InputError("template: \"{{\" is not closed by \"}}\"")
+            }
+            let words = rest[open.upperBound..<close.lowerBound].split(separator: " ").map(String.init)
+            parts.append(try Self.part(words, environment: environment))
+            rest = rest[close.upperBound...]
+        }
+        if !rest.isEmpty { parts.append(.text(String(rest))) }
+        self.parts = parts
+    }
+
+    static func part(_ words: [String], environment: [String: String]) throws -> Part {
+        switch words.first {
+        case "uuid" where words.count == 1: return .uuid
+        case "now" where words.count == 1: return .now
+        case "now_ms" where words.count == 1: return .nowMilliseconds
+        case "seq" where words.count == 1: return .seq
+        case "rand_int":
+            guard words.count == 3, let low = Int(words[1]), let high = Int(words[2]), low <= high else {
+                throw InputError("template: {{rand_int A B}} needs two integers with A <= B")
+            }
+            return .randomInt(low, high)
+        case "env":
+            guard words.count == 2 else { throw InputError("template: {{env NAME}} needs one variable name") }
+            // Resolved now, so a missing variable is an input error before anything is sent.
+            guard let value = environment[words[1]] else {
+                throw InputError("template: the environment variable \(words[1]) is not set")
+            }
+            return .environment(value)
+        default:
+            throw InputError("template: unknown placeholder {{\(words.joined(separator: " "))}}; known: uuid, now, now_ms, seq, rand_int A B, env NAME")
+        }
+    }
+
+    public func expand(seq: Int, now: Date = Date()) -> String {
+        var out = ""
+        for part in parts {
+            switch part {
+            case .text(let text): out += text
+            case .uuid: out += UUID().uuidString.lowercased()
+            case .now: out += Self.iso8601(now)
+            case .nowMilliseconds: out += String(Int64(now.timeIntervalSince1970 * 1000))
+            case .seq: out += String(seq)
+            case .randomInt(let low, let high): out += String(Int.random(in: low...high))
+            case .environment(let value): out += value
+            }
+        }
+        return out
+    }
+
+    static func iso8601(_ date: Date) -> String {
+        date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
+    }
+}

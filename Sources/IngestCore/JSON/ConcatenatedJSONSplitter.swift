@@ -1,0 +1,103 @@
+/// Cuts a byte stream of concatenated JSON values (`{..}{..}`, `{..}\r\n{..}`, JSON Lines)
+/// into one value each, however the stream is chunked. It tracks strings and escapes, so
+/// braces inside strings do not count. It does not validate values: callers decode them.
+public struct ConcatenatedJSONSplitter: Sendable {
+    public enum SplitError: Error, Equatable, CustomStringConvertible {
+        case unexpectedByte(UInt8, offset: Int)
+        case valueTooLarge(limit: Int)
+        case truncated
+
+        public var description: String {
+            switch self {
+            case .unexpectedByte(let byte, let offset):
+                let shown = byte >= 0x20 && byte < 0x7F ? "'\(Character(Unicode.Scalar(byte)))'" : "byte 0x\(String(byte, radix: 16))"
+                return "expected '{' or '[' to start a JSON value at byte \(offset), found \(shown)"
+            case .valueTooLarge(let limit): return "a JSON value is larger than \(limit) bytes"
+            case .truncated: return "the stream ended inside a JSON value"
+            }
+        }
+    }
+
+    /// One complete value and the line it starts on (1-based).
+    public struct Piece: Sendable, Equatable {
+        public var bytes: [UInt8]
+        public var line: Int
+    }
+
+    public let maximumValueBytes: Int
+    /// Inside a top-level JSON array: `]` at depth 0 ends the stream.
+    private let elementsOfArray: Bool
+    public private(set) var arrayClosed = false
+    private var current: [UInt8] = []
+    private var line = 1
+    private var startLine = 1
+    private var depth = 0
+    private var inString = false
+    private var escaped = false
+    private var consumed = 0
+
+    public init(maximumValueBytes: Int = 64 * 1024 * 1024, elementsOfArray: Bool = false) {
+        self.maximumValueBytes = maximumValueBytes
+        self.elementsOfArray = elementsOfArray
+    }
+
+    /// True when a value has started and not yet ended.
+    public var isInsideValue: Bool { depth > 0 }
+
+    /// Feeds bytes; returns the values completed by them, in order.
+    public mutating func feed(_ bytes: some Sequence<UInt8>) throws(SplitError) -> [[UInt8]] {
+        try feedPieces(bytes).map(\.bytes)
+    }
+
+    public mutating func feedPieces(_ bytes: some Sequence<UInt8>) throws(SplitError) -> [Piece] {
+        var values: [Piece] = []
+        for byte in bytes {
+            consumed += 1
+            if byte == 0x0A { line += 1 }
+            if depth == 0 {
+                if arrayClosed {
+                    guard byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D else { throw .unexpectedByte(byte, offset: consumed - 1) }
+                    continue
+                }
+                switch byte {
+                case 0x20, 0x09, 0x0A, 0x0D, 0x2C: continue  // whitespace; commas tolerated between values
+                case UInt8(ascii: "]") where elementsOfArray:
+                    arrayClosed = true
+                    continue
+                case UInt8(ascii: "{"), UInt8(ascii: "["):
+                    depth = 1
+                    startLine = line
+                    current.append(byte)
+                    continue
+                default:
+                    throw .unexpectedByte(byte, offset: consumed - 1)
+                }
+            }
+            current.append(byte)
+            if current.count > maximumValueBytes { throw .valueTooLarge(limit: maximumValueBytes) }
+            if inString {
+                if escaped { escaped = false }
+                else if byte == UInt8(ascii: "\\") { escaped = true }
+                else if byte == UInt8(ascii: "\"") { inString = false }
+                continue
+            }
+            switch byte {
+            case UInt8(ascii: "\""): inString = true
+            case UInt8(ascii: "{"), UInt8(ascii: "["): depth += 1
+            case UInt8(ascii: "}"), UInt8(ascii: "]"):
+                depth -= 1
+                if depth == 0 {
+                    values.append(Piece(bytes: current, line: startLine))
+                    current.removeAll(keepingCapacity: true)
+                }
+            default: break
+            }
+        }
+        return values
+    }
+
+    /// Call at end of stream: throws if a value was cut off.
+    public func finish() throws(SplitError) {
+        if depth > 0 || (elementsOfArray && !arrayClosed) { throw .truncated }
+    }
+}

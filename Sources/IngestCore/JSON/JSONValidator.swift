@@ -1,0 +1,221 @@
+/// A strict JSON (RFC 8259) checker over bytes that reports where the first error is, as
+/// line:column, so operators can fix an event without guessing. Iterative, with a depth limit,
+/// so hostile input cannot overflow the stack.
+public struct JSONSyntaxError: Error, Equatable, CustomStringConvertible {
+    public var line: Int
+    public var column: Int
+    public var message: String
+    public var description: String { "line \(line), column \(column): \(message)" }
+}
+
+public enum JSONValidator {
+    public static let maximumDepth = 512
+
+    public static func validate(_ text: String) throws(JSONSyntaxError) {
+        try validate(Array(text.utf8))
+    }
+
+    public static func validate(_ bytes: some Collection<UInt8>) throws(JSONSyntaxError) {
+        var scanner = Scanner(bytes: Array(bytes))
+        try scanner.run()
+    }
+
+    struct Scanner {
+        let bytes: [UInt8]
+        var index = 0
+        var line = 1
+        var lineStart = 0
+
+        enum Container { case object, array }
+
+        init(bytes: [UInt8]) { self.bytes = bytes }
+
+        func error(_ message: String, at position: Int? = nil) -> JSONSyntaxError {
+            let position = position ?? index
+            // Column counts characters, not bytes, so it matches what an editor shows.
+            let column = String(decoding: bytes[lineStart..<min(position, bytes.count)], as: UTF8.self).count + 1
+            return JSONSyntaxError(line: line, column: column, message: message)
+        }
+
+        mutating func skipWhitespace() {
+            while index < bytes.count {
+                switch bytes[index] {
+                case 0x20, 0x09, 0x0D: index += 1
+                case 0x0A: index += 1; line += 1; lineStart = index
+                default: return
+                }
+            }
+        }
+
+        func describe(_ byte: UInt8) -> String {
+            if byte >= 0x20 && byte < 0x7F { return "'\(Character(Unicode.Scalar(byte)))'" }
+            return "byte 0x\(String(byte, radix: 16))"
+        }
+
+        mutating func run() throws(JSONSyntaxError) {
+            var stack: [Container] = []
+            skipWhitespace()
+            if index == bytes.count { throw error("empty: expected a JSON value") }
+            try value(&stack)
+            while true {
+                skipWhitespace()
+                guard let container = stack.last else { break }
+                guard index < bytes.count else {
+                    throw error(container == .object ? "unexpected end: an object is not closed (missing '}')" : "unexpected end: an array is not closed (missing ']')")
+                }
+                let byte = bytes[index]
+                if byte == UInt8(ascii: ",") {
+                    index += 1
+                    skipWhitespace()
+                    if container == .object { try key() }
+                    try value(&stack)
+                } else if container == .object && byte == UInt8(ascii: "}") || container == .array && byte == UInt8(ascii: "]") {
+                    index += 1
+                    stack.removeLast()
+                } else {
+                    throw error(container == .object ? "expected ',' or '}' after a value, found \(describe(byte))" : "expected ',' or ']' after a value, found \(describe(byte))")
+                }
+            }
+            if index < bytes.count {
+                throw error("unexpected \(describe(bytes[index])) after the end of the JSON value")
+            }
+        }
+
+        mutating func key() throws(JSONSyntaxError) {
+            skipWhitespace()
+            guard index < bytes.count else { throw error("unexpected end: expected a key") }
+            guard bytes[index] == UInt8(ascii: "\"") else {
+                throw error("expected a key in double quotes, found \(describe(bytes[index]))")
+            }
+            try string()
+            skipWhitespace()
+            guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else {
+                throw error(index < bytes.count ? "expected ':' after the key, found \(describe(bytes[index]))" : "unexpected end: expected ':'")
+            }
+            index += 1
+        }
+
+        /// Reads one value; opening a container pushes it and returns (its members are read by `run`).
+        mutating func value(_ stack: inout [Container]) throws(JSONSyntaxError) {
+            skipWhitespace()
+            guard index < bytes.count else { throw error("unexpected end: expected a value") }
+            switch bytes[index] {
+            case UInt8(ascii: "{"), UInt8(ascii: "["):
+                let isObject = bytes[index] == UInt8(ascii: "{")
+                guard stack.count < JSONValidator.maximumDepth else { throw error("nested deeper than \(JSONValidator.maximumDepth) levels") }
+                index += 1
+                skipWhitespace()
+                let close = isObject ? UInt8(ascii: "}") : UInt8(ascii: "]")
+                if index < bytes.count && bytes[index] == close {
+                    index += 1
+                    return
+                }
+                stack.append(isObject ? .object : .array)
+                if isObject { try key() }
+                try value(&stack)
+            case UInt8(ascii: "\""): try string()
+            case UInt8(ascii: "t"): try literal("true")
+            case UInt8(ascii: "f"): try literal("false")
+            case UInt8(ascii: "n"): try literal("null")
+            case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): try number()
+            case UInt8(ascii: "'"): throw error("strings need double quotes, not single quotes")
+            default: throw error("expected a value, found \(describe(bytes[index]))")
+            }
+        }
+
+        mutating func literal(_ word: StaticString) throws(JSONSyntaxError) {
+            let start = index
+            let expected = Array(UnsafeBufferPointer(start: word.utf8Start, count: word.utf8CodeUnitCount))
+            for byte in expected {
+                guard index < bytes.count, bytes[index] == byte else {
+                    throw error("expected \(word), found \(describe(index < bytes.count ? bytes[index] : 0))", at: start)
+                }
+                index += 1
+            }
+        }
+
+        mutating func number() throws(JSONSyntaxError) {
+            let start = index
+            if bytes[index] == UInt8(ascii: "-") { index += 1 }
+            func isDigit(_ i: Int) -> Bool { i < bytes.count && bytes[i] >= 0x30 && bytes[i] <= 0x39 }
+            guard isDigit(index) else { throw error("invalid number: a digit must follow '-'", at: start) }
+            if bytes[index] == 0x30 {
+                index += 1
+                if isDigit(index) { throw error("invalid number: leading zeros are not allowed", at: start) }
+            } else {
+                while isDigit(index) { index += 1 }
+            }
+            if index < bytes.count && bytes[index] == UInt8(ascii: ".") {
+                index += 1
+                guard isDigit(index) else { throw error("invalid number: a digit must follow '.'", at: start) }
+                while isDigit(index) { index += 1 }
+            }
+            if index < bytes.count && (bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E")) {
+                index += 1
+                if index < bytes.count && (bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-")) { index += 1 }
+                guard isDigit(index) else { throw error("invalid number: the exponent needs digits", at: start) }
+                while isDigit(index) { index += 1 }
+            }
+        }
+
+        mutating func string() throws(JSONSyntaxError) {
+            let start = index
+            index += 1
+            while index < bytes.count {
+                let byte = bytes[index]
+                switch byte {
+                case UInt8(ascii: "\""):
+                    index += 1
+                    return
+                case UInt8(ascii: "\\"):
+                    index += 1
+                    guard index < bytes.count else { break }
+                    switch bytes[index] {
+                    case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"), UInt8(ascii: "b"), UInt8(ascii: "f"),
+                         UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
+                        index += 1
+                    case UInt8(ascii: "u"):
+                        index += 1
+                        for _ in 0..<4 {
+                            guard index < bytes.count, isHex(bytes[index]) else { throw error("invalid \\u escape: four hex digits expected") }
+                            index += 1
+                        }
+                    default:
+                        throw error("invalid escape \\\(Character(Unicode.Scalar(bytes[index])))")
+                    }
+                case 0x0A:
+                    throw error("unterminated string (a raw line break inside a string must be written \\n)")
+                case 0x00..<0x20:
+                    throw error("control character \(describe(byte)) inside a string must be escaped")
+                case 0x80...:
+                    let length = try utf8Length(at: index)
+                    index += length
+                default:
+                    index += 1
+                }
+            }
+            throw error("unterminated string", at: start)
+        }
+
+        func isHex(_ byte: UInt8) -> Bool {
+            (0x30...0x39).contains(byte) || (0x41...0x46).contains(byte) || (0x61...0x66).contains(byte)
+        }
+
+        /// Checks one UTF-8 sequence so that non-UTF-8 input is named, not passed on.
+        func utf8Length(at position: Int) throws(JSONSyntaxError) -> Int {
+            let lead = bytes[position]
+            let length: Int
+            switch lead {
+            case 0xC2...0xDF: length = 2
+            case 0xE0...0xEF: length = 3
+            case 0xF0...0xF4: length = 4
+            default: throw error("not UTF-8 text (byte 0x\(String(lead, radix: 16)))", at: position)
+            }
+            guard position + length <= bytes.count else { throw error("not UTF-8 text (truncated sequence)", at: position) }
+            for offset in 1..<length where bytes[position + offset] & 0xC0 != 0x80 {
+                throw error("not UTF-8 text (byte 0x\(String(bytes[position + offset], radix: 16)))", at: position)
+            }
+            return length
+        }
+    }
+}

@@ -1,0 +1,73 @@
+import Foundation
+
+public enum DeploymentEnvironment: String, Sendable, CaseIterable {
+    case sandbox, dev, production
+}
+
+/// A validated profile: everything needed to reach one environment, with secrets as references.
+public struct Profile: Sendable, Equatable {
+    public var name: String
+    public var environment: DeploymentEnvironment
+    public var clientID: String
+    /// As written, with `{client}` still in it; `baseURL` is the resolved form.
+    public var restURLTemplate: String
+    public var topicPrefix: String
+    public var apiKey: SecretReference
+    public var batchMaxEntries: Int
+    public var tlsMinVersion: TLSMinimumVersion
+    public var kafka: KafkaSettings
+    public var stream: StreamSettings
+    public var sandbox: SandboxSettings?
+    /// The file this profile was read from (or a description of its origin).
+    public var source: String
+
+    /// `embedded` means the in-process sandbox: its URL is known only once it runs.
+    public var isEmbeddedSandbox: Bool { restURLTemplate == Profile.embedded }
+    public static let embedded = "embedded"
+
+    public var baseURL: String {
+        restURLTemplate.replacingOccurrences(of: "{client}", with: clientID)
+    }
+
+    /// Refuses a profile that cannot be used yet (a `{client}` with no client_id).
+    public func checkUsable() throws {
+        if restURLTemplate.contains("{client}") && clientID.isEmpty {
+            throw ProfileError(file: source, key: "client_id", problem: "is empty but rest_url contains {client}: set client_id to the id Future Anthem gave you")
+        }
+    }
+
+    public func fullTopic(_ topic: String) throws -> String {
+        try TopicName.full(topic, prefix: topicPrefix)
+    }
+}
+
+public enum TLSMinimumVersion: String, Sendable {
+    case v1_2 = "1.2"
+    case v1_3 = "1.3"
+}
+
+public struct KafkaSettings: Sendable, Equatable {
+    public var username: String = "producer"
+    public var password: SecretReference?
+    /// Empty means discover through the REST proxy.
+    public var bootstrap: [String] = []
+    public var caFile: String = ""
+    public init() {}
+}
+
+/// How a stream is cut into requests, so that an API gateway that buffers request bodies or
+/// caps their size and duration still lets reports through.
+public struct StreamSettings: Sendable, Equatable {
+    public var window = 64
+    public var segmentRecords = 10_000
+    public var segmentBytes = 8 * 1024 * 1024
+    public var segmentSeconds = 25.0
+    public var stallSeconds = 2.0
+    public init() {}
+}
+
+public struct SandboxSettings: Sendable, Equatable {
+    public var topics: [String] = []
+    public var partitions = 3
+    public init() {}
+}

@@ -1,0 +1,119 @@
+import Foundation
+import NIOConcurrencyHelpers
+
+/// The sandbox's Kafka stand-in: topics with partitions and real, increasing offsets.
+/// Only a bounded tail of each partition is kept, so long runs do not grow memory.
+public final class SandboxLog: Sendable {
+    public struct StoredRecord: Sendable, Equatable {
+        public var offset: Int64
+        public var key: [UInt8]?
+        public var value: [UInt8]?
+        public var valueType: String?
+        public var headers: [(String, [UInt8]?)]
+        public var timestamp: Date
+
+        public static func == (a: StoredRecord, b: StoredRecord) -> Bool {
+            a.offset == b.offset && a.key == b.key && a.value == b.value && a.valueType == b.valueType
+                && a.headers.map(\.0) == b.headers.map(\.0) && a.headers.map(\.1) == b.headers.map(\.1)
+        }
+    }
+
+    struct Partition {
+        var nextOffset: Int64 = 0
+        var tail: [StoredRecord] = []
+        var tailStart = 0
+    }
+
+    struct State {
+        var topics: [String: [Partition]] = [:]
+        var roundRobin = 0
+    }
+
+    public let tailLimit: Int
+    private let state: NIOLockedValueBox<State>
+
+    public init(topics: [String], partitions: Int, tailLimit: Int = 10_000) {
+        var state = State()
+        for topic in topics { state.topics[topic] = Array(repeating: Partition(), count: partitions) }
+        self.state = NIOLockedValueBox(state)
+        self.tailLimit = tailLimit
+    }
+
+    public func partitionCount(_ topic: String) -> Int? {
+        state.withLockedValue { $0.topics[topic]?.count }
+    }
+
+    public var topicNames: [String] { state.withLockedValue { $0.topics.keys.sorted() } }
+
+    /// Appends; picks the partition like Kafka's default partitioner when none is given.
+    public func append(topic: String, partition: Int?, key: [UInt8]?, value: [UInt8]?, valueType: String?, headers: [(String, [UInt8]?)], timestamp: Date) -> (partition: Int, offset: Int64)? {
+        state.withLockedValue { state in
+            guard var partitions = state.topics[topic] else { return nil }
+            let index: Int
+            if let partition { index = partition }
+            else if let key { index = Int(Murmur2.hash(key) & 0x7fff_ffff) % partitions.count }
+            else {
+                state.roundRobin &+= 1
+                index = state.roundRobin % partitions.count
+            }
+            let offset = partitions[index].nextOffset
+            partitions[index].nextOffset += 1
+            partitions[index].tail.append(StoredRecord(offset: offset, key: key, value: value, valueType: valueType, headers: headers, timestamp: timestamp))
+            if partitions[index].tail.count > tailLimit * 2 {
+                partitions[index].tail.removeFirst(partitions[index].tail.count - tailLimit)
+            }
+            state.topics[topic] = partitions
+            return (index, offset)
+        }
+    }
+
+    /// Records kept for a topic, all partitions, ordered by partition then offset.
+    public func records(topic: String) -> [(partition: Int, record: StoredRecord)] {
+        state.withLockedValue { state in
+            guard let partitions = state.topics[topic] else { return [] }
+            return partitions.enumerated().flatMap { index, partition in partition.tail.map { (index, $0) } }
+        }
+    }
+
+    /// Total records ever appended to a topic.
+    public func count(topic: String) -> Int64 {
+        state.withLockedValue { $0.topics[topic]?.reduce(0) { $0 + $1.nextOffset } ?? 0 }
+    }
+}
+
+/// Kafka's murmur2, as the Java client's default partitioner uses it.
+public enum Murmur2 {
+    public static func hash(_ data: [UInt8]) -> UInt32 {
+        let seed: UInt32 = 0x9747_b28c
+        let m: UInt32 = 0x5bd1_e995
+        let r: UInt32 = 24
+        var h = seed ^ UInt32(truncatingIfNeeded: data.count)
+        let length4 = data.count / 4
+        for i in 0..<length4 {
+            let i4 = i * 4
+            var k = UInt32(data[i4]) | UInt32(data[i4 + 1]) << 8 | UInt32(data[i4 + 2]) << 16 | UInt32(data[i4 + 3]) << 24
+            k = k &* m
+            k ^= k >> r
+            k = k &* m
+            h = h &* m
+            h ^= k
+        }
+        let index = length4 * 4
+        switch data.count % 4 {
+        case 3:
+            h ^= UInt32(data[index + 2]) << 16
+            fallthrough
+        case 2:
+            h ^= UInt32(data[index + 1]) << 8
+            fallthrough
+        case 1:
+            h ^= UInt32(data[index])
+            h = h &* m
+        default: break
+        }
+        h ^= h >> 13
+        h = h &* m
+        h ^= h >> 15
+        return h
+    }
+}

@@ -1,0 +1,416 @@
+import Foundation
+import Hummingbird
+import HTTPTypes
+import IngestCore
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+
+/// An in-process stand-in for the platform's REST Proxy v3 behind its API gateway, faithful
+/// to `rest-proxy-v3.md`: discovery, produce (single and streamed), records:batch, the
+/// `x-api-key` check, and the per-record and whole-request errors of the real proxy.
+public final class SandboxServer: Sendable {
+    public struct Configuration: Sendable {
+        public var host = "127.0.0.1"
+        public var port = 0
+        public var apiKey: String
+        /// Full topic names that exist.
+        public var topics: [String]
+        public var partitions = 3
+        public var clusterID = "sandbox-cluster-1"
+        /// Brokers to list (host:port); the sandbox's own address when empty.
+        public var brokers: [HostPort] = []
+        public var batchMaximumEntries = 10
+        public var faults = SandboxFaults()
+
+        public init(apiKey: String, topics: [String], partitions: Int = 3) {
+            self.apiKey = apiKey
+            self.topics = topics
+            self.partitions = partitions
+        }
+    }
+
+    public let configuration: Configuration
+    public let log: SandboxLog
+    private let faultsBox: NIOLockedValueBox<SandboxFaults>
+    private let task = NIOLockedValueBox<Task<Void, any Error>?>(nil)
+    private let boundPort = NIOLockedValueBox<Int?>(nil)
+    /// Produce requests seen (tests count them to prove that nothing was sent).
+    private let requestCounter = NIOLockedValueBox(0)
+
+    public init(_ configuration: Configuration) {
+        self.configuration = configuration
+        self.log = SandboxLog(topics: configuration.topics, partitions: configuration.partitions)
+        self.faultsBox = NIOLockedValueBox(configuration.faults)
+    }
+
+    public var faults: SandboxFaults {
+        get { faultsBox.withLockedValue { $0 } }
+        set { faultsBox.withLockedValue { $0 = newValue } }
+    }
+
+    public var produceRequests: Int { requestCounter.withLockedValue { $0 } }
+
+    public var port: Int { boundPort.withLockedValue { $0 } ?? configuration.port }
+    public var baseURL: String { "http://\(configuration.host):\(port)/v3" }
+
+    /// Starts listening; returns once the port is bound.
+    public func start() async throws {
+        let router = Router()
+        addRoutes(router)
+        let (ready, readyContinuation) = AsyncStream<Int>.makeStream()
+        var logger = Logger(label: "ingest.sandbox")
+        logger.logLevel = .critical
+        let app = Application(
+            router: router,
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
+            onServerRunning: { channel in
+                readyContinuation.yield(channel.localAddress?.port ?? 0)
+                readyContinuation.finish()
+            },
+            logger: logger
+        )
+        let task = Task { try await app.run() }
+        self.task.withLockedValue { $0 = task }
+        var iterator = ready.makeAsyncIterator()
+        let port = await withTaskCancellationHandler {
+            await iterator.next()
+        } onCancel: { readyContinuation.finish() }
+        guard let port, port > 0 else {
+            task.cancel()
+            _ = await task.result
+            if case .failure(let error) = await task.result {
+                throw InputError("the sandbox could not listen on \(configuration.host):\(configuration.port): \(error)")
+            }
+            throw InputError("the sandbox could not listen on \(configuration.host):\(configuration.port)")
+        }
+        boundPort.withLockedValue { $0 = port }
+    }
+
+    public func stop() async {
+        guard let task = task.withLockedValue({ $0 }) else { return }
+        task.cancel()
+        _ = await task.result
+    }
+
+    // MARK: Routes
+
+    func addRoutes(_ router: Router<BasicRequestContext>) {
+        router.middlewares.add(APIKeyMiddleware(apiKey: configuration.apiKey))
+        router.get("/v3/clusters") { [self] _, _ in json(.ok, clusterList()) }
+        router.get("/v3/clusters/:cluster") { [self] _, context in
+            let id = context.parameters.get("cluster") ?? ""
+            guard id == configuration.clusterID else { return clusterNotFound(id) }
+            return json(.ok, cluster())
+        }
+        router.get("/v3/clusters/:cluster/brokers") { [self] _, context in
+            let id = context.parameters.get("cluster") ?? ""
+            guard id == configuration.clusterID else { return clusterNotFound(id) }
+            return json(.ok, brokerList())
+        }
+        router.post("/v3/clusters/:cluster/topics/:topic/:action") { [self] request, context in
+            let id = context.parameters.get("cluster") ?? ""
+            let topic = context.parameters.get("topic") ?? ""
+            let action = context.parameters.get("action") ?? ""
+            guard id == configuration.clusterID else { return clusterNotFound(id) }
+            requestCounter.withLockedValue { $0 += 1 }
+            if let failure = faults.failRequests { return Self.failure(failure) }
+            switch action {
+            case "records": return produce(request: request, topic: topic)
+            case "records:batch": return try await batch(request: request, topic: topic)
+            default: return errorResponse(.notFound, code: 404, message: "HTTP 404 Not Found")
+            }
+        }
+    }
+
+    func json(_ status: HTTPResponse.Status, _ object: Any) -> Response {
+        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
+        return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    func errorResponse(_ status: HTTPResponse.Status, code: Int, message: String) -> Response {
+        json(status, ["error_code": code, "message": message])
+    }
+
+    func clusterNotFound(_ id: String) -> Response {
+        errorResponse(.notFound, code: 404, message: "Cluster \(id) cannot be found.")
+    }
+
+    static func failure(_ failure: SandboxFaults.RequestFailure) -> Response {
+        func body(_ status: HTTPResponse.Status, _ type: String, _ text: String) -> Response {
+            Response(status: status, headers: [.contentType: type], body: .init(byteBuffer: ByteBuffer(string: text)))
+        }
+        switch failure {
+        case .html429:
+            return body(.tooManyRequests, "text/html;charset=iso-8859-1", "<html><head><title>Error 429 Too Many Requests</title></head><body><h2>HTTP ERROR 429 Too Many Requests</h2><p>Reason: Too Many Requests</p></body></html>")
+        case .json429: return body(.tooManyRequests, "application/json", #"{"error_code":429,"message":"Request rate limit exceeded: The rate limit of requests per second has been exceeded."}"#)
+        case .json500: return body(.internalServerError, "application/json", #"{"error_code":500,"message":"Internal Server Error"}"#)
+        case .json503: return body(.serviceUnavailable, "application/json", #"{"error_code":50302,"message":"Broker not available"}"#)
+        case .html502: return body(.badGateway, "text/html", "<html><body><h1>502 Bad Gateway</h1></body></html>")
+        case .gateway403: return body(.forbidden, "application/json", #"{"message":"Forbidden"}"#)
+        }
+    }
+
+    func link(_ path: String) -> [String: String] { ["related": baseURL + path] }
+
+    func cluster() -> [String: Any] {
+        let id = configuration.clusterID
+        return [
+            "kind": "KafkaCluster",
+            "metadata": ["self": baseURL + "/clusters/\(id)", "resource_name": "crn:///kafka=\(id)"],
+            "cluster_id": id,
+            "controller": link("/clusters/\(id)/brokers/1"),
+            "acls": link("/clusters/\(id)/acls"),
+            "brokers": link("/clusters/\(id)/brokers"),
+            "broker_configs": link("/clusters/\(id)/broker-configs"),
+            "consumer_groups": link("/clusters/\(id)/consumer-groups"),
+            "topics": link("/clusters/\(id)/topics"),
+            "partition_reassignments": link("/clusters/\(id)/topics/-/partitions/-/reassignment"),
+        ]
+    }
+
+    func clusterList() -> [String: Any] {
+        ["kind": "KafkaClusterList", "metadata": ["self": baseURL + "/clusters", "next": NSNull()], "data": [cluster()]]
+    }
+
+    func brokerList() -> [String: Any] {
+        let id = configuration.clusterID
+        let brokers = configuration.brokers.isEmpty ? [HostPort(host: configuration.host, port: port)] : configuration.brokers
+        let data: [[String: Any]] = brokers.enumerated().map { index, broker in
+            [
+                "kind": "KafkaBroker",
+                "metadata": ["self": baseURL + "/clusters/\(id)/brokers/\(index + 1)", "resource_name": "crn:///kafka=\(id)/broker=\(index + 1)"],
+                "cluster_id": id, "broker_id": index + 1, "host": broker.host, "port": broker.port, "rack": NSNull(),
+                "configs": link("/clusters/\(id)/brokers/\(index + 1)/configs"),
+                "partition_replicas": link("/clusters/\(id)/brokers/\(index + 1)/partition-replicas"),
+            ]
+        }
+        return ["kind": "KafkaBrokerList", "metadata": ["self": baseURL + "/clusters/\(id)/brokers", "next": NSNull()], "data": data]
+    }
+
+    // MARK: Produce
+
+    /// Single and streamed produce are the same endpoint: records in, one report each, in order,
+    /// written while the request is still being read.
+    func produce(request: Request, topic: String) -> Response {
+        let faults = self.faults
+        let body = ResponseBody { [self] writer in
+            var splitter = ConcatenatedJSONSplitter(maximumValueBytes: 2 * 1024 * 1024)
+            var reported = 0
+            var sawAny = false
+            func write(_ report: [UInt8]) async throws -> Bool {
+                if faults.reportDelayMilliseconds > 0 { try await Task.sleep(nanoseconds: UInt64(faults.reportDelayMilliseconds) * 1_000_000) }
+                if let drop = faults.dropConnectionAfter, reported >= drop { throw SandboxDrop() }
+                try await writer.write(ByteBuffer(bytes: report + [0x0D, 0x0A]))
+                reported += 1
+                if let close = faults.closeStreamAfter, reported >= close { return false }
+                return true
+            }
+            // A JSON syntax error ends the stream with a final 400, as the real proxy does.
+            func handle(_ chunk: ByteBuffer) async throws -> Bool {
+                let pieces: [[UInt8]]
+                do { pieces = try splitter.feed(chunk.readableBytesView) } catch {
+                    _ = try await write(Self.reportJSON(["error_code": 400, "message": "Bad Request: Error processing message: \(error)"]))
+                    return false
+                }
+                for piece in pieces {
+                    sawAny = true
+                    guard try await write(produceOne(piece, topic: topic, faults: faults)) else { return false }
+                }
+                return true
+            }
+            if faults.bufferWholeRequest {
+                var all = ByteBuffer()
+                for try await chunk in request.body { all.writeImmutableBuffer(chunk) }
+                _ = try await handle(all)
+            } else {
+                for try await chunk in request.body {
+                    guard try await handle(chunk) else { break }
+                }
+            }
+            if !sawAny && reported == 0 {
+                _ = try await write(Self.reportJSON(["error_code": 422, "message": "Error: 42206 : Payload error. Request body is empty. Data is required."]))
+            }
+            try await writer.finish(nil)
+        }
+        return Response(status: .ok, headers: [.contentType: "application/json"], body: body)
+    }
+
+    static func reportJSON(_ object: [String: Any]) -> [UInt8] {
+        Array((try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data())
+    }
+
+    static let knownFields: Set = ["value", "key", "partition_id", "headers", "timestamp", "id"]
+
+    /// One record: validated as the proxy does, then appended. Returns the report's bytes.
+    func produceOne(_ bytes: [UInt8], topic: String, faults: SandboxFaults, allowID: Bool = false) -> [UInt8] {
+        switch validate(bytes, topic: topic, allowID: allowID) {
+        case .failure(let error):
+            return Self.reportJSON(["error_code": error.code, "message": error.message])
+        case .success(let record):
+            guard let (partition, offset) = log.append(topic: topic, partition: record.partition, key: record.key?.bytes, value: record.value?.bytes,
+                                                      valueType: record.value?.type, headers: record.headers, timestamp: Date()) else {
+                return Self.reportJSON(["error_code": 40403, "message": "This server does not host this topic-partition."])
+            }
+            var report: [String: Any] = [
+                "error_code": 200, "cluster_id": configuration.clusterID, "topic_name": topic,
+                "partition_id": partition, "offset": offset,
+                "timestamp": Date().formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true)),
+            ]
+            if faults.omitOffset { report["offset"] = nil }
+            if faults.extraReportField { report["sandbox_note"] = "a field clients do not know" }
+            if let key = record.key { report["key"] = ["type": key.type, "size": key.bytes.count] }
+            if let value = record.value { report["value"] = ["type": value.type, "size": value.bytes.count] }
+            return Self.reportJSON(report)
+        }
+    }
+
+    struct ProduceFailure: Error {
+        var code: Int
+        var message: String
+    }
+
+    struct ParsedPart {
+        var type: String
+        var bytes: [UInt8]
+    }
+
+    struct ParsedRecord {
+        var id: String?
+        var partition: Int?
+        var key: ParsedPart?
+        var value: ParsedPart?
+        var headers: [(String, [UInt8]?)] = []
+    }
+
+    func validate(_ bytes: [UInt8], topic: String, allowID: Bool) -> Result<ParsedRecord, ProduceFailure> {
+        guard let object = (try? JSONSerialization.jsonObject(with: Data(bytes))) as? [String: Any] else {
+            return .failure(ProduceFailure(code: 400, message: "Bad Request: Error processing message: not a JSON object"))
+        }
+        for field in object.keys where !Self.knownFields.contains(field) || (field == "id" && !allowID) {
+            return .failure(ProduceFailure(code: 400, message: "Unrecognized field \"\(field)\" (class io.confluent.kafkarest.entities.v3.AutoValue_ProduceRequest$Builder), not marked as ignorable"))
+        }
+        var record = ParsedRecord()
+        if let partition = object["partition_id"], !(partition is NSNull) {
+            guard let number = partition as? Int else { return .failure(ProduceFailure(code: 400, message: "Bad Request: partition_id must be an integer")) }
+            guard number >= 0, number < (log.partitionCount(topic) ?? Int.max) else {
+                return .failure(ProduceFailure(code: 40402, message: "Partition not found."))
+            }
+            record.partition = number
+        }
+        if let headers = object["headers"] as? [[String: Any]] {
+            for header in headers {
+                guard let name = header["name"] as? String else { return .failure(ProduceFailure(code: 400, message: "Bad Request: header name missing")) }
+                if let value = header["value"] as? String {
+                    guard let data = Data(base64Encoded: value) else {
+                        return .failure(ProduceFailure(code: 400, message: "Bad Request: Illegal base64 character in header \(name)"))
+                    }
+                    record.headers.append((name, Array(data)))
+                } else {
+                    record.headers.append((name, nil))
+                }
+            }
+        }
+        do {
+            record.key = try part(object["key"])
+            record.value = try part(object["value"])
+        } catch let failure as ProduceFailure {
+            return .failure(failure)
+        } catch {
+            return .failure(ProduceFailure(code: 400, message: "Bad Request"))
+        }
+        guard log.partitionCount(topic) != nil else {
+            return .failure(ProduceFailure(code: 40403, message: "This server does not host this topic-partition."))
+        }
+        return .success(record)
+    }
+
+    func part(_ any: Any?) throws -> ParsedPart? {
+        guard let any, !(any is NSNull) else { return nil }
+        guard let object = any as? [String: Any] else { throw ProduceFailure(code: 400, message: "Bad Request: Cannot deserialize value") }
+        guard let type = object["type"] as? String else {
+            throw ProduceFailure(code: 422, message: "Error: 42206 : Payload error. Schema Registry must be configured when using schemas.")
+        }
+        let data = object["data"] ?? NSNull()
+        switch type {
+        case "JSON":
+            return ParsedPart(type: type, bytes: Array((try? JSONSerialization.data(withJSONObject: data, options: [.fragmentsAllowed, .withoutEscapingSlashes])) ?? Data()))
+        case "STRING":
+            if data is NSNull { return ParsedPart(type: type, bytes: []) }
+            guard let text = data as? String else { throw ProduceFailure(code: 400, message: "Bad Request: data must be a string for STRING") }
+            return ParsedPart(type: type, bytes: Array(text.utf8))
+        case "BINARY":
+            if data is NSNull { return ParsedPart(type: type, bytes: []) }
+            guard let text = data as? String, let decoded = Data(base64Encoded: text) else {
+                throw ProduceFailure(code: 400, message: "Bad Request: data=\(data) is not a base64 string.")
+            }
+            return ParsedPart(type: type, bytes: Array(decoded))
+        case "AVRO", "JSONSCHEMA", "PROTOBUF":
+            throw ProduceFailure(code: 422, message: "Error: 42206 : Payload error. Schema Registry must be configured when using schemas.")
+        default:
+            throw ProduceFailure(code: 400, message: "Bad Request: Cannot deserialize value of type EmbeddedFormat from String \"\(type)\"")
+        }
+    }
+
+    // MARK: Batch
+
+    func batch(request: Request, topic: String) async throws -> Response {
+        let body = try await request.body.collect(upTo: 64 * 1024 * 1024)
+        guard body.readableBytes > 0 else {
+            return errorResponse(.unprocessableContent, code: 42208, message: "Request body is empty. Data is required.")
+        }
+        guard let object = (try? JSONSerialization.jsonObject(with: Data(body.readableBytesView))) as? [String: Any] else {
+            return errorResponse(.badRequest, code: 400, message: "Bad Request: Error processing message")
+        }
+        for field in object.keys where field != "entries" {
+            return errorResponse(.unprocessableContent, code: 422, message: "Unrecognized field: \(field)")
+        }
+        guard let entries = object["entries"] as? [[String: Any]], !entries.isEmpty else {
+            return errorResponse(.unprocessableContent, code: 42208, message: "Empty batch.")
+        }
+        guard entries.count <= configuration.batchMaximumEntries else {
+            return errorResponse(.unprocessableContent, code: 42208, message: "Too many entries in batch.")
+        }
+        var ids: [String] = []
+        for entry in entries {
+            guard let id = entry["id"] as? String, (1...80).contains(id.count),
+                  id.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) else {
+                return errorResponse(.unprocessableContent, code: 42208, message: "Batch entry identifier is not a valid string.")
+            }
+            ids.append(id)
+        }
+        guard Set(ids).count == ids.count else {
+            return errorResponse(.unprocessableContent, code: 42208, message: "Batch entry IDs are not distinct.")
+        }
+        var successes: [[String: Any]] = []
+        var failures: [[String: Any]] = []
+        for (id, entry) in zip(ids, entries) {
+            let bytes = Array((try? JSONSerialization.data(withJSONObject: entry)) ?? Data())
+            let report = (try? JSONSerialization.jsonObject(with: Data(produceOne(bytes, topic: topic, faults: faults, allowID: true)))) as? [String: Any] ?? [:]
+            var answer = report
+            answer["id"] = id
+            if report["error_code"] as? Int == 200 {
+                answer["error_code"] = nil
+                successes.append(answer)
+            } else {
+                failures.append(answer)
+            }
+        }
+        return json(.init(code: 207, reasonPhrase: "Multi-Status"), ["successes": successes, "failures": failures])
+    }
+}
+
+struct SandboxDrop: Error {}
+
+/// The gateway's key check: a missing or wrong `x-api-key` gets 403 before the proxy sees it.
+struct APIKeyMiddleware: RouterMiddleware {
+    typealias Context = BasicRequestContext
+    let apiKey: String
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard request.headers[HTTPField.Name("x-api-key")!] == apiKey else {
+            return Response(status: .forbidden, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: #"{"message":"Forbidden"}"#)))
+        }
+        return try await next(request, context)
+    }
+}

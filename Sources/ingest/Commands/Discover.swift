@@ -1,0 +1,36 @@
+import ArgumentParser
+import Foundation
+import IngestCore
+
+struct Discover: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Show the cluster id and the Kafka bootstrap servers, through the REST proxy.")
+
+    @Option(help: "Profile name or path to a .toml file.") var profile = "local"
+    @Flag(help: "Print JSON.") var json = false
+
+    func run() async throws {
+        let session: Session
+        do { session = try await Session.open(profile) } catch {
+            Console.error("ingest: \(error is ProfileError ? "profile error: " : "")\(error)")
+            throw ExitCode(Exit.usage)
+        }
+        defer { Task { await session.close() } }
+        do {
+            let discovery = try await session.client.discover()
+            await session.close()
+            let bootstrap = discovery.brokers.map(\.description).joined(separator: ",")
+            if json {
+                let brokers = discovery.brokers.map { "{\"host\":\(RecordEncoding.jsonString($0.host)),\"port\":\($0.port)}" }
+                Console.out("{\"profile\":\(RecordEncoding.jsonString(session.profile.name)),\"cluster_id\":\(RecordEncoding.jsonString(discovery.clusterID)),\"brokers\":[\(brokers.joined(separator: ","))],\"bootstrap\":\(RecordEncoding.jsonString(bootstrap))}")
+            } else {
+                Console.out("cluster_id  \(discovery.clusterID)")
+                Console.out("bootstrap   \(bootstrap)")
+                for broker in discovery.brokers { Console.out("broker      \(broker)") }
+            }
+        } catch {
+            await session.close()
+            Console.error("ingest: discovery failed: \(error)")
+            throw ExitCode(Exit.notAllDelivered)
+        }
+    }
+}

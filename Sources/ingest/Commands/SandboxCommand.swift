@@ -1,0 +1,79 @@
+import ArgumentParser
+import Foundation
+import IngestCore
+import IngestSandbox
+import NIOConcurrencyHelpers
+
+struct SandboxCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sandbox",
+        abstract: "Run the offline REST Proxy v3 stand-in until interrupted; prints its base URL and API key."
+    )
+
+    @Option(help: "Port on 127.0.0.1 (0 picks a free one).") var port = 8082
+    @Option(name: .customLong("api-key"), help: "The API key it accepts (default: a new random one).") var apiKey: String?
+    @Option(help: "Profile whose [sandbox] topics to create.") var profile = "local"
+    @Option(name: .customLong("topic"), help: "Extra full topic name to create (repeatable).") var topics: [String] = []
+    @Option(help: "Partitions per topic.") var partitions = 3
+    @Option(name: .customLong("close-after"), help: "Fault: end each stream after N reports.") var closeAfter: Int?
+    @Option(name: .customLong("drop-after"), help: "Fault: drop the connection after N reports.") var dropAfter: Int?
+    @Option(name: .customLong("delay-ms"), help: "Fault: delay each report.") var delayMilliseconds = 0
+    @Flag(name: .customLong("buffer-requests"), help: "Fault: read the whole request before answering, like a buffering gateway.") var bufferRequests = false
+    @Option(name: .customLong("fail"), help: "Fault: answer every produce with 429-html, 429-json, 500, 503, 502-html or 403.") var fail: String?
+
+    func run() async throws {
+        var topicNames = topics
+        if let loaded = try? ProfileStore.standard().load(profile), let settings = loaded.sandbox {
+            topicNames += try settings.topics.map { try loaded.fullTopic($0) }
+        }
+        let key = apiKey ?? "sbx-" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
+        var configuration = SandboxServer.Configuration(apiKey: key, topics: topicNames, partitions: partitions)
+        configuration.port = port
+        configuration.faults.closeStreamAfter = closeAfter
+        configuration.faults.dropConnectionAfter = dropAfter
+        configuration.faults.reportDelayMilliseconds = delayMilliseconds
+        configuration.faults.bufferWholeRequest = bufferRequests
+        if let fail {
+            guard let failure = SandboxFaults.RequestFailure(rawValue: fail) else {
+                Console.error("--fail expects one of \(SandboxFaults.RequestFailure.allCases.map(\.rawValue).joined(separator: ", "))")
+                throw ExitCode(Exit.usage)
+            }
+            configuration.faults.failRequests = failure
+        }
+        let server = SandboxServer(configuration)
+        do { try await server.start() } catch {
+            Console.error("ingest: \(error)")
+            throw ExitCode(Exit.notAllDelivered)
+        }
+        Console.out("sandbox listening: \(server.baseURL)")
+        Console.out("api key: \(key)")
+        Console.out("topics: \(topicNames.sorted().joined(separator: ", "))")
+        // Until interrupted.
+        await SignalWait.interrupt()
+        await server.stop()
+    }
+}
+
+/// Waits for SIGINT or SIGTERM.
+enum SignalWait {
+    final class Sources: @unchecked Sendable {
+        var sources: [any DispatchSourceSignal] = []
+    }
+
+    static func interrupt() async {
+        let holder = Sources()
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let once = NIOLockedValueBox(false)
+            for sig in [SIGINT, SIGTERM] {
+                signal(sig, SIG_IGN)
+                let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+                source.setEventHandler {
+                    if once.withLockedValue({ let first = !$0; $0 = true; return first }) { continuation.resume() }
+                }
+                source.resume()
+                holder.sources.append(source)
+            }
+        }
+        holder.sources.forEach { $0.cancel() }
+    }
+}

@@ -1,0 +1,126 @@
+import ArgumentParser
+import Foundation
+import IngestCore
+import NIOConcurrencyHelpers
+
+struct Send: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Send records; prints one JSON report per record on stdout and a summary on stderr.",
+        discussion: """
+        Exit codes: 0 all delivered; 1 any failed or unknown (or the platform refused); 2 usage, \
+        profile or input errors (nothing sent).
+        """
+    )
+
+    @Option(help: "Profile name (dev, production, local) or path to a .toml file.") var profile = "local"
+    @Option(help: "Topic, short (events) or full (ing-staging-events).") var topic: String
+    @Option(help: "Transport: rest.") var via = "rest"
+    @Option(help: "single | batch | stream") var mode: SendMode = .single
+    @Option(help: "Events file: JSON Lines, JSON array, JSON document or plain lines.") var file: String?
+    @Option(help: "File format: auto | jsonl | array | lines") var format: EventFileReader.Format = .auto
+    @Option(help: "Event text (templates allowed: {{uuid}} {{seq}} {{now}} {{now_ms}} {{rand_int A B}} {{env NAME}}).") var data: String?
+    @Option(name: .customLong("type"), help: "Value type: json | string | binary") var valueType: ValueTypeOption = .json
+    @Option(help: "Record key (STRING; templates allowed).") var key: String?
+    @Option(name: .customLong("header"), help: "Header NAME=VALUE (repeatable).") var headers: [String] = []
+    @Option(help: "Partition to produce to.") var partition: Int?
+    @Option(help: "Send --data this many times.") var count = 1
+    @Option(help: "Records per second, e.g. 100 or 100/s.") var rate: String?
+    @Option(help: "Unanswered records allowed in a stream (default: the profile's).") var window: Int?
+
+    func run() async throws {
+        guard via == "rest" else {
+            Console.error("--via \(via) is not available yet: use --via rest")
+            throw ExitCode(Exit.usage)
+        }
+        let source: RecordSource
+        let ratePerSecond: Double?
+        do {
+            ratePerSecond = try rate.map(Self.parseRate)
+            if let window, window < 1 { throw InputError("--window must be at least 1") }
+            source = try makeSource()
+        } catch let error as InputError {
+            Console.error("ingest: \(error.description)")
+            throw ExitCode(Exit.usage)
+        }
+
+        let session: Session
+        let fullTopic: String
+        do {
+            session = try await Session.open(profile)
+            fullTopic = try session.profile.fullTopic(topic)
+        } catch let error as ProfileError {
+            Console.error("ingest: profile error: \(error.description)")
+            throw ExitCode(Exit.usage)
+        } catch {
+            Console.error("ingest: \(error)")
+            throw ExitCode(Exit.usage)
+        }
+        session.warnings.forEach { Console.error("warning: \($0)") }
+
+        let output = NIOLockedValueBox(())
+        let result = await session.client.send(
+            source: source, topic: fullTopic, mode: mode,
+            options: SendOptions(ratePerSecond: ratePerSecond, window: window)
+        ) { report in
+            output.withLockedValue { _ in Console.out(report.jsonLine) }
+        }
+        await session.close()
+
+        let ledger = result.ledger
+        var summary = ledger.summaryLine
+        if let p50 = ledger.percentileMilliseconds(50), let p99 = ledger.percentileMilliseconds(99) {
+            let rate = result.elapsedSeconds > 0 ? Double(ledger.total) / result.elapsedSeconds : 0
+            summary += String(format: " (%.0f records/s, latency p50 %.2f ms, p99 %.2f ms)", rate, p50, p99)
+        }
+        Console.error(summary)
+        if let reason = result.stopReason {
+            Console.error("stopped: \(reason)")
+        }
+        if result.inputError != nil && ledger.total == 0 { throw ExitCode(Exit.usage) }
+        if ledger.total == 0 || ledger.failed > 0 || ledger.unknown > 0 || result.stopReason != nil {
+            throw ExitCode(Exit.notAllDelivered)
+        }
+    }
+
+    func makeSource() throws -> RecordSource {
+        let parsedHeaders = try headers.map { text -> RecordHeader in
+            guard let equals = text.firstIndex(of: "="), equals != text.startIndex else {
+                throw InputError("--header expects NAME=VALUE, got \"\(text)\"")
+            }
+            return RecordHeader(name: String(text[..<equals]), value: Array(text[text.index(after: equals)...].utf8))
+        }
+        if let partition, partition < 0 { throw InputError("--partition must be 0 or more") }
+        guard count >= 1 else { throw InputError("--count must be at least 1") }
+        switch (file, data) {
+        case (nil, nil): throw InputError("give --data TEXT or --file PATH")
+        case (.some, .some): throw InputError("give either --data or --file, not both")
+        case (let path?, nil):
+            if key != nil || !headers.isEmpty || partition != nil {
+                throw InputError("--key, --header and --partition go with --data; in a file, give records as {\"key\":…, \"value\":…, \"headers\":…}")
+            }
+            return try EventFileReader(path: path, format: format, valueType: valueType.type)
+        case (nil, let text?):
+            return try TemplateSource(value: text, valueType: valueType.type, key: key, headers: parsedHeaders, partition: partition, count: count)
+        }
+    }
+
+    static func parseRate(_ text: String) throws -> Double {
+        let number = text.hasSuffix("/s") ? String(text.dropLast(2)) : text
+        guard let value = Double(number), value > 0 else { throw InputError("--rate expects records per second, e.g. 100 or 100/s") }
+        return value
+    }
+}
+
+enum ValueTypeOption: String, ExpressibleByArgument, CaseIterable {
+    case json, string, binary
+    var type: ValueType {
+        switch self {
+        case .json: return .json
+        case .string: return .string
+        case .binary: return .binary
+        }
+    }
+}
+
+extension SendMode: ExpressibleByArgument {}
+extension EventFileReader.Format: ExpressibleByArgument {}

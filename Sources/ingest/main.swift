@@ -1,2 +1,0 @@
-import IngestCore
-print(IngestCoreVersion.string)
