@@ -37,7 +37,7 @@ public enum SecretReference: Sendable, Equatable, CustomStringConvertible {
 
 /// A resolved secret. Its description is always masked, so string interpolation, logging
 /// and `dump` never reveal it; only `reveal()` does, at the point of use.
-public struct Secret: Sendable, Equatable, CustomStringConvertible, CustomDebugStringConvertible {
+public struct Secret: Sendable, Equatable, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
     private let value: String
 
     public init(_ value: String) { self.value = value }
@@ -52,6 +52,8 @@ public struct Secret: Sendable, Equatable, CustomStringConvertible, CustomDebugS
 
     public var description: String { masked }
     public var debugDescription: String { masked }
+    /// `dump` and debuggers reflect stored properties; show them only the mask.
+    public var customMirror: Mirror { Mirror(self, children: ["masked": masked]) }
 }
 
 public struct SecretError: Error, Equatable, CustomStringConvertible {

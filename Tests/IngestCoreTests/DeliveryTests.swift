@@ -1,0 +1,69 @@
+import NIOCore
+import Testing
+@testable import IngestCore
+
+@Suite struct DeliveryTests {
+    let limits = StreamSegmentMachine.Limits(window: 2, records: 5, bytes: 1000, seconds: 10, stallSeconds: 1)
+
+    @Test func windowReportsInOrderAndFinish() {
+        let t0 = NIODeadline.uptimeNanoseconds(1_000_000_000)
+        var machine = StreamSegmentMachine(limits: limits, now: t0)
+        #expect(machine.decide(nextRecordBytes: 10, now: t0) == .send)
+        machine.didSend(seq: 1, bytes: 10, now: t0)
+        machine.didSend(seq: 2, bytes: 10, now: t0)
+        #expect(machine.decide(nextRecordBytes: 10, now: t0) == .wait)
+        let report = machine.didReceive(.delivered(partition: 0, offset: 7, timestamp: nil), now: t0 + .milliseconds(3))
+        #expect(report?.seq == 1)
+        #expect(report?.latencyMilliseconds == 3)
+        #expect(machine.decide(nextRecordBytes: 10, now: t0) == .send)
+        machine.didSend(seq: 3, bytes: 10, now: t0)
+        let rest = machine.finish(.unknown(message: "closed"))
+        #expect(rest.map(\.seq) == [2, 3])
+        #expect(rest.allSatisfy { $0.outcome == .unknown(message: "closed") })
+        let stray = machine.didReceive(.failed(code: 400, message: "x"), now: t0)
+        #expect(stray == nil)
+        #expect(machine.unmatchedReports == 1)
+    }
+
+    @Test func segmentLimitsAndStall() {
+        let t0 = NIODeadline.uptimeNanoseconds(1_000_000_000)
+        var machine = StreamSegmentMachine(limits: limits, now: t0)
+        machine.didSend(seq: 1, bytes: 600, now: t0)
+        #expect(machine.decide(nextRecordBytes: 600, now: t0) == .endBody(.byteLimit))
+        #expect(machine.decide(nextRecordBytes: 10, now: t0 + .seconds(11)) == .endBody(.timeLimit))
+        machine.didSend(seq: 2, bytes: 10, now: t0)
+        #expect(machine.decide(nextRecordBytes: 10, now: t0 + .milliseconds(500)) == .wait)
+        #expect(machine.decide(nextRecordBytes: 10, now: t0 + .milliseconds(1001)) == .endBody(.stalled))
+        var full = StreamSegmentMachine(limits: .init(window: 10, records: 2, bytes: 1000, seconds: 10, stallSeconds: 1), now: t0)
+        full.didSend(seq: 1, bytes: 1, now: t0)
+        full.didSend(seq: 2, bytes: 1, now: t0)
+        #expect(full.decide(nextRecordBytes: 1, now: t0) == .endBody(.recordLimit))
+    }
+
+    @Test func ledgerCountsEachRecordOnce() {
+        var ledger = DeliveryLedger()
+        let accepted = [
+            ledger.record(DeliveryReport(seq: 1, outcome: .delivered(partition: 0, offset: 1, timestamp: nil), latencyMilliseconds: 2)),
+            ledger.record(DeliveryReport(seq: 1, outcome: .failed(code: 500, message: "x"))),
+            ledger.record(DeliveryReport(seq: 200, outcome: .unknown(message: "y"))),
+            ledger.record(DeliveryReport(seq: 64, outcome: .failed(code: 40403, message: "z"))),
+        ]
+        #expect(accepted == [true, false, true, true])
+        #expect(ledger.delivered == 1 && ledger.failed == 1 && ledger.unknown == 1 && ledger.duplicates == 1)
+        #expect(ledger.total == 3)
+        #expect(ledger.percentileMilliseconds(50) == 2)
+    }
+
+    @Test func reportLines() {
+        let delivered = DeliveryReport(seq: 1, outcome: .delivered(partition: 0, offset: 5, timestamp: "2023-03-09T14:07:23.592Z"), latencyMilliseconds: 1.9)
+        #expect(delivered.jsonLine == #"{"seq":1,"id":"1","outcome":"delivered","partition":0,"offset":5,"timestamp":"2023-03-09T14:07:23.592Z","latency_ms":1.9}"#)
+        let failed = DeliveryReport(seq: 2, outcome: .failed(code: 40403, message: "no \"topic\""))
+        #expect(failed.jsonLine == #"{"seq":2,"id":"2","outcome":"failed","error_code":40403,"message":"no \"topic\""}"#)
+        #expect(DeliveryReport(seq: 3, outcome: .unknown(message: "closed")).jsonLine == #"{"seq":3,"id":"3","outcome":"unknown","message":"closed"}"#)
+    }
+
+    @Test func successWithoutOffsetIsNotDelivered() {
+        #expect(Wire.Report(error_code: 200, message: nil, partition_id: 0, offset: nil, timestamp: nil).outcome.name == "unknown")
+        #expect(Wire.Report(error_code: nil, message: nil, partition_id: nil, offset: nil, timestamp: nil).outcome.name == "unknown")
+    }
+}

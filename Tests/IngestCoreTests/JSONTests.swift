@@ -1,0 +1,109 @@
+import Foundation
+import Testing
+@testable import IngestCore
+
+@Suite struct JSONTests {
+    @Test(arguments: [
+        ("{\"a\": 1}", nil),
+        ("[1, 2.5e3, -0.1, true, false, null, \"\\u00e9\\n\"]", nil),
+        ("{\"a\": 1,}", (1, 9)),
+        ("{\n  \"a\": 1\n  \"b\": 2\n}", (3, 3)),
+        ("{\"a\": tru}", (1, 7)),
+        ("{'a': 1}", (1, 2)),
+        ("{\"a\": 01}", (1, 7)),
+        ("{\"a\": \"x", (1, 7)),
+        ("{\"é\": x}", (1, 7)),
+        ("", (1, 1)),
+        ("{} {}", (1, 4)),
+        ("[", (1, 2)),
+    ] as [(String, (Int, Int)?)])
+    func validatorGivesLineAndColumn(text: String, expected: (Int, Int)?) {
+        do {
+            try JSONValidator.validate(text)
+            #expect(expected == nil, "accepted \(text)")
+        } catch {
+            #expect(expected != nil, "refused valid \(text): \(error)")
+            if let expected {
+                #expect(error.line == expected.0 && error.column == expected.1, "\(text): \(error)")
+            }
+        }
+    }
+
+    @Test func validatorAgreesWithFoundationOnSamples() throws {
+        // Foundation on Linux accepts trailing commas ("[1,]"); the proxy's Jackson does not, nor do we.
+        #expect(throws: JSONSyntaxError.self) { try JSONValidator.validate("[1,]") }
+        let samples = ["{\"a\":[1,{\"b\":null}]}", "[]", "{}", "\"x\"", "12", "[1e400]", "{\"a\":\"\\ud83d\\ude00\"}", "{\"a\"}", "[\"\\x\"]"]
+        for sample in samples {
+            let ours = (try? JSONValidator.validate(sample)) != nil
+            let foundation = (try? JSONSerialization.jsonObject(with: Data(sample.utf8), options: [.fragmentsAllowed])) != nil
+            #expect(ours == foundation || sample == "[1e400]", "\(sample): ours \(ours), Foundation \(foundation)")
+        }
+    }
+
+    @Test func deepNestingIsRefusedNotCrashing() {
+        let deep = String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000)
+        #expect(throws: JSONSyntaxError.self) { try JSONValidator.validate(deep) }
+        let ok = String(repeating: "[", count: 100) + String(repeating: "]", count: 100)
+        #expect(throws: Never.self) { try JSONValidator.validate(ok) }
+    }
+
+    @Test func nonUTF8IsNamed() {
+        #expect(throws: JSONSyntaxError.self) { try JSONValidator.validate([UInt8(ascii: "\""), 0xFF, UInt8(ascii: "\"")]) }
+    }
+
+    /// The splitter at every cut point of a stream, including inside strings with braces and escapes.
+    @Test func splitterAtEveryCutPoint() throws {
+        let values = [
+            #"{"a":"}{\"}","b":[1,{"c":"]"}]}"#,
+            #"{"error_code":200,"offset":1}"#,
+            #"[{"x":"\\"},2]"#,
+            #"{"s":"line\nbreak \u007b"}"#,
+        ]
+        let stream = Array((values[0] + "\r\n" + values[1] + values[2] + "  \n" + values[3] + "\r\n").utf8)
+        for cut in 0...stream.count {
+            for second in stride(from: cut, through: stream.count, by: 7) {
+                var splitter = ConcatenatedJSONSplitter()
+                var out = try splitter.feed(stream[0..<cut])
+                out += try splitter.feed(stream[cut..<second])
+                out += try splitter.feed(stream[second...])
+                try splitter.finish()
+                #expect(out.map { String(decoding: $0, as: UTF8.self) } == values, "cut at \(cut), \(second)")
+            }
+        }
+        var byteByByte = ConcatenatedJSONSplitter()
+        var out: [[UInt8]] = []
+        for byte in stream { out += try byteByByte.feed([byte]) }
+        #expect(out.count == values.count)
+    }
+
+    @Test func splitterRefusesGarbageAndTruncation() throws {
+        var splitter = ConcatenatedJSONSplitter()
+        #expect((try? splitter.feed(Array("<html>".utf8))) == nil)
+        var truncated = ConcatenatedJSONSplitter()
+        _ = try truncated.feed(Array("{\"a\":".utf8))
+        #expect(throws: ConcatenatedJSONSplitter.SplitError.truncated) { try truncated.finish() }
+        var small = ConcatenatedJSONSplitter(maximumValueBytes: 10)
+        do {
+            _ = try small.feed(Array("{\"a\":\"0123456789\"}".utf8))
+            Issue.record("accepted an oversized value")
+        } catch { #expect(error == .valueTooLarge(limit: 10)) }
+    }
+
+    @Test func splitterSurvivesRandomChunkingOfCorruptStreams() {
+        var generator = SystemRandomNumberGenerator()
+        let base = Array(#"{"a":"x\"}"}{"b":[1,2]}"#.utf8)
+        for _ in 0..<2000 {
+            var bytes = base
+            for _ in 0..<Int.random(in: 0...3, using: &generator) {
+                bytes[Int.random(in: 0..<bytes.count, using: &generator)] = UInt8.random(in: 0...255, using: &generator)
+            }
+            var splitter = ConcatenatedJSONSplitter(maximumValueBytes: 64)
+            var index = 0
+            while index < bytes.count {
+                let end = min(bytes.count, index + Int.random(in: 1...5, using: &generator))
+                guard (try? splitter.feed(bytes[index..<end])) != nil else { break }
+                index = end
+            }
+        }
+    }
+}

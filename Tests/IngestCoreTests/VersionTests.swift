@@ -1,3 +1,0 @@
-import Testing
-@testable import IngestCore
-@Test func version() { #expect(!IngestCoreVersion.string.isEmpty) }
