@@ -57,8 +57,17 @@ let package = Package(
         ),
         .testTarget(
             name: "IngestCoreTests",
-            dependencies: ["IngestCore", "IngestSandbox"],
-            resources: []
+            dependencies: ["IngestCore"]
+        ),
+        // Real HTTP over loopback: the client against the sandbox, and the built `ingest` binary.
+        .testTarget(
+            name: "IntegrationTests",
+            dependencies: [
+                "IngestCore", "IngestSandbox", "ingest",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ]
         ),
     ]
 )

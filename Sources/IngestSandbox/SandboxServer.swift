@@ -215,6 +215,10 @@ public final class SandboxServer: Sendable {
                 }
                 for piece in pieces {
                     sawAny = true
+                    guard (try? JSONSerialization.jsonObject(with: Data(piece))) != nil else {
+                        _ = try await write(Self.reportJSON(["error_code": 400, "message": "Bad Request: Error processing message: Unexpected character in JSON"]))
+                        return false
+                    }
                     guard try await write(produceOne(piece, topic: topic, faults: faults)) else { return false }
                 }
                 return true
