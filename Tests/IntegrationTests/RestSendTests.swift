@@ -1,6 +1,7 @@
 import Foundation
 import IngestSandbox
 import NIOCore
+import NIOPosix
 import Testing
 @testable import IngestCore
 
@@ -208,9 +209,9 @@ import Testing
         #expect(result.stopReason?.contains("127.0.0.1") == true)
         #expect(result.stopReason?.contains("refused") == true || result.stopReason?.contains("cannot connect") == true, "\(result.stopReason ?? "")")
 
-        // https to a plain-HTTP server: the TLS handshake fails.
-        let harness = try await SandboxHarness.start()
-        let tls = try RestClient(profile: SandboxHarness.profile(), apiKey: Secret("k-000000000000"), baseURL: "https://127.0.0.1:\(harness.server.port)/v3")
+        // https to a server that answers in plain HTTP: the TLS handshake fails at once.
+        let plain = try await PlainHTTPResponder.start()
+        let tls = try RestClient(profile: SandboxHarness.profile(), apiKey: Secret("k-000000000000"), baseURL: "https://127.0.0.1:\(plain.port)/v3")
         do {
             _ = try await tls.discover()
             Issue.record("TLS to a plain server succeeded")
@@ -219,7 +220,7 @@ import Testing
             #expect(error.description.contains("TLS"))
         }
         await tls.shutdown()
-        await harness.stop()
+        try await plain.stop()
     }
 
     @Test func rateLimitingPacesRecords() async throws {
@@ -240,4 +241,28 @@ import Testing
         #expect(reports.count == 2)
         #expect(result.inputError?.description.contains("record 3 is") == true)
     }
+}
+
+/// Answers anything with a plain-HTTP 400, as a misconfigured port does.
+struct PlainHTTPResponder {
+    let channel: any Channel
+    var port: Int { channel.localAddress?.port ?? 0 }
+
+    final class Handler: ChannelInboundHandler, Sendable {
+        typealias InboundIn = ByteBuffer
+        typealias OutboundOut = ByteBuffer
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+            let response = ByteBuffer(string: "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+            context.writeAndFlush(wrapOutboundOut(response)).whenComplete { _ in context.close(promise: nil) }
+        }
+    }
+
+    static func start() async throws -> PlainHTTPResponder {
+        let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .childChannelInitializer { $0.pipeline.addHandler(Handler()) }
+            .bind(host: "127.0.0.1", port: 0).get()
+        return PlainHTTPResponder(channel: channel)
+    }
+
+    func stop() async throws { try await channel.close() }
 }

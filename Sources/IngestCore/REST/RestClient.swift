@@ -79,6 +79,8 @@ public final class RestClient: Sendable {
         configuration.timeout = .init(connect: connectTimeout, read: readTimeout)
         configuration.httpVersion = .http1Only
         configuration.decompression = .disabled
+        // Report a refused or unresolvable host at once instead of retrying until the timeout.
+        configuration.connectionPool.retryConnectionEstablishment = false
         if let proxy = ProxySettings.proxy(forScheme: components.scheme ?? "https", host: host, environment: environment) {
             configuration.proxy = .server(host: proxy.host, port: proxy.port)
         }

@@ -14,7 +14,6 @@ struct Discover: AsyncParsableCommand {
             Console.error("ingest: \(error is ProfileError ? "profile error: " : "")\(error)")
             throw ExitCode(Exit.usage)
         }
-        defer { Task { await session.close() } }
         do {
             let discovery = try await session.client.discover()
             await session.close()

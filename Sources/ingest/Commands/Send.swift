@@ -43,11 +43,13 @@ struct Send: AsyncParsableCommand {
             throw ExitCode(Exit.usage)
         }
 
+        // Everything that can be refused is refused before a connection is opened.
         let session: Session
         let fullTopic: String
         do {
-            session = try await Session.open(profile)
-            fullTopic = try session.profile.fullTopic(topic)
+            let loaded = try ProfileStore.standard().load(profile)
+            fullTopic = try loaded.fullTopic(topic)
+            session = try await Session.open(loaded)
         } catch let error as ProfileError {
             Console.error("ingest: profile error: \(error.description)")
             throw ExitCode(Exit.usage)

@@ -12,7 +12,11 @@ struct Session {
     let warnings: [String]
 
     static func open(_ nameOrPath: String, environment: [String: String] = ProcessInfo.processInfo.environment) async throws -> Session {
-        let profile = try ProfileStore.standard(environment: environment).load(nameOrPath)
+        try await open(ProfileStore.standard(environment: environment).load(nameOrPath), environment: environment)
+    }
+
+    /// Every session must be closed: the HTTP client refuses to be dropped while open.
+    static func open(_ profile: Profile, environment: [String: String] = ProcessInfo.processInfo.environment) async throws -> Session {
         if profile.isEmbeddedSandbox {
             let key = "sbx-" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
             let settings = profile.sandbox ?? SandboxSettings()
@@ -22,7 +26,13 @@ struct Session {
             configuration.batchMaximumEntries = profile.batchMaxEntries
             let sandbox = SandboxServer(configuration)
             try await sandbox.start()
-            let client = try RestClient(profile: profile, apiKey: Secret(key), baseURL: sandbox.baseURL, environment: environment)
+            let client: RestClient
+            do {
+                client = try RestClient(profile: profile, apiKey: Secret(key), baseURL: sandbox.baseURL, environment: environment)
+            } catch {
+                await sandbox.stop()
+                throw error
+            }
             return Session(profile: profile, client: client, sandbox: sandbox, warnings: [])
         }
         try profile.checkUsable()

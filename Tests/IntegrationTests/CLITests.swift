@@ -1,0 +1,234 @@
+import Foundation
+import Testing
+
+/// The built `ingest` binary, run as an operator would, with its output and exit codes checked.
+@Suite struct CLITests {
+    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../..").standardizedFileURL
+
+    static var binary: URL {
+        let candidates = [
+            Bundle.main.bundleURL.deletingLastPathComponent().appendingPathComponent("ingest"),
+            Bundle.main.bundleURL.appendingPathComponent("ingest"),
+            repository.appendingPathComponent(".build/debug/ingest"),
+        ]
+        return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) } ?? candidates[2]
+    }
+
+    struct Run {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+        var lines: [[String: Any]] {
+            stdout.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        }
+    }
+
+    /// A clean environment: only the repository's profiles, no user config, no stray secrets.
+    static func environment(_ extra: [String: String] = [:]) -> [String: String] {
+        var environment = ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin",
+                           "HOME": FileManager.default.temporaryDirectory.path,
+                           "XDG_CONFIG_HOME": FileManager.default.temporaryDirectory.appendingPathComponent("ingest-no-config").path,
+                           "INGEST_PROFILES_DIR": repository.appendingPathComponent("profiles").path]
+        environment.merge(extra) { $1 }
+        return environment
+    }
+
+    static func run(_ arguments: [String], environment extra: [String: String] = [:], stdin: String? = nil, timeout: TimeInterval = 60) throws -> Run {
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = arguments
+        process.environment = environment(extra)
+        process.currentDirectoryURL = FileManager.default.temporaryDirectory
+        let out = Pipe(), err = Pipe(), input = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = input
+        try process.run()
+        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
+        try input.fileHandleForWriting.close()
+        // Read both pipes while waiting, so a chatty child never blocks on a full pipe.
+        nonisolated(unsafe) var outData = Data(), errData = Data()
+        let group = DispatchGroup()
+        group.enter(); DispatchQueue.global().async { outData = out.fileHandleForReading.readDataToEndOfFile(); group.leave() }
+        group.enter(); DispatchQueue.global().async { errData = err.fileHandleForReading.readDataToEndOfFile(); group.leave() }
+        if group.wait(timeout: .now() + timeout) == .timedOut {
+            process.terminate()
+            Issue.record("ingest \(arguments.joined(separator: " ")) did not finish in \(timeout) s")
+        }
+        process.waitUntilExit()
+        return Run(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self), stderr: String(decoding: errData, as: UTF8.self))
+    }
+
+    @Test(arguments: ["single", "batch", "stream"])
+    func sendToTheEmbeddedSandbox(mode: String) throws {
+        let run = try Self.run(["send", "--profile", "local", "--topic", "events", "--mode", mode,
+                                "--data", #"{"playerId":"{{seq}}","id":"{{uuid}}"}"#, "--count", "12"])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.lines.count == 12)
+        #expect(run.lines.map { $0["seq"] as? Int } == (1...12).map { $0 })
+        #expect(run.lines.allSatisfy { $0["outcome"] as? String == "delivered" && $0["offset"] is Int && $0["partition"] is Int && $0["latency_ms"] != nil })
+        #expect(run.lines.allSatisfy { $0["id"] is String })
+        #expect(run.stderr.contains("delivered 12, failed 0, unknown 0"))
+    }
+
+    @Test func inputErrorsExitTwoAndSendNothing() throws {
+        let space = try Self.run(["send", "--profile", "local", "--topic", "events ", "--data", "{}"])
+        #expect(space.status == 2)
+        #expect(space.stdout.isEmpty)
+        #expect(space.stderr.contains("a space"))
+
+        let json = try Self.run(["send", "--profile", "local", "--topic", "events", "--data", "{\"a\":\n 1,}"])
+        #expect(json.status == 2)
+        #expect(json.stderr.contains("line 2, column 4"), "\(json.stderr)")
+
+        let usage = try Self.run(["send", "--profile", "local", "--mode", "fast", "--topic", "events", "--data", "{}"])
+        #expect(usage.status == 2)
+
+        let noProfile = try Self.run(["send", "--profile", "nosuch", "--topic", "events", "--data", "{}"])
+        #expect(noProfile.status == 2)
+        #expect(noProfile.stderr.contains("no such profile"))
+    }
+
+    @Test func unknownTopicExitsOneWithTheProxysCode() throws {
+        let run = try Self.run(["send", "--profile", "local", "--topic", "nosuchtopic", "--data", "{}", "--count", "2", "--mode", "batch"])
+        #expect(run.status == 1)
+        #expect(run.lines.count == 2)
+        #expect(run.lines.allSatisfy { $0["outcome"] as? String == "failed" && $0["error_code"] as? Int == 40403 })
+        #expect(run.stderr.contains("delivered 0, failed 2, unknown 0"))
+    }
+
+    @Test func missingSecretSaysWhichVariableAndSendsNothing() throws {
+        let directory = try temporaryProfiles(["dev": try String(contentsOf: Self.repository.appendingPathComponent("profiles/dev.toml"), encoding: .utf8)
+            .replacingOccurrences(of: "client_id = \"\"", with: "client_id = \"acme\"")])
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let run = try Self.run(["send", "--profile", "dev", "--topic", "events", "--data", "{}"], environment: ["INGEST_PROFILES_DIR": directory.path])
+        #expect(run.status == 2)
+        #expect(run.stderr.contains("INGEST_DEV_API_KEY"))
+        #expect(run.stdout.isEmpty)
+        // As shipped, with no client id, the profile is refused before anything else.
+        let shipped = try Self.run(["send", "--profile", "dev", "--topic", "events", "--data", "{}"])
+        #expect(shipped.status == 2)
+        #expect(shipped.stderr.contains("client_id"))
+    }
+
+    @Test func literalSecretInAProfileIsRefused() throws {
+        let directory = try temporaryProfiles(["leaky": try String(contentsOf: Self.repository.appendingPathComponent("profiles/dev.toml"), encoding: .utf8)
+            .replacingOccurrences(of: "env:INGEST_DEV_API_KEY", with: "literal-key-123456789")])
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let run = try Self.run(["send", "--profile", directory.appendingPathComponent("leaky.toml").path, "--topic", "events", "--data", "{}"])
+        #expect(run.status == 2)
+        #expect(run.stderr.contains("api_key"))
+        #expect(run.stderr.contains("literal secret"))
+        #expect(!run.stderr.contains("literal-key-123456789"))
+    }
+
+    @Test func profilesListMasksSecrets() throws {
+        let canary = "canary-api-key-7f3e9a1b"
+        let run = try Self.run(["profiles"], environment: ["INGEST_DEV_API_KEY": canary])
+        #expect(run.status == 0)
+        #expect(run.stdout.contains("local") && run.stdout.contains("production") && run.stdout.contains("PRODUCTION"))
+        #expect(run.stdout.contains("••••9a1b"))
+        #expect(!run.stdout.contains(canary) && !run.stderr.contains(canary))
+    }
+
+    /// `ingest sandbox` standalone: the guide's own curl calls work against it, and so does a
+    /// profile that points at it with an env: key.
+    @Test func standaloneSandboxServesCurlAndProfiles() throws {
+        let key = "standalone-key-5ba1c0de"
+        let process = Process()
+        process.executableURL = Self.binary
+        process.arguments = ["sandbox", "--port", "0", "--api-key", key]
+        process.environment = Self.environment()
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        defer { process.terminate(); process.waitUntilExit() }
+        var banner = ""
+        let deadline = Date().addingTimeInterval(20)
+        while !banner.contains("topics:") && Date() < deadline {
+            let data = out.fileHandleForReading.availableData
+            if data.isEmpty { break }
+            banner += String(decoding: data, as: UTF8.self)
+        }
+        let base = try #require(banner.split(separator: "\n").first { $0.hasPrefix("sandbox listening: ") }?.dropFirst("sandbox listening: ".count))
+        #expect(base.hasPrefix("http://127.0.0.1:"))
+        #expect(banner.contains("ing-staging-events"))
+
+        if FileManager.default.isExecutableFile(atPath: "/usr/bin/curl") {
+            let clusters = try shell(["/usr/bin/curl", "-s", "--max-time", "10", "\(base)/clusters", "--header", "x-api-key: \(key)"])
+            let object = try JSONSerialization.jsonObject(with: Data(clusters.utf8)) as? [String: Any]
+            let cluster = try #require((object?["data"] as? [[String: Any]])?.first)
+            let id = try #require(cluster["cluster_id"] as? String)
+            let single = try shell(["/usr/bin/curl", "-s", "--max-time", "10", "\(base)/clusters/\(id)/topics/ing-staging-events/records",
+                                    "--header", "Content-Type: application/json", "--header", "x-api-key: \(key)",
+                                    "--data", #"{"value":{"type":"JSON","data":{"playerId":"123","value":"test event 1"}}}"#])
+            #expect(single.contains("\"error_code\":200"), "\(single)")
+        }
+
+        let directory = try temporaryProfiles(["standalone": """
+            name = "standalone"
+            environment = "sandbox"
+            rest_url = "\(base)"
+            topic_prefix = "ing-staging-"
+            api_key = "env:SANDBOX_KEY"
+            """])
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let profile = directory.appendingPathComponent("standalone.toml").path
+        let send = try Self.run(["send", "--profile", profile, "--topic", "events", "--mode", "stream", "--data", "x{{seq}}", "--type", "string", "--count", "5"],
+                                environment: ["SANDBOX_KEY": key])
+        #expect(send.status == 0, "\(send.stderr)")
+        #expect(send.lines.count == 5)
+        #expect(!send.stdout.contains(key) && !send.stderr.contains(key))
+        let discover = try Self.run(["discover", "--profile", profile, "--json"], environment: ["SANDBOX_KEY": key])
+        #expect(discover.status == 0)
+        let json = try JSONSerialization.jsonObject(with: Data(discover.stdout.utf8)) as? [String: Any]
+        #expect(json?["cluster_id"] as? String == "sandbox-cluster-1")
+        #expect((json?["bootstrap"] as? String)?.hasPrefix("127.0.0.1:") == true)
+        let wrongKey = try Self.run(["send", "--profile", profile, "--topic", "events", "--data", "{}"], environment: ["SANDBOX_KEY": "not-the-key-000000"])
+        #expect(wrongKey.status == 1)
+        #expect(wrongKey.stderr.contains("403") && wrongKey.stderr.contains("api_key"))
+        #expect(!wrongKey.stderr.contains("not-the-key-000000"))
+    }
+
+    @Test func importPropertiesNeverCopiesThePassword() throws {
+        let run = try Self.run(["import-properties", "--file", "-", "--password-ref", "env:INGEST_DEV_KAFKA_PASSWORD"], stdin: """
+            bootstrap.server=b-1.example:9096
+            security.protocol=SASL_SSL
+            sasl.mechanism=SCRAM-SHA-512
+            sasl.jaas.config= org.apache.kafka.common.security.scram.ScramLoginModule required username="producer" password="Pa55-from-guide";
+            """)
+        #expect(run.status == 0)
+        #expect(run.stdout.contains("password = \"env:INGEST_DEV_KAFKA_PASSWORD\""))
+        #expect(run.stdout.contains("bootstrap = \"b-1.example:9096\""))
+        #expect(!run.stdout.contains("Pa55-from-guide") && !run.stderr.contains("Pa55-from-guide"))
+    }
+
+    @Test func sendsAFileOfEvents() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("ingest-cli-\(UUID()).jsonl")
+        try (1...30).map { "{\"n\":\($0)}" }.joined(separator: "\n").write(to: path, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: path) }
+        let run = try Self.run(["send", "--profile", "local", "--topic", "events", "--mode", "stream", "--file", path.path, "--window", "4"])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.lines.count == 30)
+    }
+
+    func temporaryProfiles(_ files: [String: String]) throws -> URL {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ingest-profiles-\(UUID())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        for (name, text) in files { try text.write(to: directory.appendingPathComponent("\(name).toml"), atomically: true, encoding: .utf8) }
+        return directory
+    }
+
+    func shell(_ arguments: [String]) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: arguments[0])
+        process.arguments = Array(arguments.dropFirst())
+        let out = Pipe()
+        process.standardOutput = out
+        try process.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return String(decoding: data, as: UTF8.self)
+    }
+}
