@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# The test command: installs what is missing, then runs every test (unit, loopback
+# integration, the built binary, the console in tmux, real Kafka peers).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+[ -x scripts/fetch-test-brokers.sh ] && scripts/fetch-test-brokers.sh
+swift build --build-tests
+swift test --skip-build "$@"
