@@ -4,12 +4,9 @@ import Testing
 
 /// Every real body in ../shared/conformance/kafka-rest-v3 goes through the parsers it would meet
 /// (when that folder is beside the checkout, as in CI).
-@Suite(.enabled(if: ConformanceTests.present, "../shared/conformance/kafka-rest-v3 is not beside the checkout"))
+@Suite(.enabled(if: Fixtures.present, "../shared/conformance/kafka-rest-v3 is not beside the checkout"))
 struct ConformanceTests {
-    static var present: Bool { FileManager.default.fileExists(atPath: directory.path) }
-
-    static let directory = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().appendingPathComponent("../../../shared/conformance/kafka-rest-v3").standardizedFileURL
+    static var directory: URL { Fixtures.directory }
 
     static func files() -> [String] {
         ((try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []).sorted()

@@ -111,6 +111,25 @@ import Testing
         #expect(shipped.stderr.contains("client_id"))
     }
 
+    /// Never reaches the network: the guard refuses first, and a confirmed send then stops at
+    /// the missing key.
+    @Test func productionNeedsTheTopicTypedBack() throws {
+        let directory = try temporaryProfiles(["prod": try String(contentsOf: Self.repository.appendingPathComponent("profiles/production.toml"), encoding: .utf8)
+            .replacingOccurrences(of: "client_id = \"\"", with: "client_id = \"acme\"")])
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let environment = ["INGEST_PROFILES_DIR": directory.path]
+        let unconfirmed = try Self.run(["send", "--profile", "prod", "--topic", "events", "--data", "{}"], environment: environment)
+        #expect(unconfirmed.status == 2)
+        #expect(unconfirmed.stderr.contains("PRODUCTION") && unconfirmed.stderr.contains("--confirm-production ing-production-events"))
+        #expect(unconfirmed.stderr.contains("nothing was sent"))
+        let wrong = try Self.run(["send", "--profile", "prod", "--topic", "events", "--data", "{}", "--confirm-production", "ing-staging-events"], environment: environment)
+        #expect(wrong.status == 2)
+        #expect(wrong.stderr.contains("does not match"))
+        let confirmed = try Self.run(["send", "--profile", "prod", "--topic", "events", "--data", "{}", "--confirm-production", "ing-production-events"], environment: environment)
+        #expect(confirmed.status == 2)
+        #expect(confirmed.stderr.contains("INGEST_PROD_API_KEY"))
+    }
+
     @Test func literalSecretInAProfileIsRefused() throws {
         let directory = try temporaryProfiles(["leaky": try String(contentsOf: Self.repository.appendingPathComponent("profiles/dev.toml"), encoding: .utf8)
             .replacingOccurrences(of: "env:INGEST_DEV_API_KEY", with: "literal-key-123456789")])
@@ -189,6 +208,51 @@ import Testing
         #expect(wrongKey.status == 1)
         #expect(wrongKey.stderr.contains("403") && wrongKey.stderr.contains("api_key"))
         #expect(!wrongKey.stderr.contains("not-the-key-000000"))
+    }
+
+    /// Ctrl-C mid-stream: sending stops, the records in flight still get an outcome, the
+    /// summary adds up, and the exit code says not everything was delivered.
+    @Test func interruptAccountsForEveryRecordSent() throws {
+        let key = "interrupt-key-0000001"
+        let sandbox = Process()
+        sandbox.executableURL = Self.binary
+        sandbox.arguments = ["sandbox", "--port", "0", "--api-key", key, "--delay-ms", "100"]
+        sandbox.environment = Self.environment()
+        let sandboxOut = Pipe()
+        sandbox.standardOutput = sandboxOut
+        sandbox.standardError = FileHandle.nullDevice
+        try sandbox.run()
+        defer { sandbox.terminate(); sandbox.waitUntilExit() }
+        let banner = String(decoding: sandboxOut.fileHandleForReading.availableData, as: UTF8.self)
+        let base = try #require(banner.split(separator: "\n").first { $0.hasPrefix("sandbox listening: ") }?.dropFirst("sandbox listening: ".count))
+        let directory = try temporaryProfiles(["sbx": "name = \"sbx\"\nenvironment = \"sandbox\"\nrest_url = \"\(base)\"\ntopic_prefix = \"ing-staging-\"\napi_key = \"env:SANDBOX_KEY\"\n"])
+        defer { try? FileManager.default.removeItem(at: directory) }
+
+        let send = Process()
+        send.executableURL = Self.binary
+        send.arguments = ["send", "--profile", directory.appendingPathComponent("sbx.toml").path, "--topic", "events", "--mode", "stream",
+                          "--data", "{\"n\":{{seq}}}", "--count", "200", "--window", "5"]
+        send.environment = Self.environment(["SANDBOX_KEY": key])
+        let out = Pipe(), err = Pipe()
+        send.standardOutput = out
+        send.standardError = err
+        try send.run()
+        Thread.sleep(forTimeInterval: 1.0)
+        send.interrupt()
+        nonisolated(unsafe) var outData = Data(), errData = Data()
+        let group = DispatchGroup()
+        group.enter(); DispatchQueue.global().async { outData = out.fileHandleForReading.readDataToEndOfFile(); group.leave() }
+        group.enter(); DispatchQueue.global().async { errData = err.fileHandleForReading.readDataToEndOfFile(); group.leave() }
+        if group.wait(timeout: .now() + 30) == .timedOut { send.terminate(); Issue.record("send did not stop after Ctrl-C") }
+        send.waitUntilExit()
+        let stderr = String(decoding: errData, as: UTF8.self)
+        let lines = String(decoding: outData, as: UTF8.self).split(separator: "\n")
+        #expect(send.terminationStatus == 1, "\(stderr)")
+        #expect(stderr.contains("interrupted"))
+        #expect(lines.count > 0 && lines.count < 200)
+        let summary = try #require(stderr.split(separator: "\n").first { $0.hasPrefix("delivered ") })
+        let numbers = summary.split(whereSeparator: { !$0.isNumber }).prefix(3).compactMap { Int($0) }
+        #expect(numbers.reduce(0, +) == lines.count, "\(summary) vs \(lines.count) lines")
     }
 
     @Test func importPropertiesNeverCopiesThePassword() throws {

@@ -382,6 +382,12 @@ public final class RestClient: Sendable {
             } catch let error as ConcatenatedJSONSplitter.SplitError {
                 settleAll(.unknown(message: "the proxy's reply broke off: \(error)"))
                 return SegmentResult(reports: reports, fatal: RestError(kind: .protocolViolation, code: 200, description: "the proxy's stream reply is not concatenated JSON: \(error)"))
+            } catch is CancellationError {
+                settleAll(.unknown(message: "stopped before this record was reported"))
+                return SegmentResult(reports: reports, fatal: nil)
+            } catch let error as HTTPClientError where error == .cancelled {
+                settleAll(.unknown(message: "stopped before this record was reported"))
+                return SegmentResult(reports: reports, fatal: nil)
             } catch {
                 let failure = RestErrorText.transport(error, host: host, sent: true)
                 settleAll(reports == 0 && failure.kind == .connection ? failure.outcome : .unknown(message: failure.description))
@@ -423,6 +429,16 @@ public final class RestClient: Sendable {
         }
         state.withLockedValue { $0.machine.didEndBody() }
         bodyWriter.finish()
+        if Task.isCancelled {
+            // Stopped by the operator: give the records in flight a moment to be reported.
+            let grace = Task {
+                try? await Task.sleep(nanoseconds: UInt64((limits.stallSeconds + 3) * 1e9))
+                readerTask.cancel()
+            }
+            let result = await readerTask.value
+            grace.cancel()
+            return result
+        }
         return await withTaskCancellationHandler {
             await readerTask.value
         } onCancel: {

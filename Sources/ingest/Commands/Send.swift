@@ -26,6 +26,7 @@ struct Send: AsyncParsableCommand {
     @Option(help: "Send --data this many times.") var count = 1
     @Option(help: "Records per second, e.g. 100 or 100/s.") var rate: String?
     @Option(help: "Unanswered records allowed in a stream (default: the profile's).") var window: Int?
+    @Option(name: .customLong("confirm-production"), help: "Required to send to a production profile: the full topic name.") var confirmProduction: String?
 
     func run() async throws {
         guard via == "rest" else {
@@ -49,9 +50,13 @@ struct Send: AsyncParsableCommand {
         do {
             let loaded = try ProfileStore.standard().load(profile)
             fullTopic = try loaded.fullTopic(topic)
+            try ProductionGuard.check(loaded, topic: fullTopic, confirmation: confirmProduction)
             session = try await Session.open(loaded)
         } catch let error as ProfileError {
             Console.error("ingest: profile error: \(error.description)")
+            throw ExitCode(Exit.usage)
+        } catch let error as ProductionGuard.Refusal {
+            Console.error("ingest: \(error.description)")
             throw ExitCode(Exit.usage)
         } catch {
             Console.error("ingest: \(error)")
@@ -60,12 +65,24 @@ struct Send: AsyncParsableCommand {
         session.warnings.forEach { Console.error("warning: \($0)") }
 
         let output = NIOLockedValueBox(())
-        let result = await session.client.send(
-            source: source, topic: fullTopic, mode: mode,
-            options: SendOptions(ratePerSecond: ratePerSecond, window: window)
-        ) { report in
-            output.withLockedValue { _ in Console.out(report.jsonLine) }
+        let client = session.client
+        let mode = self.mode
+        let options = SendOptions(ratePerSecond: ratePerSecond, window: window)
+        let sending = Task {
+            await client.send(source: source, topic: fullTopic, mode: mode, options: options) { report in
+                output.withLockedValue { _ in Console.out(report.jsonLine) }
+            }
         }
+        // Ctrl-C stops sending and waits for the reports of what is in flight; a second one quits.
+        let interrupt = Task {
+            await SignalWait.interrupt()
+            Console.error("interrupted: stopping, waiting for reports of records in flight (Ctrl-C again to quit now)")
+            sending.cancel()
+            await SignalWait.interrupt()
+            Foundation.exit(130)
+        }
+        let result = await sending.value
+        interrupt.cancel()
         await session.close()
 
         let ledger = result.ledger
@@ -126,3 +143,26 @@ enum ValueTypeOption: String, ExpressibleByArgument, CaseIterable {
 
 extension SendMode: ExpressibleByArgument {}
 extension EventFileReader.Format: ExpressibleByArgument {}
+
+/// A send to production needs the full topic name typed back: on the command line with
+/// `--confirm-production`, or at a terminal prompt. Nothing is sent otherwise.
+enum ProductionGuard {
+    struct Refusal: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    static func check(_ profile: Profile, topic: String, confirmation: String?) throws {
+        guard profile.environment == .production else { return }
+        if let confirmation {
+            guard confirmation == topic else {
+                throw Refusal(description: "--confirm-production \(confirmation) does not match the topic \(topic); nothing was sent")
+            }
+            return
+        }
+        guard TerminalPrompt.available else {
+            throw Refusal(description: "profile \(profile.name) is PRODUCTION: add --confirm-production \(topic) to send; nothing was sent")
+        }
+        let typed = TerminalPrompt.ask("PRODUCTION (\(profile.name)): type the topic name \(topic) to send, anything else cancels: ")
+        guard typed == topic else { throw Refusal(description: "not confirmed; nothing was sent") }
+    }
+}
