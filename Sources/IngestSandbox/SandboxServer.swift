@@ -32,6 +32,7 @@ public final class SandboxServer: Sendable {
 
     public let configuration: Configuration
     public let log: SandboxLog
+    let clock = TimestampClock()
     private let faultsBox: NIOLockedValueBox<SandboxFaults>
     private let task = NIOLockedValueBox<Task<Void, any Error>?>(nil)
     private let boundPort = NIOLockedValueBox<Int?>(nil)
@@ -194,17 +195,26 @@ public final class SandboxServer: Sendable {
     /// written while the request is still being read.
     func produce(request: Request, topic: String) -> Response {
         let faults = self.faults
+        // Knobs that act per report need one write per report; otherwise a chunk's reports go out together.
+        let perReport = faults.reportDelayMilliseconds > 0 || faults.closeStreamAfter != nil || faults.dropConnectionAfter != nil
         let body = ResponseBody { [self] writer in
             var splitter = ConcatenatedJSONSplitter(maximumValueBytes: 2 * 1024 * 1024)
             var reported = 0
-            var sawAny = false
+            var pendingOut = ByteBuffer()
             func write(_ report: [UInt8]) async throws -> Bool {
                 if faults.reportDelayMilliseconds > 0 { try await Task.sleep(nanoseconds: UInt64(faults.reportDelayMilliseconds) * 1_000_000) }
                 if let drop = faults.dropConnectionAfter, reported >= drop { throw SandboxDrop() }
-                try await writer.write(ByteBuffer(bytes: report + [0x0D, 0x0A]))
+                pendingOut.writeBytes(report)
+                pendingOut.writeBytes([0x0D, 0x0A])
                 reported += 1
+                if perReport { try await flush() }
                 if let close = faults.closeStreamAfter, reported >= close { return false }
                 return true
+            }
+            func flush() async throws {
+                guard pendingOut.readableBytes > 0 else { return }
+                try await writer.write(pendingOut)
+                pendingOut.clear()
             }
             // A JSON syntax error ends the stream with a final 400, as the real proxy does.
             func handle(_ chunk: ByteBuffer) async throws -> Bool {
@@ -214,13 +224,13 @@ public final class SandboxServer: Sendable {
                     return false
                 }
                 for piece in pieces {
-                    sawAny = true
-                    guard (try? JSONSerialization.jsonObject(with: Data(piece))) != nil else {
+                    guard let object = (try? JSONSerialization.jsonObject(with: Data(piece))) else {
                         _ = try await write(Self.reportJSON(["error_code": 400, "message": "Bad Request: Error processing message: Unexpected character in JSON"]))
                         return false
                     }
-                    guard try await write(produceOne(piece, topic: topic, faults: faults)) else { return false }
+                    guard try await write(produceOne(object, topic: topic, faults: faults)) else { return false }
                 }
+                try await flush()
                 return true
             }
             if faults.bufferWholeRequest {
@@ -232,9 +242,10 @@ public final class SandboxServer: Sendable {
                     guard try await handle(chunk) else { break }
                 }
             }
-            if !sawAny && reported == 0 {
+            if reported == 0 {
                 _ = try await write(Self.reportJSON(["error_code": 422, "message": "Error: 42206 : Payload error. Request body is empty. Data is required."]))
             }
+            try await flush()
             try await writer.finish(nil)
         }
         return Response(status: .ok, headers: [.contentType: "application/json"], body: body)
@@ -247,25 +258,25 @@ public final class SandboxServer: Sendable {
     static let knownFields: Set = ["value", "key", "partition_id", "headers", "timestamp", "id"]
 
     /// One record: validated as the proxy does, then appended. Returns the report's bytes.
-    func produceOne(_ bytes: [UInt8], topic: String, faults: SandboxFaults, allowID: Bool = false) -> [UInt8] {
-        switch validate(bytes, topic: topic, allowID: allowID) {
+    func produceOne(_ object: Any, topic: String, faults: SandboxFaults, allowID: Bool = false) -> [UInt8] {
+        switch validate(object, topic: topic, allowID: allowID) {
         case .failure(let error):
             return Self.reportJSON(["error_code": error.code, "message": error.message])
         case .success(let record):
+            let now = Date()
             guard let (partition, offset) = log.append(topic: topic, partition: record.partition, key: record.key?.bytes, value: record.value?.bytes,
-                                                      valueType: record.value?.type, headers: record.headers, timestamp: Date()) else {
+                                                      valueType: record.value?.type, headers: record.headers, timestamp: now) else {
                 return Self.reportJSON(["error_code": 40403, "message": "This server does not host this topic-partition."])
             }
-            var report: [String: Any] = [
-                "error_code": 200, "cluster_id": configuration.clusterID, "topic_name": topic,
-                "partition_id": partition, "offset": offset,
-                "timestamp": Date().formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true)),
-            ]
-            if faults.omitOffset { report["offset"] = nil }
-            if faults.extraReportField { report["sandbox_note"] = "a field clients do not know" }
-            if let key = record.key { report["key"] = ["type": key.type, "size": key.bytes.count] }
-            if let value = record.value { report["value"] = ["type": value.type, "size": value.bytes.count] }
-            return Self.reportJSON(report)
+            // Written by hand: this is the sandbox's hot path.
+            var out = "{\"error_code\":200,\"cluster_id\":\"\(configuration.clusterID)\",\"topic_name\":\"\(topic)\",\"partition_id\":\(partition)"
+            if !faults.omitOffset { out += ",\"offset\":\(offset)" }
+            out += ",\"timestamp\":\"\(clock.timestamp(now))\""
+            if let key = record.key { out += ",\"key\":{\"type\":\"\(key.type)\",\"size\":\(key.bytes.count)}" }
+            if let value = record.value { out += ",\"value\":{\"type\":\"\(value.type)\",\"size\":\(value.bytes.count)}" }
+            if faults.extraReportField { out += ",\"sandbox_note\":\"a field clients do not know\"" }
+            out += "}"
+            return Array(out.utf8)
         }
     }
 
@@ -287,8 +298,8 @@ public final class SandboxServer: Sendable {
         var headers: [(String, [UInt8]?)] = []
     }
 
-    func validate(_ bytes: [UInt8], topic: String, allowID: Bool) -> Result<ParsedRecord, ProduceFailure> {
-        guard let object = (try? JSONSerialization.jsonObject(with: Data(bytes))) as? [String: Any] else {
+    func validate(_ any: Any, topic: String, allowID: Bool) -> Result<ParsedRecord, ProduceFailure> {
+        guard let object = any as? [String: Any] else {
             return .failure(ProduceFailure(code: 400, message: "Bad Request: Error processing message: not a JSON object"))
         }
         for field in object.keys where !Self.knownFields.contains(field) || (field == "id" && !allowID) {
@@ -389,8 +400,7 @@ public final class SandboxServer: Sendable {
         var successes: [[String: Any]] = []
         var failures: [[String: Any]] = []
         for (id, entry) in zip(ids, entries) {
-            let bytes = Array((try? JSONSerialization.data(withJSONObject: entry)) ?? Data())
-            let report = (try? JSONSerialization.jsonObject(with: Data(produceOne(bytes, topic: topic, faults: faults, allowID: true)))) as? [String: Any] ?? [:]
+            let report = (try? JSONSerialization.jsonObject(with: Data(produceOne(entry, topic: topic, faults: faults, allowID: true)))) as? [String: Any] ?? [:]
             var answer = report
             answer["id"] = id
             if report["error_code"] as? Int == 200 {
@@ -416,5 +426,18 @@ struct APIKeyMiddleware: RouterMiddleware {
             return Response(status: .forbidden, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: #"{"message":"Forbidden"}"#)))
         }
         return try await next(request, context)
+    }
+}
+
+/// ISO-8601 timestamps, formatted once per millisecond rather than once per record.
+final class TimestampClock: Sendable {
+    private let last = NIOLockedValueBox<(Int64, String)>((-1, ""))
+
+    func timestamp(_ date: Date) -> String {
+        let millisecond = Int64(date.timeIntervalSince1970 * 1000)
+        if let cached = last.withLockedValue({ $0.0 == millisecond ? $0.1 : nil }) { return cached }
+        let text = date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
+        last.withLockedValue { $0 = (millisecond, text) }
+        return text
     }
 }

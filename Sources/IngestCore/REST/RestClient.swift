@@ -205,6 +205,7 @@ public final class RestClient: Sendable {
     struct Pacer {
         let interval: Int64?
         var next = NIODeadline.now()
+        var isPacing: Bool { interval != nil }
         init(ratePerSecond: Double?) {
             interval = ratePerSecond.map { Int64(1e9 / max($0, 0.001)) }
         }
@@ -409,8 +410,20 @@ public final class RestClient: Sendable {
                 case .send:
                     try await pacer.wait()
                     _ = try reader.next()
+                    var buffer = ByteBuffer(bytes: bytes)
                     state.withLockedValue { $0.machine.didSend(seq: seq, bytes: bytes.count, now: .now()) }
-                    bodyWriter.yield(ByteBuffer(bytes: bytes))
+                    // Unpaced, fill the free part of the window in one write: one chunk, one syscall.
+                    while !pacer.isPacing, buffer.readableBytes < 64 * 1024, let (nextSeq, _, nextBytes) = try reader.peek() {
+                        let admitted = state.withLockedValue { state -> Bool in
+                            guard !state.closed, state.machine.decide(nextRecordBytes: nextBytes.count, now: .now()) == .send else { return false }
+                            state.machine.didSend(seq: nextSeq, bytes: nextBytes.count, now: .now())
+                            return true
+                        }
+                        guard admitted else { break }
+                        _ = try reader.next()
+                        buffer.writeBytes(nextBytes)
+                    }
+                    bodyWriter.yield(buffer)
                     continue
                 case .wait:
                     let deadline = state.withLockedValue { $0.machine.stallDeadline }
