@@ -1,5 +1,6 @@
 import Foundation
 import NIOConcurrencyHelpers
+import NIOCore
 
 /// The sandbox's Kafka stand-in: topics with partitions and real, increasing offsets.
 /// Only a bounded tail of each partition is kept, so long runs do not grow memory.
@@ -20,8 +21,7 @@ public final class SandboxLog: Sendable {
 
     struct Partition {
         var nextOffset: Int64 = 0
-        var tail: [StoredRecord] = []
-        var tailStart = 0
+        var tail = CircularBuffer<StoredRecord>()
     }
 
     struct State {
@@ -48,21 +48,21 @@ public final class SandboxLog: Sendable {
     /// Appends; picks the partition like Kafka's default partitioner when none is given.
     public func append(topic: String, partition: Int?, key: [UInt8]?, value: [UInt8]?, valueType: String?, headers: [(String, [UInt8]?)], timestamp: Date) -> (partition: Int, offset: Int64)? {
         state.withLockedValue { state in
-            guard var partitions = state.topics[topic] else { return nil }
+            // Mutated in place: copying a partition's tail per append would make it O(n).
+            guard let count = state.topics[topic]?.count else { return nil }
             let index: Int
             if let partition { index = partition }
-            else if let key { index = Int(Murmur2.hash(key) & 0x7fff_ffff) % partitions.count }
+            else if let key { index = Int(Murmur2.hash(key) & 0x7fff_ffff) % count }
             else {
                 state.roundRobin &+= 1
-                index = state.roundRobin % partitions.count
+                index = state.roundRobin % count
             }
-            let offset = partitions[index].nextOffset
-            partitions[index].nextOffset += 1
-            partitions[index].tail.append(StoredRecord(offset: offset, key: key, value: value, valueType: valueType, headers: headers, timestamp: timestamp))
-            if partitions[index].tail.count > tailLimit * 2 {
-                partitions[index].tail.removeFirst(partitions[index].tail.count - tailLimit)
+            let offset = state.topics[topic]![index].nextOffset
+            state.topics[topic]![index].nextOffset += 1
+            state.topics[topic]![index].tail.append(StoredRecord(offset: offset, key: key, value: value, valueType: valueType, headers: headers, timestamp: timestamp))
+            if state.topics[topic]![index].tail.count > tailLimit {
+                state.topics[topic]![index].tail.removeFirst()
             }
-            state.topics[topic] = partitions
             return (index, offset)
         }
     }

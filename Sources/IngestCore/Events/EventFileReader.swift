@@ -187,7 +187,8 @@ public enum RecordShape {
     static let recordKeys: Set = ["key", "value", "headers", "partition_id", "timestamp"]
 
     public static func record(fromJSON bytes: [UInt8], valueType: ValueType) throws -> EventRecord {
-        if let object = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any],
+        // Only an object that mentions "type" can be a produce record: skip the parse otherwise.
+        if Self.mentionsType(bytes), let object = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any],
            !object.isEmpty, Set(object.keys).isSubset(of: recordKeys),
            (object["value"] as? [String: Any])?["type"] != nil || (object["key"] as? [String: Any])?["type"] != nil {
             return try produceRecord(object)
@@ -197,6 +198,15 @@ public enum RecordShape {
         case .string: return EventRecord(value: Payload(type: .string, data: bytes))
         case .binary: throw InputError("a JSON value cannot be sent as BINARY; give base64 lines with --format lines")
         }
+    }
+
+    static func mentionsType(_ bytes: [UInt8]) -> Bool {
+        let needle = Array("\"type\"".utf8)
+        guard bytes.count >= needle.count else { return false }
+        for start in 0...(bytes.count - needle.count) where bytes[start] == needle[0] {
+            if bytes[start..<(start + needle.count)].elementsEqual(needle) { return true }
+        }
+        return false
     }
 
     static func produceRecord(_ object: [String: Any]) throws -> EventRecord {

@@ -50,8 +50,24 @@ public struct ConcatenatedJSONSplitter: Sendable {
     }
 
     public mutating func feedPieces(_ bytes: some Sequence<UInt8>) throws(SplitError) -> [Piece] {
+        let chunk = Array(bytes)
         var values: [Piece] = []
-        for byte in bytes {
+        var failure: SplitError?
+        chunk.withUnsafeBufferPointer { buffer in
+            do throws(SplitError) { try scan(buffer, into: &values) } catch { failure = error }
+        }
+        if let failure { throw failure }
+        return values
+    }
+
+    /// Walks the chunk by index and copies each value out in one piece (this is a hot path).
+    private mutating func scan(_ buffer: UnsafeBufferPointer<UInt8>, into values: inout [Piece]) throws(SplitError) {
+        var index = 0
+        var valueStart = depth > 0 ? 0 : -1
+        let count = buffer.count
+        while index < count {
+            let byte = buffer[index]
+            index += 1
             consumed += 1
             if byte == 0x0A { line += 1 }
             if depth == 0 {
@@ -67,14 +83,12 @@ public struct ConcatenatedJSONSplitter: Sendable {
                 case UInt8(ascii: "{"), UInt8(ascii: "["):
                     depth = 1
                     startLine = line
-                    current.append(byte)
+                    valueStart = index - 1
                     continue
                 default:
                     throw .unexpectedByte(byte, offset: consumed - 1)
                 }
             }
-            current.append(byte)
-            if current.count > maximumValueBytes { throw .valueTooLarge(limit: maximumValueBytes) }
             if inString {
                 if escaped { escaped = false }
                 else if byte == UInt8(ascii: "\\") { escaped = true }
@@ -87,13 +101,19 @@ public struct ConcatenatedJSONSplitter: Sendable {
             case UInt8(ascii: "}"), UInt8(ascii: "]"):
                 depth -= 1
                 if depth == 0 {
+                    current.append(contentsOf: buffer[valueStart..<index])
+                    if current.count > maximumValueBytes { throw .valueTooLarge(limit: maximumValueBytes) }
                     values.append(Piece(bytes: current, line: startLine))
                     current.removeAll(keepingCapacity: true)
+                    valueStart = -1
                 }
             default: break
             }
         }
-        return values
+        if depth > 0 && valueStart >= 0 {
+            current.append(contentsOf: buffer[valueStart..<count])
+            if current.count > maximumValueBytes { throw .valueTooLarge(limit: maximumValueBytes) }
+        }
     }
 
     /// Call at end of stream: throws if a value was cut off.

@@ -397,6 +397,16 @@ public final class RestClient: Sendable {
             }
         }
 
+        // One timer per segment, not one per wait: it wakes the writer so that a stall is noticed.
+        let watchdog = Task {
+            let tick = UInt64(max(0.01, limits.stallSeconds / 4) * 1e9)
+            while !Task.isCancelled {
+                try? await Task.sleep(nanoseconds: tick)
+                wakeup.signal()
+            }
+        }
+        defer { watchdog.cancel() }
+
         // Writer: records into the body while the window and the segment limits allow.
         defer { bodyWriter.finish() }
         do {
@@ -426,8 +436,7 @@ public final class RestClient: Sendable {
                     bodyWriter.yield(buffer)
                     continue
                 case .wait:
-                    let deadline = state.withLockedValue { $0.machine.stallDeadline }
-                    await wakeup.wait(until: deadline)
+                    await wakeup.wait()
                     continue
                 case .endBody(let reason):
                     logger.debug("ending stream segment", metadata: ["reason": "\(reason.rawValue)"])
@@ -489,7 +498,7 @@ final class SendRun: Sendable {
     }
 }
 
-/// Wakes one waiter when a report arrives, or at a deadline.
+/// Wakes the writer when a report arrives, the stream closes, or the stall watchdog ticks.
 final class Wakeup: Sendable {
     private struct State {
         var flagged = false
@@ -509,12 +518,8 @@ final class Wakeup: Sendable {
         waiter?.resume()
     }
 
-    func wait(until deadline: NIODeadline) async {
-        let timer = Task { [self] in
-            let now = NIODeadline.now()
-            if deadline > now { try? await Task.sleep(nanoseconds: UInt64((deadline - now).nanoseconds)) }
-            signal()
-        }
+    /// Returns after the next `signal()` (or at once if one came since the last wait).
+    func wait() async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             let resumeNow = state.withLockedValue { state -> Bool in
                 if state.flagged {
@@ -526,7 +531,6 @@ final class Wakeup: Sendable {
             }
             if resumeNow { continuation.resume() }
         }
-        timer.cancel()
     }
 }
 

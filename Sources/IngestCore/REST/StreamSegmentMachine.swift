@@ -77,9 +77,6 @@ public struct StreamSegmentMachine: Sendable {
         return .send
     }
 
-    /// When to look again if told to wait and no report comes.
-    public var stallDeadline: NIODeadline { lastProgress + .nanoseconds(Int64(limits.stallSeconds * 1e9)) }
-
     public mutating func didSend(seq: Int, bytes: Int, now: NIODeadline) {
         precondition(!bodyEnded, "a record was written after the body ended")
         if inFlight.isEmpty { lastProgress = now }
