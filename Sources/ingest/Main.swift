@@ -39,7 +39,7 @@ struct Ingest: AsyncParsableCommand {
         commandName: "ingest",
         abstract: "Send events into the Future Anthem ingestion platform (REST Proxy v3 / Kafka).",
         discussion: "With no subcommand, runs a short demo against the embedded sandbox.",
-        subcommands: [Send.self, Check.self, Discover.self, Profiles.self, SandboxCommand.self, ImportProperties.self, Demo.self],
+        subcommands: [Send.self, Check.self, Discover.self, Profiles.self, JournalCommand.self, Replay.self, SandboxCommand.self, ImportProperties.self, Demo.self],
         defaultSubcommand: Demo.self
     )
 }

@@ -28,7 +28,8 @@ import Testing
         var environment = ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin",
                            "HOME": FileManager.default.temporaryDirectory.path,
                            "XDG_CONFIG_HOME": FileManager.default.temporaryDirectory.appendingPathComponent("ingest-no-config").path,
-                           "INGEST_PROFILES_DIR": repository.appendingPathComponent("profiles").path]
+                           "INGEST_PROFILES_DIR": repository.appendingPathComponent("profiles").path,
+                           "INGEST_STATE_DIR": FileManager.default.temporaryDirectory.appendingPathComponent("ingest-cli-state").path]
         environment.merge(extra) { $1 }
         return environment
     }
@@ -57,6 +58,16 @@ import Testing
         }
         process.waitUntilExit()
         return Run(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self), stderr: String(decoding: errData, as: UTF8.self))
+    }
+
+    /// For tests that serve the sandbox from their own process: waits without blocking a
+    /// cooperative thread, which the in-process server needs.
+    static func runAsync(_ arguments: [String], environment extra: [String: String] = [:], timeout: TimeInterval = 60) async throws -> Run {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async {
+                do { continuation.resume(returning: try run(arguments, environment: extra, timeout: timeout)) } catch { continuation.resume(throwing: error) }
+            }
+        }
     }
 
     @Test(arguments: ["single", "batch", "stream"])

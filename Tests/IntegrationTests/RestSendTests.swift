@@ -253,7 +253,8 @@ struct PlainHTTPResponder {
         typealias OutboundOut = ByteBuffer
         func channelRead(context: ChannelHandlerContext, data: NIOAny) {
             let response = ByteBuffer(string: "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
-            context.writeAndFlush(wrapOutboundOut(response)).whenComplete { _ in context.close(promise: nil) }
+            context.writeAndFlush(wrapOutboundOut(response), promise: nil)
+            context.close(mode: .output, promise: nil)
         }
     }
 

@@ -18,6 +18,8 @@ public struct Profile: Sendable, Equatable {
     public var kafka: KafkaSettings
     public var stream: StreamSettings
     public var sandbox: SandboxSettings?
+    /// Keep each record's produce request in the journal (off: only a digest and a size).
+    public var journalValues = false
     /// The file this profile was read from (or a description of its origin).
     public var source: String
 

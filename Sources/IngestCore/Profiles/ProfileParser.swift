@@ -24,7 +24,7 @@ public struct ProfileError: Error, Equatable, CustomStringConvertible {
 public enum ProfileParser {
     static let topLevelKeys: Set = [
         "name", "environment", "client_id", "rest_url", "topic_prefix", "api_key",
-        "batch_max_entries", "tls_min_version", "kafka", "stream", "sandbox",
+        "batch_max_entries", "tls_min_version", "kafka", "stream", "sandbox", "journal_values",
     ]
     static let kafkaKeys: Set = ["username", "password", "bootstrap", "ca_file"]
     static let streamKeys: Set = ["window", "segment_records", "segment_bytes", "segment_seconds", "stall_seconds"]
@@ -120,11 +120,16 @@ public enum ProfileParser {
             sandbox = settings
         }
 
-        return Profile(
+        var profile = Profile(
             name: name, environment: environment, clientID: clientID, restURLTemplate: restURL,
             topicPrefix: topicPrefix, apiKey: apiKey, batchMaxEntries: batchMax, tlsMinVersion: tls,
             kafka: kafka, stream: stream, sandbox: sandbox, source: file
         )
+        if let value = table["journal_values"] {
+            guard let flag = value.bool else { throw reader.expected("journal_values", "true or false", found: value) }
+            profile.journalValues = flag
+        }
+        return profile
     }
 
     static func checkURL(_ url: String, environment: DeploymentEnvironment, clientID: String, apiKey: SecretReference, file: String) throws {
@@ -145,8 +150,10 @@ public enum ProfileParser {
         switch scheme {
         case "https": break
         case "http":
-            guard environment == .sandbox, HostPort.isLoopback(host) else {
-                throw ProfileError(file: file, key: "rest_url", problem: "must be https (plain http is allowed only for a sandbox on loopback)")
+            // Plain http only on loopback: `ingest sandbox`, also for rehearsing a dev or
+            // production profile's guard without the platform.
+            guard HostPort.isLoopback(host) else {
+                throw ProfileError(file: file, key: "rest_url", problem: "must be https (plain http is allowed only on loopback, for the sandbox)")
             }
         default:
             throw ProfileError(file: file, key: "rest_url", problem: "expected an https URL; found scheme \"\(scheme)\"")

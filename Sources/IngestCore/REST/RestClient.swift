@@ -16,9 +16,12 @@ public struct SendOptions: Sendable {
     /// Unanswered records allowed in a stream; nil takes the profile's.
     public var window: Int?
     public var maximumRecordBytes = RecordLimits.maximumRecordBytes
-    public init(ratePerSecond: Double? = nil, window: Int? = nil) {
+    /// Sees each record once, when it is read and before it is sent (the journal's hook).
+    public var onRecordRead: (@Sendable (Int, EventRecord) -> Void)?
+    public init(ratePerSecond: Double? = nil, window: Int? = nil, onRecordRead: (@Sendable (Int, EventRecord) -> Void)? = nil) {
         self.ratePerSecond = ratePerSecond
         self.window = window
+        self.onRecordRead = onRecordRead
     }
 }
 
@@ -180,7 +183,7 @@ public final class RestClient: Sendable {
         do {
             let cluster = try await clusterID()
             let path = "/clusters/\(cluster)/topics/\(Self.encodePath(topic))/records"
-            let reader = RecordReader(source: source, maximumBytes: options.maximumRecordBytes)
+            let reader = RecordReader(source: source, maximumBytes: options.maximumRecordBytes, onRead: options.onRecordRead)
             switch mode {
             case .single: try await sendSingles(reader, path: path, topic: topic, options: options, run: run)
             case .batch: try await sendBatches(reader, path: path + ":batch", topic: topic, options: options, run: run)
@@ -543,9 +546,12 @@ final class RecordReader: @unchecked Sendable {
     private var ahead: (Int, EventRecord, [UInt8])?
     private var exhausted = false
 
-    init(source: RecordSource, maximumBytes: Int) {
+    let onRead: (@Sendable (Int, EventRecord) -> Void)?
+
+    init(source: RecordSource, maximumBytes: Int, onRead: (@Sendable (Int, EventRecord) -> Void)? = nil) {
         self.source = source
         self.maximumBytes = maximumBytes
+        self.onRead = onRead
     }
 
     func peek() throws -> (Int, EventRecord, [UInt8])? {
@@ -556,6 +562,7 @@ final class RecordReader: @unchecked Sendable {
             }
             seq += 1
             try RecordLimits.check(record, seq: seq, limit: maximumBytes)
+            onRead?(seq, record)
             ahead = (seq, record, RecordEncoding.produceRequest(record))
         }
         return ahead

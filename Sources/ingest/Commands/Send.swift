@@ -64,12 +64,33 @@ struct Send: AsyncParsableCommand {
         }
         session.warnings.forEach { Console.error("warning: \($0)") }
 
+        let journal: Journal?
+        do {
+            journal = try Journal(run: JournalRun(
+                profile: session.profile, topic: fullTopic, transport: via, mode: mode.rawValue,
+                source: file.map { "file:" + URL(fileURLWithPath: $0).standardizedFileURL.path } ?? "data",
+                format: file == nil ? nil : format.rawValue, valueType: valueType.type.rawValue))
+        } catch {
+            Console.error("warning: \(error); sending without a journal")
+            journal = nil
+        }
+        let result = await Self.send(source: source, session: session, topic: fullTopic, mode: mode,
+                                     options: SendOptions(ratePerSecond: ratePerSecond, window: window), journal: journal)
+        await session.close()
+        try Self.finish(result)
+    }
+
+    /// Sends with Ctrl-C handling, printing each report and journaling it.
+    static func send(source: sending RecordSource, session: Session, topic: String, mode: SendMode, options: SendOptions, journal: Journal?) async -> SendResult {
         let output = NIOLockedValueBox(())
         let client = session.client
-        let mode = self.mode
-        let options = SendOptions(ratePerSecond: ratePerSecond, window: window)
-        let sending = Task {
-            await client.send(source: source, topic: fullTopic, mode: mode, options: options) { report in
+        var options = options
+        if let journal {
+            options.onRecordRead = { @Sendable seq, record in journal.willSend(seq: seq, record: record) }
+        }
+        let sending = Task { [options] in
+            await client.send(source: source, topic: topic, mode: mode, options: options) { report in
+                journal?.record(report)
                 output.withLockedValue { _ in Console.out(report.jsonLine) }
             }
         }
@@ -83,8 +104,11 @@ struct Send: AsyncParsableCommand {
         }
         let result = await sending.value
         interrupt.cancel()
-        await session.close()
+        return result
+    }
 
+    /// The summary on stderr and the exit code.
+    static func finish(_ result: SendResult) throws {
         let ledger = result.ledger
         var summary = ledger.summaryLine
         if let p50 = ledger.percentileMilliseconds(50), let p99 = ledger.percentileMilliseconds(99) {
