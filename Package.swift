@@ -8,6 +8,7 @@ let package = Package(
         .executable(name: "ingest", targets: ["ingest"]),
         .library(name: "IngestCore", targets: ["IngestCore"]),
         .library(name: "IngestSandbox", targets: ["IngestSandbox"]),
+        .library(name: "IngestKafka", targets: ["IngestKafka"]),
     ],
     dependencies: [
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
@@ -18,6 +19,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // The core never imports curses: the console and the CLI are thin faces over it.
@@ -50,6 +52,21 @@ let package = Package(
                 "IngestSandbox",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
+        ),
+        // The native Kafka producer: wire codec, SCRAM, NIO connections. Depends on no other target here.
+        .target(
+            name: "IngestKafka",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
+            name: "IngestKafkaTests",
+            dependencies: ["IngestKafka"]
         ),
         .testTarget(
             name: "IngestCoreTests",
