@@ -65,9 +65,11 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // librdkafka (Debian librdkafka-dev), for its mock cluster in tests; IngestKafka never uses it.
+        .systemLibrary(name: "CRdKafka", path: "Sources/CRdKafka"),
         .testTarget(
             name: "IngestKafkaTests",
-            dependencies: ["IngestKafka"]
+            dependencies: ["IngestKafka", "CRdKafka"]
         ),
         .testTarget(
             name: "IngestCoreTests",

@@ -246,7 +246,7 @@ enum MetadataFixtures {
         var b = ByteBuffer()
         b.writeInteger(Int32(5))
         b.writeEmptyTaggedFields(flexible: flexible)
-        b.writeInteger(Int32(0))  // throttle
+        if version >= 3 { b.writeInteger(Int32(0)) }  // throttle
         b.writeKafkaArrayCount(2, flexible: flexible)
         for id in [Int32(1), 2] {
             b.writeInteger(id)
@@ -255,7 +255,7 @@ enum MetadataFixtures {
             b.writeKafkaString(nil, flexible: flexible)
             b.writeEmptyTaggedFields(flexible: flexible)
         }
-        b.writeKafkaString("cluster", flexible: flexible)
+        if version >= 2 { b.writeKafkaString("cluster", flexible: flexible) }
         b.writeInteger(Int32(1))
         b.writeKafkaArrayCount(1, flexible: flexible)
         b.writeInteger(Int16(0))
@@ -300,7 +300,16 @@ enum MetadataFixtures {
             if version >= 10 { _ = try reader.uuid() }
             #expect(try reader.string(flexible: flexible, "name") == "events")
             if flexible { try reader.skipTaggedFields() }
-            #expect(try reader.bool() == false)
+            if version >= 4 { #expect(try reader.bool() == false) }
         }
+    }
+}
+
+@Suite struct ApiVersionsFallbackTests {
+    /// librdkafka 2.0.2's mock cluster answers ApiVersions v3 with this (count byte not +1).
+    @Test func garbledUnsupportedVersionAnswerStillYieldsTheErrorCode() throws {
+        let frame = ByteBuffer(bytes: [0, 0, 0, 1, 0, 0x23, 0x01, 0, 0x12, 0, 0, 0, 2, 0, 0, 0, 0, 0])
+        let response = try KafkaFraming.decode(ApiVersionsResponse.self, frame: frame, apiKey: .apiVersions, version: 3)
+        #expect(response.errorCode == 35)
     }
 }

@@ -70,9 +70,8 @@ final class KafkaConnection: Sendable {
                 address: address, channel: channel, clientID: configuration.clientID,
                 versions: ApiVersionsResponse(errorCode: 0, apiKeys: []))
             var versions = try await bootstrap.send(ApiVersionsRequest(version: 3), as: ApiVersionsResponse.self)
-            if versions.errorCode == KafkaErrorCode.unsupportedVersion.rawValue,
-                let fallback = versions.negotiatedVersion(for: .apiVersions)
-            {
+            if versions.errorCode == KafkaErrorCode.unsupportedVersion.rawValue {
+                let fallback = versions.negotiatedVersion(for: .apiVersions) ?? 0
                 versions = try await bootstrap.send(ApiVersionsRequest(version: fallback), as: ApiVersionsResponse.self)
             }
             guard versions.errorCode == 0 else {

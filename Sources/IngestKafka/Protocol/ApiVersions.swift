@@ -32,14 +32,17 @@ struct ApiVersionsResponse: KafkaResponse, Equatable {
     }
 
     init(from reader: inout KafkaReader, version: Int16) throws {
-        // A broker that does not know our version answers UNSUPPORTED_VERSION in the v0
-        // layout; reading only the v0 fields first works for both.
+        // A broker that does not know our version answers UNSUPPORTED_VERSION, in the v0
+        // layout for Apache Kafka, in a garbled one for some others (librdkafka's mock). Only
+        // the error code matters then: the caller asks again with an older version.
         let flexible = version >= 3
         errorCode = try reader.int16("error code")
         if errorCode == KafkaErrorCode.unsupportedVersion.rawValue {
-            apiKeys = try reader.array(flexible: false, minElementSize: 6, "api keys") { r in
-                Range(apiKey: try r.int16(), minVersion: try r.int16(), maxVersion: try r.int16())
-            }
+            var v0 = reader
+            apiKeys =
+                (try? v0.array(flexible: false, minElementSize: 6, "api keys") { r in
+                    Range(apiKey: try r.int16(), minVersion: try r.int16(), maxVersion: try r.int16())
+                }) ?? []
             throttleTimeMs = 0
             return
         }

@@ -15,7 +15,7 @@ public enum KafkaAPIKey: Int16, Sendable, CaseIterable {
         switch self {
         case .produce: 3...11
         case .fetch: 4...4
-        case .metadata: 4...12
+        case .metadata: 1...12
         case .saslHandshake: 1...1
         case .apiVersions: 0...3
         case .initProducerId: 0...4

@@ -1,7 +1,8 @@
 import NIOCore
 
-/// Metadata v4...v12 for named topics. Topics are never auto-created: they belong to the
-/// platform, and a typo must not create one.
+/// Metadata v1...v12 for named topics. Topics are never auto-created: they belong to the
+/// platform, and a typo must not create one. (v1...v3 cannot say so; only old brokers, such
+/// as librdkafka 2.0.2's mock cluster, make us use them.)
 struct MetadataRequest: KafkaRequest {
     static let apiKey = KafkaAPIKey.metadata
     var version: Int16
@@ -15,7 +16,7 @@ struct MetadataRequest: KafkaRequest {
             buffer.writeKafkaString(topic, flexible: flexible)
             buffer.writeEmptyTaggedFields(flexible: flexible)
         }
-        buffer.writeKafkaBool(false)  // allow_auto_topic_creation
+        if version >= 4 { buffer.writeKafkaBool(false) }  // allow_auto_topic_creation
         if version >= 8 {
             if version <= 10 { buffer.writeKafkaBool(false) }  // include_cluster_authorized_operations
             buffer.writeKafkaBool(false)  // include_topic_authorized_operations
@@ -64,7 +65,7 @@ struct MetadataResponse: KafkaResponse, Equatable {
             if flexible { try r.skipTaggedFields() }
             return broker
         }
-        _ = try reader.nullableString(flexible: flexible, "cluster id")
+        if version >= 2 { _ = try reader.nullableString(flexible: flexible, "cluster id") }
         _ = try reader.int32("controller id")
         topics = try reader.array(flexible: flexible, minElementSize: 4, "topics") { r in
             let errorCode = try r.int16("topic error code")
