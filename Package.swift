@@ -9,6 +9,7 @@ let package = Package(
         .library(name: "IngestCore", targets: ["IngestCore"]),
         .library(name: "IngestSandbox", targets: ["IngestSandbox"]),
         .library(name: "IngestKafka", targets: ["IngestKafka"]),
+        .library(name: "IngestKafkaFront", targets: ["IngestKafkaFront"]),
     ],
     dependencies: [
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
@@ -20,6 +21,8 @@ let package = Package(
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
     ],
     targets: [
         // The core never imports curses: the console and the CLI are thin faces over it.
@@ -65,11 +68,26 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // A TLS + SASL SCRAM front for a plaintext Kafka broker (the sandbox's secure listener).
+        .target(
+            name: "IngestKafkaFront",
+            dependencies: [
+                "IngestKafka",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // librdkafka (Debian librdkafka-dev), for its mock cluster in tests; IngestKafka never uses it.
         .systemLibrary(name: "CRdKafka", path: "Sources/CRdKafka"),
         .testTarget(
             name: "IngestKafkaTests",
-            dependencies: ["IngestKafka", "CRdKafka"]
+            dependencies: ["IngestKafka", "IngestKafkaFront", "CRdKafka"]
         ),
         .testTarget(
             name: "IngestCoreTests",

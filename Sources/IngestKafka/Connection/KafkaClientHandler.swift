@@ -5,6 +5,8 @@ import NIOCore
 struct KafkaConnectionError: Error, Sendable, CustomStringConvertible {
     var message: String
     var mayHaveReachedBroker: Bool
+    /// The TLS layer failed (certificate, hostname, handshake): retrying elsewhere won't help.
+    var isTLSFailure = false
     var description: String { message }
 }
 
@@ -76,6 +78,10 @@ final class KafkaClientHandler: ChannelDuplexHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
+        if closedError == nil, KafkaErrorDescription.isTLS(error) {
+            closedError = KafkaConnectionError(
+                message: KafkaErrorDescription.describe(error), mayHaveReachedBroker: false, isTLSFailure: true)
+        }
         fail(context: context, message: "connection to \(peer) failed: \(KafkaErrorDescription.describe(error))")
     }
 
@@ -94,7 +100,8 @@ final class KafkaClientHandler: ChannelDuplexHandler {
         if closedError == nil {
             closedError = KafkaConnectionError(message: message, mayHaveReachedBroker: false)
         }
-        let error = KafkaConnectionError(message: closedError!.message, mayHaveReachedBroker: true)
+        var error = closedError!
+        error.mayHaveReachedBroker = true
         while let entry = pending.popFirst() {
             entry.timeout?.cancel()
             entry.promise.fail(error)

@@ -2,16 +2,16 @@ import NIOCore
 
 /// Splits the byte stream into Kafka frames (int32 size + payload), refusing absurd sizes
 /// instead of buffering them.
-struct KafkaFrameDecoder: ByteToMessageDecoder {
-    typealias InboundOut = ByteBuffer
+package struct KafkaFrameDecoder: ByteToMessageDecoder {
+    package typealias InboundOut = ByteBuffer
 
-    let maxFrameSize: Int
+    package let maxFrameSize: Int
 
-    init(maxFrameSize: Int = 100 * 1024 * 1024) {
+    package init(maxFrameSize: Int = 100 * 1024 * 1024) {
         self.maxFrameSize = maxFrameSize
     }
 
-    mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
+    package mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
         guard let size = buffer.getInteger(at: buffer.readerIndex, as: Int32.self) else { return .needMoreData }
         guard size >= 4, Int(size) <= maxFrameSize else {
             throw KafkaProtocolError("frame size \(size) outside 4...\(maxFrameSize): not a Kafka peer?")

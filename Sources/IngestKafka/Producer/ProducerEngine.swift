@@ -84,6 +84,8 @@ actor ProducerEngine {
                 return
             } catch let error as KafkaProducerError {
                 throw error
+            } catch let error as KafkaConnectionError where error.isTLSFailure {
+                throw KafkaProducerError.tlsFailed(address: "\(address.host):\(address.port)", detail: error.message)
             } catch where KafkaErrorDescription.isTLS(error) {
                 throw KafkaProducerError.tlsFailed(
                     address: "\(address.host):\(address.port)", detail: KafkaErrorDescription.describe(error))

@@ -14,24 +14,30 @@ struct ApiVersionsRequest: KafkaRequest {
     }
 }
 
-struct ApiVersionsResponse: KafkaResponse, Equatable {
-    struct Range: Sendable, Equatable {
-        var apiKey: Int16
-        var minVersion: Int16
-        var maxVersion: Int16
+package struct ApiVersionsResponse: KafkaResponse, Equatable {
+    package struct Range: Sendable, Equatable {
+        package var apiKey: Int16
+        package var minVersion: Int16
+        package var maxVersion: Int16
+
+        package init(apiKey: Int16, minVersion: Int16, maxVersion: Int16) {
+            self.apiKey = apiKey
+            self.minVersion = minVersion
+            self.maxVersion = maxVersion
+        }
     }
 
-    var errorCode: Int16
-    var apiKeys: [Range]
-    var throttleTimeMs: Int32
+    package var errorCode: Int16
+    package var apiKeys: [Range]
+    package var throttleTimeMs: Int32
 
-    init(errorCode: Int16, apiKeys: [Range], throttleTimeMs: Int32 = 0) {
+    package init(errorCode: Int16, apiKeys: [Range], throttleTimeMs: Int32 = 0) {
         self.errorCode = errorCode
         self.apiKeys = apiKeys
         self.throttleTimeMs = throttleTimeMs
     }
 
-    init(from reader: inout KafkaReader, version: Int16) throws {
+    package init(from reader: inout KafkaReader, version: Int16) throws {
         // A broker that does not know our version answers UNSUPPORTED_VERSION, in the v0
         // layout for Apache Kafka, in a garbled one for some others (librdkafka's mock). Only
         // the error code matters then: the caller asks again with an older version.
@@ -62,5 +68,23 @@ struct ApiVersionsResponse: KafkaResponse, Equatable {
         let high = min(broker.maxVersion, ours.upperBound)
         let low = max(broker.minVersion, ours.lowerBound)
         return low <= high ? high : nil
+    }
+
+    /// The response body in the layout of `version` (used by the TLS front, which answers
+    /// ApiVersions itself to add the SASL APIs its upstream lacks).
+    package func encode(version: Int16) -> ByteBuffer {
+        let flexible = version >= 3
+        var buffer = ByteBuffer()
+        buffer.writeInteger(errorCode)
+        buffer.writeKafkaArrayCount(apiKeys.count, flexible: flexible)
+        for range in apiKeys {
+            buffer.writeInteger(range.apiKey)
+            buffer.writeInteger(range.minVersion)
+            buffer.writeInteger(range.maxVersion)
+            buffer.writeEmptyTaggedFields(flexible: flexible)
+        }
+        if version >= 1 { buffer.writeInteger(throttleTimeMs) }
+        buffer.writeEmptyTaggedFields(flexible: flexible)
+        return buffer
     }
 }

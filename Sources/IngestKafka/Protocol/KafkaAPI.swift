@@ -36,7 +36,7 @@ public enum KafkaAPIKey: Int16, Sendable, CaseIterable {
         }
     }
 
-    func isFlexible(_ version: Int16) -> Bool {
+    package func isFlexible(_ version: Int16) -> Bool {
         guard let first = firstFlexibleVersion else { return false }
         return version >= first
     }

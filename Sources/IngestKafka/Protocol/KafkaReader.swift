@@ -2,18 +2,18 @@ import NIOCore
 
 /// A cursor over a Kafka message that throws `KafkaProtocolError` instead of trapping on
 /// truncated, oversized or nonsensical input.
-struct KafkaReader {
-    private(set) var buffer: ByteBuffer
+package struct KafkaReader {
+    package private(set) var buffer: ByteBuffer
 
-    init(_ buffer: ByteBuffer) {
+    package init(_ buffer: ByteBuffer) {
         self.buffer = buffer
     }
 
-    init(bytes: [UInt8]) {
+    package init(bytes: [UInt8]) {
         self.buffer = ByteBuffer(bytes: bytes)
     }
 
-    var remaining: Int { buffer.readableBytes }
+    package var remaining: Int { buffer.readableBytes }
 
     private mutating func need(_ count: Int, _ what: String) throws {
         guard count >= 0 else { throw KafkaProtocolError("negative length \(count) for \(what)") }
@@ -22,51 +22,51 @@ struct KafkaReader {
         }
     }
 
-    mutating func int8(_ what: String = "int8") throws -> Int8 {
+    package mutating func int8(_ what: String = "int8") throws -> Int8 {
         try need(1, what)
         return buffer.readInteger(as: Int8.self)!
     }
 
-    mutating func int16(_ what: String = "int16") throws -> Int16 {
+    package mutating func int16(_ what: String = "int16") throws -> Int16 {
         try need(2, what)
         return buffer.readInteger(as: Int16.self)!
     }
 
-    mutating func int32(_ what: String = "int32") throws -> Int32 {
+    package mutating func int32(_ what: String = "int32") throws -> Int32 {
         try need(4, what)
         return buffer.readInteger(as: Int32.self)!
     }
 
-    mutating func uint32(_ what: String = "uint32") throws -> UInt32 {
+    package mutating func uint32(_ what: String = "uint32") throws -> UInt32 {
         try need(4, what)
         return buffer.readInteger(as: UInt32.self)!
     }
 
-    mutating func int64(_ what: String = "int64") throws -> Int64 {
+    package mutating func int64(_ what: String = "int64") throws -> Int64 {
         try need(8, what)
         return buffer.readInteger(as: Int64.self)!
     }
 
-    mutating func bool(_ what: String = "bool") throws -> Bool {
+    package mutating func bool(_ what: String = "bool") throws -> Bool {
         try int8(what) != 0
     }
 
-    mutating func uuid(_ what: String = "uuid") throws -> [UInt8] {
+    package mutating func uuid(_ what: String = "uuid") throws -> [UInt8] {
         try raw(16, what)
     }
 
-    mutating func raw(_ count: Int, _ what: String) throws -> [UInt8] {
+    package mutating func raw(_ count: Int, _ what: String) throws -> [UInt8] {
         try need(count, what)
         return buffer.readBytes(length: count)!
     }
 
-    mutating func slice(_ count: Int, _ what: String) throws -> ByteBuffer {
+    package mutating func slice(_ count: Int, _ what: String) throws -> ByteBuffer {
         try need(count, what)
         return buffer.readSlice(length: count)!
     }
 
     /// Unsigned LEB128 varint, at most 5 bytes (32 bits) as Kafka specifies.
-    mutating func unsignedVarint(_ what: String = "unsigned varint") throws -> UInt32 {
+    package mutating func unsignedVarint(_ what: String = "unsigned varint") throws -> UInt32 {
         var result: UInt32 = 0
         var shift: UInt32 = 0
         while true {
@@ -82,7 +82,7 @@ struct KafkaReader {
     }
 
     /// Unsigned LEB128 varint, at most 10 bytes (64 bits).
-    mutating func unsignedVarlong(_ what: String = "unsigned varlong") throws -> UInt64 {
+    package mutating func unsignedVarlong(_ what: String = "unsigned varlong") throws -> UInt64 {
         var result: UInt64 = 0
         var shift: UInt64 = 0
         while true {
@@ -98,49 +98,49 @@ struct KafkaReader {
     }
 
     /// Zigzag-encoded signed varint (record fields).
-    mutating func varint(_ what: String = "varint") throws -> Int32 {
+    package mutating func varint(_ what: String = "varint") throws -> Int32 {
         let raw = try unsignedVarint(what)
         return Int32(bitPattern: (raw >> 1) ^ (0 &- (raw & 1)))
     }
 
-    mutating func varlong(_ what: String = "varlong") throws -> Int64 {
+    package mutating func varlong(_ what: String = "varlong") throws -> Int64 {
         let raw = try unsignedVarlong(what)
         return Int64(bitPattern: (raw >> 1) ^ (0 &- (raw & 1)))
     }
 
     // MARK: strings and bytes
 
-    mutating func string(_ what: String = "string") throws -> String {
+    package mutating func string(_ what: String = "string") throws -> String {
         guard let value = try nullableString(what) else {
             throw KafkaProtocolError("null \(what) where a value is required")
         }
         return value
     }
 
-    mutating func nullableString(_ what: String = "string") throws -> String? {
+    package mutating func nullableString(_ what: String = "string") throws -> String? {
         let length = try int16("\(what) length")
         if length == -1 { return nil }
         return try utf8(Int(length), what)
     }
 
-    mutating func compactString(_ what: String = "compact string") throws -> String {
+    package mutating func compactString(_ what: String = "compact string") throws -> String {
         guard let value = try compactNullableString(what) else {
             throw KafkaProtocolError("null \(what) where a value is required")
         }
         return value
     }
 
-    mutating func compactNullableString(_ what: String = "compact string") throws -> String? {
+    package mutating func compactNullableString(_ what: String = "compact string") throws -> String? {
         let lengthPlusOne = try unsignedVarint("\(what) length")
         if lengthPlusOne == 0 { return nil }
         return try utf8(Int(lengthPlusOne - 1), what)
     }
 
-    mutating func string(flexible: Bool, _ what: String) throws -> String {
+    package mutating func string(flexible: Bool, _ what: String) throws -> String {
         flexible ? try compactString(what) : try string(what)
     }
 
-    mutating func nullableString(flexible: Bool, _ what: String) throws -> String? {
+    package mutating func nullableString(flexible: Bool, _ what: String) throws -> String? {
         flexible ? try compactNullableString(what) : try nullableString(what)
     }
 
@@ -152,7 +152,7 @@ struct KafkaReader {
         return value
     }
 
-    mutating func nullableBytes(flexible: Bool, _ what: String) throws -> [UInt8]? {
+    package mutating func nullableBytes(flexible: Bool, _ what: String) throws -> [UInt8]? {
         let length: Int
         if flexible {
             let lengthPlusOne = try unsignedVarint("\(what) length")
@@ -166,7 +166,7 @@ struct KafkaReader {
         return try raw(length, what)
     }
 
-    mutating func bytes(flexible: Bool, _ what: String) throws -> [UInt8] {
+    package mutating func bytes(flexible: Bool, _ what: String) throws -> [UInt8] {
         guard let value = try nullableBytes(flexible: flexible, what) else {
             throw KafkaProtocolError("null \(what) where a value is required")
         }
@@ -177,7 +177,7 @@ struct KafkaReader {
 
     /// Reads an array length and checks it against the bytes left, so a hostile count cannot
     /// make us reserve memory or loop for nothing (each element takes at least `minElementSize`).
-    mutating func arrayCount(flexible: Bool, minElementSize: Int = 1, _ what: String) throws -> Int? {
+    package mutating func arrayCount(flexible: Bool, minElementSize: Int = 1, _ what: String) throws -> Int? {
         let count: Int
         if flexible {
             let countPlusOne = try unsignedVarint("\(what) count")
@@ -195,7 +195,7 @@ struct KafkaReader {
         return count
     }
 
-    mutating func array<T>(
+    package mutating func array<T>(
         flexible: Bool, minElementSize: Int = 1, _ what: String, _ element: (inout KafkaReader) throws -> T
     ) throws -> [T] {
         guard let count = try arrayCount(flexible: flexible, minElementSize: minElementSize, what) else {
@@ -210,7 +210,7 @@ struct KafkaReader {
     }
 
     /// Skips a tagged-field section: we need none of the optional tagged fields.
-    mutating func skipTaggedFields() throws {
+    package mutating func skipTaggedFields() throws {
         let count = try unsignedVarint("tagged field count")
         guard count <= remaining else {
             throw KafkaProtocolError("tagged field count \(count) exceeds the \(remaining) bytes left")

@@ -3,7 +3,7 @@ import NIOCore
 /// Kafka primitive encodings on top of `ByteBuffer` (big-endian integers, varints,
 /// classic and compact strings/bytes/arrays, tagged-field sections).
 extension ByteBuffer {
-    mutating func writeUnsignedVarint(_ value: UInt32) {
+    package mutating func writeUnsignedVarint(_ value: UInt32) {
         var value = value
         while value >= 0x80 {
             writeInteger(UInt8(truncatingIfNeeded: value) | 0x80)
@@ -12,7 +12,7 @@ extension ByteBuffer {
         writeInteger(UInt8(value))
     }
 
-    mutating func writeUnsignedVarlong(_ value: UInt64) {
+    package mutating func writeUnsignedVarlong(_ value: UInt64) {
         var value = value
         while value >= 0x80 {
             writeInteger(UInt8(truncatingIfNeeded: value) | 0x80)
@@ -21,15 +21,15 @@ extension ByteBuffer {
         writeInteger(UInt8(value))
     }
 
-    mutating func writeVarint(_ value: Int32) {
+    package mutating func writeVarint(_ value: Int32) {
         writeUnsignedVarint(UInt32(bitPattern: (value << 1) ^ (value >> 31)))
     }
 
-    mutating func writeVarlong(_ value: Int64) {
+    package mutating func writeVarlong(_ value: Int64) {
         writeUnsignedVarlong(UInt64(bitPattern: (value << 1) ^ (value >> 63)))
     }
 
-    mutating func writeKafkaString(_ value: String?, flexible: Bool) {
+    package mutating func writeKafkaString(_ value: String?, flexible: Bool) {
         guard let value else {
             if flexible { writeUnsignedVarint(0) } else { writeInteger(Int16(-1)) }
             return
@@ -43,7 +43,7 @@ extension ByteBuffer {
         writeBytes(utf8)
     }
 
-    mutating func writeKafkaBytes(_ value: [UInt8]?, flexible: Bool) {
+    package mutating func writeKafkaBytes(_ value: [UInt8]?, flexible: Bool) {
         guard let value else {
             if flexible { writeUnsignedVarint(0) } else { writeInteger(Int32(-1)) }
             return
@@ -52,7 +52,7 @@ extension ByteBuffer {
         writeBytes(value)
     }
 
-    mutating func writeKafkaBytes(_ value: ByteBuffer, flexible: Bool) {
+    package mutating func writeKafkaBytes(_ value: ByteBuffer, flexible: Bool) {
         writeKafkaBytesLength(value.readableBytes, flexible: flexible)
         writeImmutableBuffer(value)
     }
@@ -65,7 +65,7 @@ extension ByteBuffer {
         }
     }
 
-    mutating func writeKafkaArrayCount(_ count: Int?, flexible: Bool) {
+    package mutating func writeKafkaArrayCount(_ count: Int?, flexible: Bool) {
         guard let count else {
             if flexible { writeUnsignedVarint(0) } else { writeInteger(Int32(-1)) }
             return
@@ -78,11 +78,11 @@ extension ByteBuffer {
     }
 
     /// An empty tagged-field section; only written in flexible versions.
-    mutating func writeEmptyTaggedFields(flexible: Bool) {
+    package mutating func writeEmptyTaggedFields(flexible: Bool) {
         if flexible { writeUnsignedVarint(0) }
     }
 
-    mutating func writeKafkaBool(_ value: Bool) {
+    package mutating func writeKafkaBool(_ value: Bool) {
         writeInteger(Int8(value ? 1 : 0))
     }
 }
