@@ -83,6 +83,11 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // bench/native-vs-kcat.sh: runs the mock cluster, and our producer over a file of records.
+        .executableTarget(
+            name: "ingest-kafka-bench",
+            dependencies: ["IngestKafka", "CRdKafka"]
+        ),
         // librdkafka (Debian librdkafka-dev), for its mock cluster in tests; IngestKafka never uses it.
         .systemLibrary(name: "CRdKafka", path: "Sources/CRdKafka"),
         .testTarget(

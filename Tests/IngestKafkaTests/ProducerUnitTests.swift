@@ -68,3 +68,25 @@ import Testing
         #expect(queue.flush() == .sendNow)
     }
 }
+
+@Suite struct ConfigurationTests {
+    @Test func passwordNeverAppearsWhenPrinted() {
+        let configuration = KafkaProducerConfiguration(
+            bootstrapServers: ["b-1.example:9096"],
+            security: .saslSSL(username: "producer", password: "hunter2-secret", mechanism: .sha512, tls: .init()))
+        var dumped = ""
+        dump(configuration, to: &dumped)
+        for text in [String(describing: configuration), String(reflecting: configuration), dumped] {
+            #expect(!text.contains("hunter2-secret"))
+        }
+        #expect(String(describing: configuration.security).contains("<redacted>"))
+    }
+
+    @Test func bootstrapAddressesParse() throws {
+        #expect(try KafkaProducer.parse("b-1.msk.example.com:9096") == ("b-1.msk.example.com", 9096))
+        #expect(try KafkaProducer.parse("[::1]:9092") == ("::1", 9092))
+        for bad in ["host", ":9092", "host:0", "host:70000", "host:x"] {
+            #expect(throws: KafkaProducerError.self) { try KafkaProducer.parse(bad) }
+        }
+    }
+}

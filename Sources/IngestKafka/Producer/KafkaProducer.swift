@@ -133,6 +133,14 @@ final class AsyncWindow: Sendable {
     }
 
     func acquire() async {
+        // Fast path without a continuation: the window is rarely full.
+        let granted = state.withLockedValue { state -> Bool in
+            guard state.available > 0 else { return false }
+            state.available -= 1
+            state.inUse += 1
+            return true
+        }
+        if granted { return }
         await withCheckedContinuation { continuation in
             let granted = state.withLockedValue { state -> Bool in
                 if state.available > 0 {

@@ -76,3 +76,19 @@ extension Duration {
         return seconds * 1000 + attoseconds / 1_000_000_000_000_000
     }
 }
+
+// A configuration printed or dumped into a log must not carry the password.
+extension KafkaProducerConfiguration.Security: CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
+    public var description: String {
+        switch self {
+        case .plaintext: "plaintext"
+        case .ssl(let tls): "ssl(\(tls))"
+        case .saslSSL(let username, _, let mechanism, let tls):
+            "saslSSL(username: \(username), password: <redacted>, mechanism: \(mechanism.kafkaName), tls: \(tls))"
+        }
+    }
+
+    public var debugDescription: String { description }
+
+    public var customMirror: Mirror { Mirror(self, children: ["description": description]) }
+}

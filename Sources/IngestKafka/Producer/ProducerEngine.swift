@@ -324,10 +324,8 @@ actor ProducerEngine {
         // Deltas take at most a few bytes more inside a batch than on their own.
         let size = RecordBatch.encodedSize(of: kafkaRecord, offsetDelta: 0, baseTimestamp: kafkaRecord.timestampMs) + 8
         let tp = TopicPartition(topic: record.topic, partition: partition)
-        var queue = queues[tp] ?? PartitionQueue(batchMaxBytes: configuration.batchMaxBytes)
-        let action = queue.append(PendingRecord(record: kafkaRecord, size: size, enqueuedAt: .now, complete: complete))
-        queues[tp] = queue
-        perform(action, for: tp)
+        let pending = PendingRecord(record: kafkaRecord, size: size, enqueuedAt: .now, complete: complete)
+        perform(updateQueue(tp) { $0.append(pending) }, for: tp)
     }
 
     static func unknownTopic(_ topic: String) -> KafkaDeliveryOutcome {
@@ -347,9 +345,7 @@ actor ProducerEngine {
                 self.lingerExpired(tp)
             }
         case .sendNow:
-            guard var queue = queues[tp] else { return }
-            let batch = queue.takeBatch()
-            queues[tp] = queue
+            let batch = updateQueue(tp) { $0.takeBatch() }
             // Unkeyed records move to another partition once a batch leaves (sticky partitioner).
             if sticky[tp.topic] == tp.partition, let count = topics[tp.topic]?.count, count > 1 {
                 var next = Int32.random(in: 0..<Int32(count - 1))
@@ -360,18 +356,24 @@ actor ProducerEngine {
         }
     }
 
+    /// Changes a partition queue in place: copying it out of the dictionary would copy its
+    /// buffer of records on every append.
+    private func updateQueue<Result>(_ tp: TopicPartition, _ body: (inout PartitionQueue) -> Result) -> Result {
+        body(&queues[tp, default: PartitionQueue(batchMaxBytes: configuration.batchMaxBytes)])
+    }
+
     private func lingerExpired(_ tp: TopicPartition) {
-        guard var queue = queues[tp] else { return }
-        let action = queue.lingerExpired()
-        queues[tp] = queue
-        perform(action, for: tp)
+        perform(updateQueue(tp) { $0.lingerExpired() }, for: tp)
     }
 
     private func batchFinished(_ tp: TopicPartition) {
-        guard var queue = queues[tp] else { return }
-        let action = queue.batchFinished()
-        queues[tp] = queue
-        perform(action, for: tp)
+        perform(updateQueue(tp) { $0.batchFinished() }, for: tp)
+    }
+
+    private func flushAllQueues() {
+        for tp in Array(queues.keys) {
+            perform(updateQueue(tp) { $0.flush() }, for: tp)
+        }
     }
 
     private func recordsFinished(_ count: Int) {
@@ -529,12 +531,7 @@ actor ProducerEngine {
     func close() async {
         guard !closed else { return }
         closed = true
-        for tp in Array(queues.keys) {
-            guard var queue = queues[tp] else { continue }
-            let action = queue.flush()
-            queues[tp] = queue
-            perform(action, for: tp)
-        }
+        flushAllQueues()
         if outstanding > 0 {
             await withCheckedContinuation { idleWaiters.append($0) }
         }
@@ -545,12 +542,7 @@ actor ProducerEngine {
 
     /// Waits until every record enqueued so far has its outcome.
     func flush() async {
-        for tp in Array(queues.keys) {
-            guard var queue = queues[tp] else { continue }
-            let action = queue.flush()
-            queues[tp] = queue
-            perform(action, for: tp)
-        }
+        flushAllQueues()
         if outstanding > 0 {
             await withCheckedContinuation { idleWaiters.append($0) }
         }
