@@ -424,7 +424,9 @@ actor ProducerEngine {
         while true {
             if attempt > 0 {
                 if ContinuousClock.now + configuration.retryBackoff >= deadline {
-                    let reached = mayHaveBeenWritten ? "an attempt reached the broker, so it may have been written" : "no attempt reached a broker"
+                    let reached = mayHaveBeenWritten
+                        ? "an attempt was written and its answer lost, so the records may be stored"
+                        : "no attempt was stored"
                     finish { _, _ in .unknown(message: "delivery timeout of \(configuration.deliveryTimeout) spent after \(attempt) attempts to \(tp) (\(reached)); last problem: \(lastProblem)") }
                     if mayHaveBeenWritten { identityNeedsReset = true }
                     break
@@ -450,7 +452,8 @@ actor ProducerEngine {
                 finish { _, _ in .failed(code: KafkaErrorCode.unsupportedVersion.rawValue, name: "UNSUPPORTED_VERSION", message: "\(connection.address) supports no Produce version 3...11") }
                 break
             }
-            let timeoutMs = Int32(clamping: min(configuration.requestTimeout.milliseconds, 30_000))
+            // The broker must give up before we do, or its late answer would find no one.
+            let timeoutMs = Int32(clamping: max(1000, min(configuration.requestTimeout.milliseconds - 1000, 30_000)))
             let request = ProduceRequest(
                 version: version, timeoutMs: timeoutMs,
                 topics: [.init(topic: tp.topic, partitions: [.init(partition: tp.partition, batch: encoded)])])
