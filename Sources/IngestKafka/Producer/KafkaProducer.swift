@@ -68,12 +68,10 @@ public final class KafkaProducer: Sendable {
     }
 
     /// The number of partitions of `topic`; throws `KafkaProducerError.unknownTopic` when the
-    /// cluster does not have it (topics are never created by this client).
+    /// cluster does not have it (topics are never created by this client), and
+    /// `.topicAuthorizationFailed` when the user may not see it.
     public func partitionCount(of topic: String) async throws -> Int {
-        guard let count = try await engine.partitionCount(of: topic) else {
-            throw KafkaProducerError.unknownTopic(topic)
-        }
-        return count
+        try await engine.partitionCount(of: topic)
     }
 
     /// Sends what waits, waits for all outcomes, and closes the connections.

@@ -9,6 +9,7 @@ public enum KafkaProducerError: Error, Sendable, CustomStringConvertible, Equata
     case authenticationFailed(username: String, mechanism: String, detail: String)
     case tlsFailed(address: String, detail: String)
     case unknownTopic(String)
+    case topicAuthorizationFailed(String)
     case brokerError(String)
     case closed
 
@@ -26,6 +27,8 @@ public enum KafkaProducerError: Error, Sendable, CustomStringConvertible, Equata
             "TLS with \(address) failed: \(detail)"
         case .unknownTopic(let topic):
             "topic \(topic) does not exist: topics are created by the platform, ask Future Anthem for it"
+        case .topicAuthorizationFailed(let topic):
+            "not allowed to write to topic \(topic): ask Future Anthem to grant the producer user access"
         case .brokerError(let message):
             message
         case .closed:

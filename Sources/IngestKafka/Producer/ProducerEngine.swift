@@ -38,7 +38,8 @@ actor ProducerEngine {
     private var brokers: [Int32: BrokerAddress] = [:]
     /// partition -> leader id (-1 when none) per known topic.
     private var topics: [String: [Int32: Int32]] = [:]
-    private var missingTopics: [String: ContinuousClock.Instant] = [:]
+    /// Topics the cluster lacks or denies us, with when we learned it and the error code.
+    private var missingTopics: [String: (since: ContinuousClock.Instant, code: Int16)] = [:]
     private var metadataRefresh: Task<Void, Error>?
 
     private var connections: [Int32: ConnectionSlot] = [:]
@@ -121,17 +122,25 @@ actor ProducerEngine {
 
     // MARK: metadata
 
-    /// The partition count of a topic, or nil when the cluster does not have it.
-    func partitionCount(of topic: String) async throws -> Int? {
-        try await partitions(of: topic)?.count
+    /// The partition count of a topic; throws `KafkaProducerError.unknownTopic` or
+    /// `.topicAuthorizationFailed` when it cannot be used.
+    func partitionCount(of topic: String) async throws -> Int {
+        try await partitions(of: topic).count
     }
 
-    private func partitions(of topic: String) async throws -> [Int32: Int32]? {
+    /// Partition -> leader of a topic. Absence is remembered for a few seconds so a stream of
+    /// records for a missing topic does not become a stream of Metadata requests.
+    private func partitions(of topic: String) async throws -> [Int32: Int32] {
         if let known = topics[topic] { return known }
-        if let missingSince = missingTopics[topic], ContinuousClock.now - missingSince < .seconds(5) { return nil }
-        topics[topic] = nil
-        try await refreshMetadata(adding: topic)
-        return topics[topic]
+        if let missing = missingTopics[topic], ContinuousClock.now - missing.since >= .seconds(5) {
+            missingTopics[topic] = nil
+        }
+        if missingTopics[topic] == nil { try await refreshMetadata(adding: topic) }
+        if let known = topics[topic] { return known }
+        if missingTopics[topic]?.code == KafkaErrorCode.topicAuthorizationFailed.rawValue {
+            throw KafkaProducerError.topicAuthorizationFailed(topic)
+        }
+        throw KafkaProducerError.unknownTopic(topic)
     }
 
     private func refreshMetadata(adding topic: String? = nil) async throws {
@@ -169,14 +178,10 @@ actor ProducerEngine {
         for topic in response.topics {
             if topic.errorCode == KafkaErrorCode.unknownTopicOrPartition.rawValue
                 || topic.errorCode == KafkaErrorCode.invalidTopicException.rawValue
+                || topic.errorCode == KafkaErrorCode.topicAuthorizationFailed.rawValue
             {
                 topics[topic.name] = nil
-                missingTopics[topic.name] = .now
-                continue
-            }
-            if topic.errorCode == KafkaErrorCode.topicAuthorizationFailed.rawValue {
-                topics[topic.name] = nil
-                missingTopics[topic.name] = .now
+                missingTopics[topic.name] = (.now, topic.errorCode)
                 continue
             }
             guard !topic.partitions.isEmpty else { continue }
@@ -292,11 +297,16 @@ actor ProducerEngine {
         }
         let leaders: [Int32: Int32]
         do {
-            guard let known = try await partitions(of: record.topic) else {
-                finish(Self.unknownTopic(record.topic))
-                return
-            }
-            leaders = known
+            leaders = try await partitions(of: record.topic)
+        } catch KafkaProducerError.unknownTopic(let topic) {
+            finish(Self.unknownTopic(topic))
+            return
+        } catch KafkaProducerError.topicAuthorizationFailed(let topic) {
+            finish(
+                .failed(
+                    code: KafkaErrorCode.topicAuthorizationFailed.rawValue, name: "TOPIC_AUTHORIZATION_FAILED",
+                    message: KafkaProducerError.topicAuthorizationFailed(topic).description))
+            return
         } catch {
             finish(.unknown(message: "could not read metadata for topic \(record.topic): \(KafkaErrorDescription.describe(error)); the record was not sent"))
             return
@@ -516,9 +526,9 @@ actor ProducerEngine {
             {
                 identityNeedsReset = true
             }
-            let detail = answer.errorMessage.map { ": \($0)" } ?? ""
+            let detail = answer.errorMessage.map { " (\($0))" } ?? ""
             let message = code == KafkaErrorCode.topicAuthorizationFailed.rawValue
-                ? "not allowed to write to topic \(tp.topic)\(detail): ask Future Anthem to grant the producer user access"
+                ? KafkaProducerError.topicAuthorizationFailed(tp.topic).description + detail
                 : "broker \(connection.address) refused the batch for \(tp) with \(name)\(detail)"
             finish { _, _ in .failed(code: code, name: name, message: message) }
             break
