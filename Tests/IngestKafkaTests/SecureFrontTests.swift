@@ -1,5 +1,6 @@
 import Foundation
-import IngestKafkaFront
+import NIOCore
+@testable import IngestKafkaFront
 import Testing
 
 @testable import IngestKafka
@@ -104,5 +105,44 @@ import Testing
             #expect(detail.contains("certificate verification failed"))
         }
         await setup.front.stop()
+    }
+}
+
+extension SecureFrontTests {
+    @Test func scramSHA256OverTLS13() async throws {
+        let setup = try await Self.setUp(topic: "secure-256")
+        defer { try? FileManager.default.removeItem(at: setup.directory) }
+        var configuration = Self.configuration(setup, caFile: setup.caFile)
+        configuration.security = .saslSSL(
+            username: "producer", password: Self.password, mechanism: .sha256,
+            tls: .init(minimumVersion: .tls13, extraCAFile: setup.caFile))
+        let producer = try await KafkaProducer.connect(configuration)
+        let outcome = await producer.send(ProducerRecord(topic: "secure-256", partition: 1, value: Array("tls13".utf8)))
+        #expect(outcome == .delivered(partition: 1, offset: 0, timestampMs: try MockClusterProducerTests.timestamp(outcome)))
+        await producer.close()
+        await setup.front.stop()
+    }
+}
+
+@Suite struct FrontRewriterTests {
+    @Test(arguments: KafkaAPIKey.metadata.supportedVersions) func metadataBrokersPointAtTheFront(version: Int16) throws {
+        let rewritten = try FrontRewriter.rewriteMetadata(MetadataFixtures.response(version: version), version: version) { host, port in
+            host == "broker2" ? ("localhost", port + 1000) : nil
+        }
+        let response = try KafkaFraming.decode(MetadataResponse.self, frame: rewritten, apiKey: .metadata, version: version)
+        #expect(response.brokers == [.init(nodeID: 1, host: "broker1", port: 9091), .init(nodeID: 2, host: "localhost", port: 10092)])
+        #expect(response.topics.first?.partitions.count == 2, "the rest is copied unchanged")
+    }
+
+    @Test func garbageIsRefusedNotCrashed() {
+        var generator = SplitMix64(seed: 7)
+        let valid = Array(MetadataFixtures.response(version: 12).readableBytesView)
+        for cut in 0..<valid.count {
+            _ = try? FrontRewriter.rewriteMetadata(ByteBuffer(bytes: valid[..<cut]), version: 12) { _, _ in nil }
+        }
+        for _ in 0..<500 {
+            let garbage = (0..<Int.random(in: 0...80, using: &generator)).map { _ in UInt8.random(in: 0...255, using: &generator) }
+            _ = try? FrontRewriter.rewriteMetadata(ByteBuffer(bytes: garbage), version: 9) { _, _ in nil }
+        }
     }
 }
