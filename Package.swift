@@ -8,6 +8,8 @@ let package = Package(
         .executable(name: "ingest", targets: ["ingest"]),
         .library(name: "IngestCore", targets: ["IngestCore"]),
         .library(name: "IngestSandbox", targets: ["IngestSandbox"]),
+        .library(name: "IngestKafka", targets: ["IngestKafka"]),
+        .library(name: "IngestKafkaFront", targets: ["IngestKafkaFront"]),
     ],
     dependencies: [
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
@@ -20,6 +22,8 @@ let package = Package(
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
     ],
     targets: [
         // The core never imports curses: the console and the CLI are thin faces over it.
@@ -60,6 +64,44 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
+        ),
+        // The native Kafka producer: wire codec, SCRAM, NIO connections. Depends on no other target here.
+        .target(
+            name: "IngestKafka",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // A TLS + SASL SCRAM front for a plaintext Kafka broker (the sandbox's secure listener).
+        .target(
+            name: "IngestKafkaFront",
+            dependencies: [
+                "IngestKafka",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // bench/native-vs-kcat.sh: runs the mock cluster, and our producer over a file of records.
+        .executableTarget(
+            name: "ingest-kafka-bench",
+            dependencies: ["IngestKafka", "CRdKafka"]
+        ),
+        // librdkafka (Debian librdkafka-dev), for its mock cluster in tests; IngestKafka never uses it.
+        .systemLibrary(name: "CRdKafka", path: "Sources/CRdKafka"),
+        .testTarget(
+            name: "IngestKafkaTests",
+            dependencies: ["IngestKafka", "IngestKafkaFront", "CRdKafka"]
         ),
         .testTarget(
             name: "IngestCoreTests",

@@ -1,0 +1,91 @@
+import NIOCore
+
+/// Produce v3...v11 with acks = -1 (all in-sync replicas).
+struct ProduceRequest: KafkaRequest {
+    struct PartitionData: Sendable {
+        var partition: Int32
+        var batch: ByteBuffer
+    }
+
+    struct TopicData: Sendable {
+        var topic: String
+        var partitions: [PartitionData]
+    }
+
+    static let apiKey = KafkaAPIKey.produce
+    var version: Int16
+    var timeoutMs: Int32
+    var topics: [TopicData]
+
+    func encodeBody(into buffer: inout ByteBuffer) {
+        let flexible = Self.apiKey.isFlexible(version)
+        buffer.writeKafkaString(nil, flexible: flexible)  // transactional id
+        buffer.writeInteger(Int16(-1))  // acks = all
+        buffer.writeInteger(timeoutMs)
+        buffer.writeKafkaArrayCount(topics.count, flexible: flexible)
+        for topic in topics {
+            buffer.writeKafkaString(topic.topic, flexible: flexible)
+            buffer.writeKafkaArrayCount(topic.partitions.count, flexible: flexible)
+            for partition in topic.partitions {
+                buffer.writeInteger(partition.partition)
+                buffer.writeKafkaBytes(partition.batch, flexible: flexible)
+                buffer.writeEmptyTaggedFields(flexible: flexible)
+            }
+            buffer.writeEmptyTaggedFields(flexible: flexible)
+        }
+        buffer.writeEmptyTaggedFields(flexible: flexible)
+    }
+}
+
+struct ProduceResponse: KafkaResponse, Equatable {
+    struct PartitionResponse: Sendable, Equatable {
+        var partition: Int32
+        var errorCode: Int16
+        var baseOffset: Int64
+        var logAppendTimeMs: Int64
+        var errorMessage: String?
+    }
+
+    struct TopicResponse: Sendable, Equatable {
+        var topic: String
+        var partitions: [PartitionResponse]
+    }
+
+    var topics: [TopicResponse]
+
+    init(topics: [TopicResponse]) {
+        self.topics = topics
+    }
+
+    init(from reader: inout KafkaReader, version: Int16) throws {
+        let flexible = KafkaAPIKey.produce.isFlexible(version)
+        topics = try reader.array(flexible: flexible, minElementSize: 3, "topic responses") { r in
+            let topic = try r.string(flexible: flexible, "topic")
+            let partitions = try r.array(flexible: flexible, minElementSize: 14, "partition responses") { p in
+                var response = PartitionResponse(
+                    partition: try p.int32("partition"),
+                    errorCode: try p.int16("error code"),
+                    baseOffset: try p.int64("base offset"),
+                    logAppendTimeMs: -1,
+                    errorMessage: nil
+                )
+                if version >= 2 { response.logAppendTimeMs = try p.int64("log append time") }
+                if version >= 5 { _ = try p.int64("log start offset") }
+                if version >= 8 {
+                    _ = try p.array(flexible: flexible, minElementSize: 5, "record errors") { e in
+                        _ = try e.int32("batch index")
+                        _ = try e.nullableString(flexible: flexible, "batch index error message")
+                        if flexible { try e.skipTaggedFields() }
+                    }
+                    response.errorMessage = try p.nullableString(flexible: flexible, "error message")
+                }
+                if flexible { try p.skipTaggedFields() }
+                return response
+            }
+            if flexible { try r.skipTaggedFields() }
+            return TopicResponse(topic: topic, partitions: partitions)
+        }
+        _ = try reader.int32("throttle time")
+        if flexible { try reader.skipTaggedFields() }
+    }
+}

@@ -1,0 +1,290 @@
+import IngestKafka
+import Logging
+import NIOCore
+import NIOPosix
+
+/// One client connection of the front: SASL SCRAM first (answered here), then every frame
+/// relayed to the upstream broker, with broker addresses in Metadata answers rewritten to
+/// the front's own listeners.
+final class FrontSession: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    private enum State {
+        case awaitingHandshake
+        case authenticating(SCRAMServer, sentServerFirst: Bool)
+        case relaying
+        case closed
+    }
+
+    /// What an upstream answer is for, in request order.
+    private enum Pending {
+        case relayed(apiKey: Int16, version: Int16)
+        /// Our own ApiVersions v0 question, asked to answer the client's ApiVersions.
+        case apiVersions(clientCorrelationID: Int32, clientVersion: Int16)
+    }
+
+    private let shared: FrontShared
+    private let upstreamAddress: (host: String, port: Int)
+    private let logger: Logger
+    private var state = State.awaitingHandshake
+    private var upstream: Channel?
+    private var waitingForUpstream: [ByteBuffer] = []
+    private var pending = CircularBuffer<Pending>()
+    private var clientContext: ChannelHandlerContext?
+
+    init(shared: FrontShared, upstream: (host: String, port: Int), logger: Logger) {
+        self.shared = shared
+        self.upstreamAddress = upstream
+        self.logger = logger
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        clientContext = context
+        let session = NIOLoopBound(self, eventLoop: context.eventLoop)
+        ClientBootstrap(group: context.eventLoop)
+            .connectTimeout(.seconds(5))
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(KafkaFrameDecoder()))
+                    try channel.pipeline.syncOperations.addHandler(UpstreamHandler(session: session))
+                }
+            }
+            .connect(host: upstreamAddress.host, port: upstreamAddress.port)
+            .assumeIsolated()
+            .whenComplete { result in
+                switch result {
+                case .success(let channel):
+                    self.upstream = channel
+                    let waiting = self.waitingForUpstream
+                    self.waitingForUpstream = []
+                    for frame in waiting { self.sendUpstream(frame) }
+                case .failure(let error):
+                    self.logger.warning("front cannot reach upstream \(self.upstreamAddress.host):\(self.upstreamAddress.port): \(error)")
+                    context.close(promise: nil)
+                }
+            }
+        context.fireChannelActive()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        state = .closed
+        upstream?.close(promise: nil)
+        clientContext = nil
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        logger.debug("front client connection error: \(error)")
+        context.close(promise: nil)
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let frame = unwrapInboundIn(data)
+        do {
+            try handle(frame, context: context)
+        } catch {
+            logger.debug("front closes a connection: \(error)")
+            context.close(promise: nil)
+        }
+    }
+
+    private func handle(_ frame: ByteBuffer, context: ChannelHandlerContext) throws {
+        var reader = KafkaReader(frame)
+        let apiKey = try reader.int16("api key")
+        let version = try reader.int16("api version")
+        let correlationID = try reader.int32("correlation id")
+        _ = try reader.nullableString("client id")
+
+        if case .relaying = state {
+            pending.append(.relayed(apiKey: apiKey, version: version))
+            sendUpstream(frame)
+            return
+        }
+        switch apiKey {
+        case KafkaAPIKey.apiVersions.rawValue:
+            // Asked upstream in v0 (every broker speaks it), answered in the client's version.
+            // v3+ is refused the standard way (UNSUPPORTED_VERSION in the v0 layout), as
+            // librdkafka 2.0.2 then retries with v2 which it parses reliably.
+            pending.append(.apiVersions(clientCorrelationID: correlationID, clientVersion: version))
+            var question = ByteBuffer()
+            question.writeInteger(Int16(18))
+            question.writeInteger(Int16(0))
+            question.writeInteger(correlationID)
+            question.writeKafkaString("ingest-front", flexible: false)
+            sendUpstream(question)
+        case KafkaAPIKey.saslHandshake.rawValue:
+            let mechanism = try reader.string("mechanism")
+            var body = ByteBuffer()
+            let offered = shared.mechanisms.map(\.kafkaName)
+            if let chosen = shared.mechanisms.first(where: { $0.kafkaName == mechanism }), version >= 1 {
+                state = .authenticating(shared.scramServer(chosen), sentServerFirst: false)
+                body.writeInteger(Int16(0))
+            } else {
+                body.writeInteger(version >= 1 ? KafkaErrorCode.unsupportedSaslMechanism.rawValue : KafkaErrorCode.unsupportedVersion.rawValue)
+            }
+            body.writeKafkaArrayCount(offered.count, flexible: false)
+            for name in offered { body.writeKafkaString(name, flexible: false) }
+            reply(correlationID: correlationID, flexibleHeader: false, body: body, context: context)
+        case KafkaAPIKey.saslAuthenticate.rawValue:
+            guard case .authenticating(var scram, let sentServerFirst) = state else {
+                throw KafkaProtocolError("SaslAuthenticate before SaslHandshake")
+            }
+            let flexible = version >= 2
+            if flexible { try reader.skipTaggedFields() }
+            let token = String(decoding: try reader.bytes(flexible: flexible, "auth bytes"), as: UTF8.self)
+            let answer: String
+            let finished: Bool
+            do {
+                if !sentServerFirst {
+                    answer = try scram.receiveClientFirst(token)
+                    finished = false
+                } else {
+                    answer = try scram.receiveClientFinal(token)
+                    finished = true
+                }
+            } catch {
+                // What Apache Kafka says, so clients print their usual message.
+                let message = "Authentication failed during authentication due to invalid credentials with SASL mechanism \(scram.mechanism.kafkaName)"
+                reply(correlationID: correlationID, flexibleHeader: flexible,
+                    body: Self.authenticateBody(version: version, error: KafkaErrorCode.saslAuthenticationFailed.rawValue, message: message, bytes: []),
+                    context: context)
+                state = .closed
+                context.close(promise: nil)
+                return
+            }
+            state = finished ? .relaying : .authenticating(scram, sentServerFirst: true)
+            reply(correlationID: correlationID, flexibleHeader: flexible,
+                body: Self.authenticateBody(version: version, error: 0, message: nil, bytes: Array(answer.utf8)), context: context)
+        default:
+            throw KafkaProtocolError("request \(apiKey) before authentication")
+        }
+    }
+
+    private static func authenticateBody(version: Int16, error: Int16, message: String?, bytes: [UInt8]) -> ByteBuffer {
+        let flexible = version >= 2
+        var body = ByteBuffer()
+        body.writeInteger(error)
+        body.writeKafkaString(message, flexible: flexible)
+        body.writeKafkaBytes(bytes, flexible: flexible)
+        if version >= 1 { body.writeInteger(Int64(0)) }  // session lifetime: no re-authentication
+        body.writeEmptyTaggedFields(flexible: flexible)
+        return body
+    }
+
+    private func reply(correlationID: Int32, flexibleHeader: Bool, body: ByteBuffer, context: ChannelHandlerContext) {
+        var frame = ByteBuffer()
+        frame.writeInteger(Int32(4 + (flexibleHeader ? 1 : 0) + body.readableBytes))
+        frame.writeInteger(correlationID)
+        frame.writeEmptyTaggedFields(flexible: flexibleHeader)
+        frame.writeImmutableBuffer(body)
+        context.writeAndFlush(wrapOutboundOut(frame), promise: nil)
+    }
+
+    private func sendUpstream(_ frame: ByteBuffer) {
+        guard let upstream else {
+            waitingForUpstream.append(frame)
+            return
+        }
+        var sized = ByteBuffer()
+        sized.writeInteger(Int32(frame.readableBytes))
+        sized.writeImmutableBuffer(frame)
+        upstream.writeAndFlush(sized, promise: nil)
+    }
+
+    /// An answer from upstream, for the oldest request we passed on.
+    fileprivate func upstreamAnswered(_ frame: ByteBuffer) {
+        guard let context = clientContext, let request = pending.popFirst() else { return }
+        do {
+            var out: ByteBuffer
+            switch request {
+            case .relayed(let apiKey, let version):
+                out = apiKey == KafkaAPIKey.metadata.rawValue
+                    ? try FrontRewriter.rewriteMetadata(frame, version: version, shared.advertised) : frame
+            case .apiVersions(let clientCorrelationID, let clientVersion):
+                var reader = KafkaReader(frame)
+                _ = try reader.int32("correlation id")
+                var versions = try ApiVersionsResponse(from: &reader, version: 0)
+                versions.apiKeys.removeAll { [17, 18, 36].contains($0.apiKey) }
+                // librdkafka wants v0 listed to use SASL at all; it then speaks v1, the only one served.
+                versions.apiKeys.append(.init(apiKey: 17, minVersion: 0, maxVersion: 1))
+                versions.apiKeys.append(.init(apiKey: 18, minVersion: 0, maxVersion: 2))
+                versions.apiKeys.append(.init(apiKey: 36, minVersion: 0, maxVersion: 1))
+                if clientVersion > 2 { versions.errorCode = KafkaErrorCode.unsupportedVersion.rawValue }
+                out = ByteBuffer()
+                out.writeInteger(clientCorrelationID)
+                out.writeImmutableBuffer(versions.encode(version: min(clientVersion, 2)))
+            }
+            var sized = ByteBuffer()
+            sized.writeInteger(Int32(out.readableBytes))
+            sized.writeBuffer(&out)
+            context.writeAndFlush(wrapOutboundOut(sized), promise: nil)
+        } catch {
+            logger.debug("front cannot rewrite an upstream answer: \(error)")
+            context.close(promise: nil)
+        }
+    }
+
+    fileprivate func upstreamClosed() {
+        clientContext?.close(promise: nil)
+    }
+}
+
+private final class UpstreamHandler: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    private let session: NIOLoopBound<FrontSession>
+
+    init(session: NIOLoopBound<FrontSession>) {
+        self.session = session
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        session.value.upstreamAnswered(unwrapInboundIn(data))
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        session.value.upstreamClosed()
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        context.close(promise: nil)
+    }
+}
+
+enum FrontRewriter {
+    /// Replaces broker addresses in a Metadata answer (the brokers array comes first in every
+    /// version); the rest of the answer is copied byte for byte.
+    static func rewriteMetadata(
+        _ frame: ByteBuffer, version: Int16, _ advertised: @Sendable (String, Int32) -> (String, Int32)?
+    ) throws -> ByteBuffer {
+        let flexible = KafkaAPIKey.metadata.isFlexible(version)
+        var reader = KafkaReader(frame)
+        var out = ByteBuffer()
+        out.writeInteger(try reader.int32("correlation id"))
+        if flexible {
+            try reader.skipTaggedFields()
+            out.writeEmptyTaggedFields(flexible: true)
+        }
+        if version >= 3 { out.writeInteger(try reader.int32("throttle time")) }
+        let count = try reader.arrayCount(flexible: flexible, minElementSize: 9, "brokers") ?? 0
+        out.writeKafkaArrayCount(count, flexible: flexible)
+        for _ in 0..<count {
+            let nodeID = try reader.int32("node id")
+            var host = try reader.string(flexible: flexible, "host")
+            var port = try reader.int32("port")
+            if let mapped = advertised(host, port) { (host, port) = mapped }
+            out.writeInteger(nodeID)
+            out.writeKafkaString(host, flexible: flexible)
+            out.writeInteger(port)
+            if version >= 1 { out.writeKafkaString(try reader.nullableString(flexible: flexible, "rack"), flexible: flexible) }
+            if flexible {
+                try reader.skipTaggedFields()
+                out.writeEmptyTaggedFields(flexible: true)
+            }
+        }
+        var rest = reader.buffer
+        out.writeBuffer(&rest)
+        return out
+    }
+}
