@@ -30,5 +30,8 @@ static inline int CNCurses_attrset(attr_t a) { return attrset((int)a); }
 static inline int CNCurses_mvaddstr(int y, int x, const char *s) { return mvaddstr(y, x, s); }
 static inline int CNCurses_get_wch(WINDOW *w, wint_t *ch) { return wget_wch(w, ch); }
 static inline int CNCurses_KEY_CODE_YES(void) { return KEY_CODE_YES; }
+static inline int CNCurses_KEY_F(int n) { return KEY_F(n); }
+/* newterm on the process's own stdout/stdin: returns NULL (instead of exiting) for an unknown TERM. */
+static inline SCREEN *CNCurses_newterm(void) { return newterm(NULL, stdout, stdin); }
 
 #endif

@@ -13,7 +13,8 @@ public enum Update {
     public static func start(initialProfile: String, reportCapacity: Int = 100_000) -> (ConsoleState, [Effect]) {
         var s = ConsoleState(initialProfile: initialProfile, reportCapacity: reportCapacity)
         s.compose.value.setText("{\"playerId\": \"{{uuid}}\", \"seq\": {{seq}}}")
-        return (s, [.loadProfiles] + refreshCompose(&s))
+        let effects = [Effect.loadProfiles] + refreshCompose(&s)
+        return (s, effects)
     }
 
     /// In-place form of `update`, so a 100k-row ring is not copied per message.
