@@ -54,7 +54,7 @@ public enum ActionTable {
         ActionSpec(id: .stopSend, keys: [.char("x")], scope: .global, group: "Send", help: "Stop the running send", footer: "stop"),
         ActionSpec(id: .resend, keys: [.char("r")], scope: .views([.history]), group: "Send", help: "Re-send the failed/unknown records of the selected send (asks first)", footer: "re-send"),
 
-        ActionSpec(id: .edit, keys: [.enter, .char("e")], scope: .views([.compose, .load]), group: "Edit", help: "Edit the field (Esc ends editing); on Type/Mode: next choice", footer: "edit"),
+        ActionSpec(id: .edit, keys: [.enter, .char("e")], scope: .views([.compose, .load]), group: "Edit", help: "Edit the field (Esc ends); Type/Mode: next choice", footer: "edit"),
         ActionSpec(id: .toggleType, keys: [.char("t")], scope: .views([.compose]), group: "Edit", help: "Value type: STRING / JSON / BINARY", footer: "type"),
         ActionSpec(id: .cycleMode, keys: [.char("m")], scope: .views([.compose]), group: "Edit", help: "Send mode: single / batch / stream / native", footer: "mode"),
 

@@ -1,7 +1,8 @@
 /// A failure from a service, as the message shown to the operator.
-public struct ServiceFailure: Error, Equatable, Sendable {
+public struct ServiceFailure: Error, Equatable, Sendable, CustomStringConvertible {
     public var message: String
     public init(_ message: String) { self.message = message }
+    public var description: String { message }
 }
 
 /// Everything that can happen to the console: keys, resizes, time, and service results.

@@ -54,6 +54,7 @@ public enum Update {
         case .sendEvents(let id, let events, let now):
             s.now = max(s.now, now)
             for e in events { apply(&s, sendID: id, e, now: now) }
+            if s.reportsUI.follow { s.reportsUI.selected = max(0, visibleReportCount(s) - 1) }
             return []
         case .sendEnded(let id):
             if let i = s.sends.firstIndex(where: { $0.id == id }), s.sends[i].phase == .running {
@@ -356,7 +357,6 @@ public enum Update {
                 case .unknown: s.sends[i].unknown += 1
                 }
             }
-            if s.reportsUI.follow { s.reportsUI.selected = max(0, visibleReportCount(s) - 1) }
         case .progress(let n):
             if let i { s.sends[i].inFlight = n }
         case .finished(let d, let f, let u):

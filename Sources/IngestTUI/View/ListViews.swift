@@ -68,19 +68,31 @@ enum DiscoveryView {
             return
         }
         g.put("cluster   " + res.clusterID, x: r.x + 2, y: r.y + 2)
-        g.put("BROKER".padded(toWidth: 44) + " PROBE", x: r.x + 2, y: r.y + 4, role: .title)
+        let hostW = min(max(20, res.brokers.map(\.displayWidth).max() ?? 20), r.width - 24)
+        let px = r.x + 2 + hostW + 1
+        g.put("BROKER".padded(toWidth: hostW) + " PROBE", x: r.x + 2, y: r.y + 4, role: .title)
         var y = r.y + 5
-        let maxRows = r.bottom - y - 4
-        for b in res.brokers.prefix(max(0, maxRows)) {
-            g.put(b.padded(toWidth: 44), x: r.x + 2, y: y)
+        let lastRow = r.bottom - 4
+        for (i, b) in res.brokers.enumerated() {
+            guard y < lastRow else {
+                g.put("… \(res.brokers.count - i) more", x: r.x + 2, y: y, role: .muted)
+                break
+            }
+            g.put(b.padded(toWidth: hostW), x: r.x + 2, y: y)
             switch d.probes[b] ?? .probing {
-            case .probing: g.put("probing…", x: r.x + 47, y: y, role: .muted)
-            case .ok(let ms): g.put("✔ " + ReportsView.ms(ms), x: r.x + 47, y: y, role: .ok)
-            case .failed(let m): g.put("✖ " + m, x: r.x + 47, y: y, role: .error, maxWidth: r.right - r.x - 48)
+            case .probing: g.put("probing…", x: px, y: y, role: .muted)
+            case .ok(let ms): g.put("✔ " + ReportsView.ms(ms), x: px, y: y, role: .ok)
+            case .failed(let m):
+                // The reason matters (whitelisting): wrap it under the probe column.
+                let lines = wrap("✖ " + m, width: r.right - px - 1)
+                for (k, l) in lines.enumerated() {
+                    if k > 0 { y += 1 }
+                    if y >= lastRow { break }
+                    g.put(l, x: px, y: y, role: .error)
+                }
             }
             y += 1
         }
-        if res.brokers.count > maxRows { g.put("… \(res.brokers.count - maxRows) more", x: r.x + 2, y: y, role: .muted) }
         let by = r.bottom - 3
         g.put("bootstrap.servers (y copies it; or select it with the mouse):", x: r.x + 2, y: by, role: .muted)
         let list = res.brokers.joined(separator: ",")
@@ -169,7 +181,7 @@ enum HistoryView {
         if s.sends.indices.contains(s.historySelection), case .failed(let m) = s.sends[s.historySelection].phase {
             g.put("✖ " + m, x: r.x + 2, y: r.bottom - 2, role: .error, maxWidth: r.width - 4)
         }
-        g.put("r re-sends the selected send's failed/unknown records, after asking; nothing is re-sent on its own.", x: r.x + 2, y: r.bottom - 1, role: .muted, maxWidth: r.width - 4)
+        g.put("r: re-send the failed/unknown of the selected send (asks first; never automatic)", x: r.x + 2, y: r.bottom - 1, role: .muted, maxWidth: r.width - 4)
     }
 }
 

@@ -11,7 +11,7 @@ enum HelpOverlay {
                 if viewKeysDone { continue }
                 viewKeysDone = true
                 keys = "1-6"
-                help = ViewID.allCases.map(\.title).joined(separator: " · ")
+                help = ViewID.allCases.map(\.title).joined(separator: " ")
             }
             out.append((spec.group == lastGroup ? "" : spec.group, keys, help))
             lastGroup = spec.group
@@ -33,7 +33,7 @@ enum HelpOverlay {
             g.put(item.keys.padded(toWidth: 12), x: x + 12, y: yy, role: .title)
             g.put(item.help, x: x + 24, y: yy, maxWidth: w - 26)
         }
-        g.put("Editing a field: Esc or Enter ends it (Enter adds a line in Value); Tab: next field.", x: x + 2, y: y + h - 2, role: .muted, maxWidth: w - 4)
+        g.put("Editing: Esc/Enter end it (Enter: new line in Value); Tab: next field", x: x + 2, y: y + h - 2, role: .muted, maxWidth: w - 4)
     }
 }
 
@@ -76,7 +76,7 @@ enum ModalView {
             g.box(x: x, y: y, width: w, height: h, title: "Re-send?", role: s.isProduction ? .productionBanner : .border)
             g.put("Re-send \(rows.count) failed/unknown records of send #\(id)", x: x + 2, y: y + 1, maxWidth: w - 4)
             g.put("to \(rec?.request.topic ?? "?")" + (s.isProduction ? " (PRODUCTION)" : ""), x: x + 2, y: y + 2, role: s.isProduction ? .warning : .text, maxWidth: w - 4)
-            g.put("Unknown records may have been delivered already: re-sending can duplicate them.", x: x + 2, y: y + 3, role: .muted, maxWidth: w - 4)
+            g.put("Unknown ones may have arrived already: re-sending can duplicate.", x: x + 2, y: y + 3, role: .muted, maxWidth: w - 4)
             g.put("y re-sends, n or Esc cancels.", x: x + 2, y: y + 5, role: .title)
         }
     }

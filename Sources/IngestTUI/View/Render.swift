@@ -81,8 +81,14 @@ enum Chrome {
     static func footer(_ s: ConsoleState, into g: inout Grid) {
         let y = s.height - 1
         var x = 1
-        if s.modal != nil {
-            g.put(" Enter confirm  Esc cancel", x: 0, y: y, role: .muted)
+        if let modal = s.modal {
+            let hint: String
+            switch modal {
+            case .confirmProduction: hint = " type the full topic, Enter sends, Esc cancels"
+            case .secret: hint = " Enter uses the secret, Esc cancels"
+            case .confirmResend: hint = " y re-sends, n/Esc cancels"
+            }
+            g.put(hint, x: 0, y: y, role: .muted)
             return
         }
         if (s.view == .compose && s.compose.editing) || (s.view == .load && s.load.editing) {
@@ -142,7 +148,8 @@ func wrap(_ text: String, width: Int) -> [String] {
                 lineWidth = 0
             }
             while w.displayWidth > width {
-                let head = w.truncated(toWidth: width, ellipsis: false)
+                var head = w.truncated(toWidth: width, ellipsis: false)
+                if head.isEmpty { head = String(w.prefix(1)) }  // a wide character in a 1-column width
                 out.append(head)
                 w = String(w.dropFirst(head.count))
             }

@@ -14,8 +14,8 @@ enum ReportsView {
         x += g.put("rate \(st.rate.perSecond)/s ", x: x, y: r.y + 1, role: .text)
         let sparkWidth = r.width >= 120 ? 30 : 12
         x += g.put(Sparkline.render(st.rate.history(sparkWidth)), x: x, y: r.y + 1, role: .title) + 2
-        x += g.put("p50 \(ms(st.latency.percentile(0.5)))  p99 \(ms(st.latency.percentile(0.99)))", x: x, y: r.y + 1, role: .text) + 3
-        let flags = "\(s.reportsUI.follow ? "follow" : "paused") · \(s.reportsUI.problemsOnly ? "failed+unknown" : "all") · held \(st.held)"
+        x += g.put("p50 \(ms(st.latency.percentile(0.5)))  p99 \(ms(st.latency.percentile(0.99)))", x: x, y: r.y + 1, role: .text) + 2
+        let flags = "\(s.reportsUI.follow ? "follow" : "paused") · \(s.reportsUI.problemsOnly ? "errors only" : "all") · held \(st.held)"
         g.put(flags, x: max(x, r.right - flags.displayWidth - 1), y: r.y + 1, role: .muted)
 
         let listTop = r.y + 2
@@ -107,6 +107,6 @@ enum ReportsView {
 
     static func ms(_ v: Double?) -> String {
         guard let v else { return "-" }
-        return v < 10 ? String(format: "%.1f ms", v) : String(format: "%.0f ms", v)
+        return v < 10 ? String(format: "%.1fms", v) : String(format: "%.0fms", v)
     }
 }
