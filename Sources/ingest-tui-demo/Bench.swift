@@ -28,7 +28,7 @@ enum Bench {
         func frames(_ label: String, _ n: Int) {
             var grid = Render.screen(state)
             let d = clock.measure { for _ in 0..<n { grid = Render.screen(state) } }
-            precondition(grid.width == 120)
+            precondition(grid.width == state.width)
             print(label.padding(toLength: 36, withPad: " ", startingAt: 0) + String(format: "%8.3f ms/frame", ms(d) / Double(n)))
         }
         print("rows fed \(total), held \(state.reports.held), counters exact: \(state.reports.delivered + state.reports.failed == total)")
@@ -36,11 +36,12 @@ enum Bench {
         frames("render reports 120x40, follow", 200)
         _ = Update.apply(&state, .key(.char("e")))
         frames("render reports, failed-only filter", 50)
+        _ = Update.apply(&state, .key(.char("e")))
         _ = Update.apply(&state, .key(.char("1")))
         frames("render compose 120x40", 200)
         _ = Update.apply(&state, .resize(width: 80, height: 24))
         _ = Update.apply(&state, .key(.char("2")))
-        frames("render reports 80x24", 200)
+        frames("render reports 80x24, follow", 200)
     }
 
     static func ms(_ d: Duration) -> Double {

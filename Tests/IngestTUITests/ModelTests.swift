@@ -94,3 +94,32 @@ import Testing
         #expect(NCursesBackend.colour(.index(9), available: 8) == (1, true))
     }
 }
+
+@Suite struct MessageQueueTests {
+    @Test func sendEventsOfOneSendMergeInOrder() async {
+        let q = MessageQueue()
+        let r = { (n: Int) in SendEvent.report(ReportRow(seq: n, outcome: .delivered, request: "")) }
+        q.post(.sendEvents(id: 1, [r(1)], now: 1))
+        q.post(.key(.char("a")))
+        q.post(.sendEvents(id: 1, [r(2)], now: 2))
+        q.post(.sendEnded(id: 1))
+        let batch = await q.next()
+        #expect(batch == [.sendEvents(id: 1, [r(1), r(2)], now: 2), .key(.char("a")), .sendEnded(id: 1)])
+        q.post(.sendEvents(id: 1, [r(3)], now: 3))
+        #expect(await q.next() == [.sendEvents(id: 1, [r(3)], now: 3)])
+    }
+}
+
+@Suite struct ReportStoreProblemTests {
+    @Test func problemIndexFollowsTheRing() {
+        var store = ReportStore(capacity: 100)
+        for i in 1...5000 {
+            store.append(StoredReport(sendID: i <= 2500 ? 1 : 2, row: ReportRow(seq: i, outcome: i % 7 == 0 ? .failed : i % 11 == 0 ? .unknown : .delivered, request: "")), at: 0)
+        }
+        let expected = (store.firstHeld..<store.total).filter { store[absolute: $0]!.row.outcome != .delivered }
+        #expect(store.problemIndices() == expected)
+        #expect(store.problems(ofSend: 1).isEmpty)
+        #expect(store.problems(ofSend: 2).count == expected.count)
+        #expect(store.failed == 5000 / 7)
+    }
+}

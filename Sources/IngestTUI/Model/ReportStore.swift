@@ -17,6 +17,10 @@ public struct ReportStore: Equatable, Sendable {
     public private(set) var unknown = 0
     public private(set) var latency = LatencyHistogram()
     public private(set) var rate = RateMeter()
+    /// Absolute indices of failed/unknown reports, oldest first; entries before
+    /// `problemStart` or below `firstHeld` have left the ring.
+    private var problems: [Int] = []
+    private var problemStart = 0
 
     public init(capacity: Int = 100_000) { self.capacity = max(1, capacity) }
 
@@ -37,6 +41,13 @@ public struct ReportStore: Equatable, Sendable {
         case .failed: failed += 1
         case .unknown: unknown += 1
         }
+        if report.row.outcome != .delivered { problems.append(total - 1) }
+        // Forget problems that left the ring; compact now and then so memory stays bounded.
+        while problemStart < problems.count, problems[problemStart] < firstHeld { problemStart += 1 }
+        if problemStart > 1024, problemStart * 2 > problems.count {
+            problems.removeFirst(problemStart)
+            problemStart = 0
+        }
         if let l = report.row.latencyMs { latency.record(l) }
         rate.add(1, at: now)
     }
@@ -52,18 +63,11 @@ public struct ReportStore: Equatable, Sendable {
 
     /// Absolute indices of held failed/unknown reports, oldest first.
     public func problemIndices() -> [Int] {
-        var out: [Int] = []
-        for i in firstHeld..<total where self[absolute: i]!.row.outcome != .delivered { out.append(i) }
-        return out
+        Array(problems[problemStart...].drop { $0 < firstHeld })
     }
 
     /// Held failed/unknown reports of one send.
     public func problems(ofSend id: Int) -> [ReportRow] {
-        var out: [ReportRow] = []
-        for i in firstHeld..<total {
-            let r = self[absolute: i]!
-            if r.sendID == id, r.row.outcome != .delivered { out.append(r.row) }
-        }
-        return out
+        problemIndices().compactMap { i in self[absolute: i].flatMap { $0.sendID == id ? $0.row : nil } }
     }
 }
