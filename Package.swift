@@ -10,6 +10,8 @@ let package = Package(
         .library(name: "IngestSandbox", targets: ["IngestSandbox"]),
         .library(name: "IngestKafka", targets: ["IngestKafka"]),
         .library(name: "IngestKafkaFront", targets: ["IngestKafkaFront"]),
+        .library(name: "IngestTUI", targets: ["IngestTUI"]),
+        .executable(name: "ingest-tui-demo", targets: ["ingest-tui-demo"]),
     ],
     dependencies: [
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
@@ -102,6 +104,31 @@ let package = Package(
         .testTarget(
             name: "IngestKafkaTests",
             dependencies: ["IngestKafka", "IngestKafkaFront", "CRdKafka"]
+        ),
+        // ncursesw, wide-character build. All curses calls live in IngestTUI/Runtime/NCursesBackend.swift.
+        .systemLibrary(
+            name: "CNCurses",
+            path: "Sources/CNCurses",
+            pkgConfig: "ncursesw",
+            providers: [.apt(["libncurses-dev"])]
+        ),
+        // The operator console. Does not depend on IngestCore: the core is adapted to ConsoleServices.
+        .target(
+            name: "IngestTUI",
+            dependencies: [
+                "CNCurses",
+                .product(name: "TOMLKit", package: "TOMLKit"),
+            ]
+        ),
+        // The console over in-memory PreviewServices, for demos and the tmux smoke test.
+        .executableTarget(
+            name: "ingest-tui-demo",
+            dependencies: ["IngestTUI"]
+        ),
+        .testTarget(
+            name: "IngestTUITests",
+            dependencies: ["IngestTUI"],
+            exclude: ["Golden"]
         ),
         .testTarget(
             name: "IngestCoreTests",

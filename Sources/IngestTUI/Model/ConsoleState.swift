@@ -1,0 +1,206 @@
+public enum ViewID: Int, CaseIterable, Sendable {
+    case compose = 1, reports, profiles, discovery, load, history
+
+    public var title: String {
+        switch self {
+        case .compose: return "Compose"
+        case .reports: return "Reports"
+        case .profiles: return "Profiles"
+        case .discovery: return "Discovery"
+        case .load: return "Load"
+        case .history: return "History"
+        }
+    }
+}
+
+public enum ModeChoice: String, CaseIterable, Sendable {
+    case single, batch, stream, native
+}
+
+public enum ComposeField: Int, CaseIterable, Sendable {
+    case topic, type, key, headers, partition, mode, count, rate, window, value
+
+    public var label: String {
+        switch self {
+        case .topic: return "Topic"
+        case .type: return "Type"
+        case .key: return "Key"
+        case .headers: return "Headers"
+        case .partition: return "Partition"
+        case .mode: return "Mode"
+        case .count: return "Count"
+        case .rate: return "Rate/s"
+        case .window: return "Window"
+        case .value: return "Value"
+        }
+    }
+
+    /// Fields toggled in place rather than edited as text.
+    public var isChoice: Bool { self == .type || self == .mode }
+}
+
+public struct ComposeState: Equatable, Sendable {
+    public var field: ComposeField = .value
+    public var editing = false
+    public var topic = TextBuffer("")
+    public var valueType: EventValueType = .json
+    public var key = TextBuffer("")
+    public var headers = TextBuffer("")  // name=value; name=value
+    public var partition = TextBuffer("")
+    public var mode: ModeChoice = .single
+    public var count = TextBuffer("1")
+    public var rate = TextBuffer("")
+    public var window = TextBuffer("64")
+    public var value = TextBuffer("", multiline: true)
+    /// Bumped on each edit; results of validate/preview for older revisions are dropped.
+    public var revision = 0
+    public var validation: ValidationResult? = nil
+    /// The revision `validation` belongs to.
+    public var validatedRevision = -1
+    public var preview = ""
+
+    public init() {}
+
+    public subscript(text field: ComposeField) -> TextBuffer? {
+        get {
+            switch field {
+            case .topic: return topic
+            case .key: return key
+            case .headers: return headers
+            case .partition: return partition
+            case .count: return count
+            case .rate: return rate
+            case .window: return window
+            case .value: return value
+            case .type, .mode: return nil
+            }
+        }
+        set {
+            guard let v = newValue else { return }
+            switch field {
+            case .topic: topic = v
+            case .key: key = v
+            case .headers: headers = v
+            case .partition: partition = v
+            case .count: count = v
+            case .rate: rate = v
+            case .window: window = v
+            case .value: value = v
+            case .type, .mode: break
+            }
+        }
+    }
+}
+
+public struct StatusLine: Equatable, Sendable {
+    public var text: String
+    public var role: Role
+}
+
+public enum SendPhase: Equatable, Sendable { case running, finished, stopped, failed(String) }
+
+/// One send of this session, for the History view.
+public struct SendRecord: Equatable, Sendable {
+    public var id: Int
+    public var request: SendRequest
+    public var description: String
+    public var phase: SendPhase = .running
+    public var delivered = 0
+    public var failed = 0
+    public var unknown = 0
+    public var inFlight = 0
+}
+
+public struct SendRequest: Equatable, Sendable {
+    public var id: Int
+    public var profile: String
+    public var topic: String
+    public var source: EventSource
+    public var mode: SendMode
+}
+
+public enum Modal: Equatable, Sendable {
+    /// Production: the full topic must be typed before the session's first send.
+    case confirmProduction(input: TextBuffer, pending: SendRequest, error: String?)
+    /// A profile whose secret is `prompt`: masked input, kept in memory only.
+    case secret(profile: String, input: TextBuffer)
+    /// Re-send failed/unknown records of an earlier send, asked first.
+    case confirmResend(sendID: Int, rows: [ReportRow])
+}
+
+public struct ReportsUI: Equatable, Sendable {
+    public var follow = true
+    public var problemsOnly = false
+    /// Position in the visible list (all held rows, or the problem rows).
+    public var selected = 0
+    public var detail = false
+}
+
+public enum ProbeState: Equatable, Sendable { case probing, ok(Double), failed(String) }
+
+public struct DiscoveryState: Equatable, Sendable {
+    public var loading = false
+    public var result: Discovery? = nil
+    public var error: String? = nil
+    public var probes: [String: ProbeState] = [:]
+    public var copied = false
+}
+
+public struct LoadState: Equatable, Sendable {
+    public var path = TextBuffer("")
+    public var editing = false
+    public var completions: [String] = []
+    public var loading = false
+    public var count: Int? = nil
+    public var first: [ComposedEvent] = []
+    public var error: String? = nil
+    public var loadedPath: String? = nil
+}
+
+/// Everything the console shows, as a value.
+public struct ConsoleState: Equatable, Sendable {
+    public var width = 80
+    public var height = 24
+    public var now: Double = 0
+    public var view: ViewID = .compose
+    public var showHelp = false
+    public var modal: Modal? = nil
+    public var status: StatusLine? = nil
+    public var quitting = false
+
+    public var requestedProfile: String
+    public var profiles: [ProfileSummary] = []
+    public var profilesLoaded = false
+    public var profileSelection = 0
+    public var active: ProfileSummary? = nil
+    public var activating: String? = nil
+    public var fullTopic: String? = nil
+    public var topicError: String? = nil
+    /// The full topic the operator typed to confirm sends in this production session.
+    public var productionConfirmedTopic: String? = nil
+
+    public var compose = ComposeState()
+    public var reports: ReportStore
+    public var reportsUI = ReportsUI()
+    public var sends: [SendRecord] = []
+    public var historySelection = 0
+    public var nextSendID = 1
+    public var discovery = DiscoveryState()
+    public var load = LoadState()
+
+    public init(initialProfile: String, reportCapacity: Int = 100_000) {
+        requestedProfile = initialProfile
+        reports = ReportStore(capacity: reportCapacity)
+    }
+
+    public var isProduction: Bool { active?.environment == .production }
+    public var runningSend: SendRecord? { sends.last(where: { $0.phase == .running }) }
+    public var isTooSmall: Bool { width < Layout.minWidth || height < Layout.minHeight }
+
+    public var inFlight: Int { sends.reduce(0) { $0 + ($1.phase == .running ? $1.inFlight : 0) } }
+}
+
+public enum Layout {
+    public static let minWidth = 80
+    public static let minHeight = 24
+}

@@ -1,0 +1,141 @@
+// The boundary between the console and the ingestion core.
+// The console defines it; the core is adapted to it (IngestTUI never imports IngestCore).
+
+public enum ConsoleEnvironment: String, Sendable { case sandbox, dev, production }
+
+public struct ProfileSummary: Sendable, Equatable {
+    public var name: String
+    public var environment: ConsoleEnvironment
+    public var source: String
+    public var topicPrefix: String
+    public var baseURL: String
+    public var maskedAPIKey: String
+    public var needsPromptedSecret: Bool
+    public var problem: String?
+
+    public init(
+        name: String, environment: ConsoleEnvironment, source: String, topicPrefix: String,
+        baseURL: String, maskedAPIKey: String, needsPromptedSecret: Bool, problem: String? = nil
+    ) {
+        self.name = name
+        self.environment = environment
+        self.source = source
+        self.topicPrefix = topicPrefix
+        self.baseURL = baseURL
+        self.maskedAPIKey = maskedAPIKey
+        self.needsPromptedSecret = needsPromptedSecret
+        self.problem = problem
+    }
+}
+
+public enum EventValueType: String, Sendable, CaseIterable { case string = "STRING", json = "JSON", binary = "BINARY" }
+
+public struct Header: Sendable, Equatable {
+    public var name: String
+    public var value: String
+    public init(name: String, value: String) {
+        self.name = name
+        self.value = value
+    }
+}
+
+public struct ComposedEvent: Sendable, Equatable {
+    public var valueType: EventValueType
+    public var value: String
+    public var key: String?
+    public var headers: [Header]
+    public var partition: Int?
+
+    public init(valueType: EventValueType, value: String, key: String? = nil, headers: [Header] = [], partition: Int? = nil) {
+        self.valueType = valueType
+        self.value = value
+        self.key = key
+        self.headers = headers
+        self.partition = partition
+    }
+}
+
+public enum ValidationResult: Sendable, Equatable { case ok, invalid(line: Int, column: Int, message: String) }
+
+public enum SendMode: Sendable, Equatable { case single, batch, stream(count: Int, ratePerSecond: Double?, window: Int), native }
+
+public enum Outcome: String, Sendable { case delivered, failed, unknown }
+
+public struct ReportRow: Sendable, Equatable {
+    public var seq: Int
+    public var outcome: Outcome
+    public var partition: Int?
+    public var offset: Int64?
+    public var timestamp: String?
+    public var latencyMs: Double?
+    public var errorCode: Int?
+    public var message: String?
+    /// The record as sent, JSON.
+    public var request: String
+
+    public init(
+        seq: Int, outcome: Outcome, partition: Int? = nil, offset: Int64? = nil, timestamp: String? = nil,
+        latencyMs: Double? = nil, errorCode: Int? = nil, message: String? = nil, request: String
+    ) {
+        self.seq = seq
+        self.outcome = outcome
+        self.partition = partition
+        self.offset = offset
+        self.timestamp = timestamp
+        self.latencyMs = latencyMs
+        self.errorCode = errorCode
+        self.message = message
+        self.request = request
+    }
+}
+
+public enum SendEvent: Sendable, Equatable {
+    case report(ReportRow)
+    case progress(inFlight: Int)
+    case finished(delivered: Int, failed: Int, unknown: Int)
+    case error(String)
+}
+
+/// What a send takes its records from.
+public enum EventSource: Sendable, Equatable {
+    /// The composed event, `count` times (templates expanded per record).
+    case composed(ComposedEvent, count: Int)
+    /// A file of records (the Load view's path).
+    case file(path: String)
+    /// Records from an earlier send, re-sent as they were (`ReportRow.request`).
+    case resend([ReportRow])
+}
+
+public struct Discovery: Sendable, Equatable {
+    public var clusterID: String
+    /// host:port
+    public var brokers: [String]
+    public init(clusterID: String, brokers: [String]) {
+        self.clusterID = clusterID
+        self.brokers = brokers
+    }
+}
+
+public struct ProbeError: Error, Sendable, Equatable, CustomStringConvertible {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+public protocol ConsoleServices: Sendable {
+    func profiles() async -> [ProfileSummary]
+    /// Errors are user-facing messages (the error's description is shown).
+    func activate(profile: String, promptedSecret: String?) async throws -> ProfileSummary
+    /// Adds the profile's prefix and validates the name.
+    func fullTopic(_ topic: String, profile: String) throws -> String
+    func validate(_ event: ComposedEvent) -> ValidationResult
+    /// Templates ({{uuid}}, {{seq}}, ...) expanded as they will be sent.
+    func preview(_ event: ComposedEvent, seq: Int) -> String
+    func loadFile(path: String, limit: Int) async throws -> (count: Int, first: [ComposedEvent])
+    func completePath(_ prefix: String) -> [String]
+    func discover(profile: String) async throws -> Discovery
+    /// Round-trip time in milliseconds.
+    func probe(hostPort: String) async -> Result<Double, ProbeError>
+    /// Cancelling the consuming task stops the send.
+    func send(profile: String, topic: String, events: EventSource, mode: SendMode) -> AsyncStream<SendEvent>
+}

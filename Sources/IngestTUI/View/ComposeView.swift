@@ -1,0 +1,139 @@
+enum ComposeView {
+    static func draw(_ s: ConsoleState, in r: Rect, into g: inout Grid) {
+        let c = s.compose
+        let formWidth = min(50, r.width / 2 + 4)
+        let labelWidth = 12
+        let formFields = ComposeField.allCases.filter { $0 != .value }
+        for (i, f) in formFields.enumerated() {
+            let y = r.y + i
+            let selected = c.field == f
+            let marker = selected ? "▸" : " "
+            g.put(marker + " " + f.label.padded(toWidth: labelWidth - 2), x: r.x, y: y, role: selected ? .title : .text)
+            let vx = r.x + labelWidth
+            let vw = formWidth - labelWidth - 1
+            drawFieldValue(s, f, x: vx, y: y, width: vw, into: &g)
+            if selected, !c.editing { g.paint(x: vx, y: y, width: vw, role: .selection) }
+        }
+
+        // Preview of the first record, as it will be sent.
+        let px = r.x + formWidth
+        let pw = r.width - formWidth
+        let boxHeight = formFields.count
+        g.box(x: px, y: r.y, width: pw, height: boxHeight, title: "Preview (record 1)")
+        let previewLines = hardWrap(c.preview, width: pw - 2)
+        for (i, l) in previewLines.prefix(boxHeight - 2).enumerated() {
+            g.put(l, x: px + 1, y: r.y + 1 + i, role: .text)
+        }
+        if previewLines.count > boxHeight - 2 {
+            g.put("…", x: px + pw - 2, y: r.y + boxHeight - 2, role: .muted)
+        }
+
+        // The value editor.
+        let ey = r.y + formFields.count
+        let valueSelected = c.field == .value
+        let title = "\(valueSelected ? "▸" : " ") Value (\(c.valueType.rawValue))"
+        g.put(title, x: r.x, y: ey, role: valueSelected ? .title : .text)
+        let pos = " line \(c.value.row + 1), col \(c.value.column + 1) "
+        let ruleX = r.x + title.displayWidth + 1
+        g.put(String(repeating: "─", count: max(0, r.width - ruleX - pos.displayWidth - 1)), x: ruleX, y: ey, role: .border)
+        g.put(pos, x: r.right - pos.displayWidth - 1, y: ey, role: .muted)
+
+        let editorTop = ey + 1
+        let editorRows = max(1, r.bottom - 1 - editorTop)
+        let lines = c.value.lines
+        let first = max(0, c.value.row - editorRows + 1)
+        let gutter = 5
+        let textWidth = r.width - gutter - 1
+        for i in 0..<editorRows {
+            let n = first + i
+            let y = editorTop + i
+            guard n < lines.count else {
+                g.put("    ~", x: r.x, y: y, role: .muted)
+                continue
+            }
+            g.put(String(n + 1).leftPadded(toWidth: 4) + " ", x: r.x, y: y, role: .muted)
+            let text = String(lines[n])
+            // Keep the cursor visible on long lines by scrolling horizontally.
+            var offset = 0
+            if n == c.value.row, c.editing, valueSelected, c.value.column >= textWidth { offset = c.value.column - textWidth + 1 }
+            let shown = String(text.dropFirst(offset))
+            g.put(shown, x: r.x + gutter, y: y, role: .text, maxWidth: textWidth)
+            if let v = c.validation, c.validatedRevision == c.revision, case .invalid(let line, _, _) = v, line == n + 1 {
+                g.put("◂", x: r.right - 1, y: y, role: .error)
+            }
+            if c.editing, valueSelected, n == c.value.row {
+                drawCursor(text: shown, column: c.value.column - offset, x: r.x + gutter, y: y, into: &g)
+            }
+        }
+
+        // Validation as you type.
+        let vy = r.bottom - 1
+        if c.validatedRevision != c.revision || c.validation == nil {
+            g.put("  … validating", x: r.x, y: vy, role: .muted)
+        } else if case .invalid(let line, let col, let message) = c.validation! {
+            g.put("  ✖ \(line):\(col) \(message)", x: r.x, y: vy, role: .error, maxWidth: r.width)
+        } else {
+            g.put("  ✔ valid \(c.valueType.rawValue)", x: r.x, y: vy, role: .ok)
+        }
+    }
+
+    static func drawFieldValue(_ s: ConsoleState, _ f: ComposeField, x: Int, y: Int, width: Int, into g: inout Grid) {
+        let c = s.compose
+        func placeholder(_ text: String) { g.put(text, x: x, y: y, role: .muted, maxWidth: width) }
+        let modeUsesCount = c.mode != .single
+        switch f {
+        case .type:
+            var cx = x
+            for t in EventValueType.allCases {
+                cx += g.put(t == c.valueType ? "[\(t.rawValue)]" : " \(t.rawValue) ", x: cx, y: y, role: t == c.valueType ? .text : .muted)
+            }
+        case .mode:
+            var cx = x
+            for m in ModeChoice.allCases {
+                cx += g.put(m == c.mode ? "[\(m.rawValue)]" : " \(m.rawValue) ", x: cx, y: y, role: m == c.mode ? .text : .muted)
+            }
+        default:
+            guard let b = c[text: f] else { return }
+            let editing = c.editing && c.field == f
+            if b.isEmpty, !editing {
+                switch f {
+                case .topic: placeholder("(type a topic)")
+                case .key: placeholder("(none)")
+                case .headers: placeholder("(none)  name=value; name=value")
+                case .partition: placeholder("(any)")
+                case .rate: placeholder("(as fast as the window allows)")
+                default: placeholder("")
+                }
+            } else {
+                let role: Role = (f == .count || f == .rate || f == .window) && !modeUsesCount ? .muted : .text
+                var used = g.put(b.text, x: x, y: y, role: role, maxWidth: width)
+                if editing { drawCursor(text: b.text, column: b.column, x: x, y: y, into: &g) }
+                if f == .topic {
+                    used += 1
+                    if let full = s.fullTopic, full != b.text {
+                        g.put("→ " + full, x: x + used, y: y, role: .muted, maxWidth: width - used)
+                    } else if let e = s.topicError {
+                        g.put("✖ " + e, x: x + used, y: y, role: .error, maxWidth: width - used)
+                    }
+                }
+            }
+            if (f == .count || f == .rate || f == .window), !modeUsesCount, !editing {
+                let note = f == .count ? " (single: 1)" : ""
+                if !note.isEmpty { g.put(note, x: x + b.text.displayWidth, y: y, role: .muted, maxWidth: max(0, width - b.text.displayWidth)) }
+            }
+        }
+    }
+
+    /// The cursor is a reversed cell, so the screen shows it wherever the hardware cursor is.
+    static func drawCursor(text: String, column: Int, x: Int, y: Int, into g: inout Grid) {
+        let prefix = String(text.prefix(column))
+        let cx = x + prefix.displayWidth
+        guard cx < g.width, y < g.height else { return }
+        let cell = g[cx, y]
+        if column >= text.count || cell.character == " " {
+            g.put("▏", x: cx, y: y, role: .selection)
+        } else {
+            g.paint(x: cx, y: y, width: max(1, CellWidth.of(cell.character)), role: .selection)
+        }
+    }
+}

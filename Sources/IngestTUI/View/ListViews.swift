@@ -1,0 +1,190 @@
+enum ProfilesView {
+    static func draw(_ s: ConsoleState, in r: Rect, into g: inout Grid) {
+        guard s.profilesLoaded else {
+            g.put("loading profiles…", x: r.x + 2, y: r.y + 1, role: .muted)
+            return
+        }
+        guard !s.profiles.isEmpty else {
+            g.put("no profiles found", x: r.x + 2, y: r.y + 1, role: .warning)
+            return
+        }
+        let nameW = 16, envW = 11, prefixW = 18
+        let keyW = max(10, min(16, r.width - nameW - envW - prefixW - 30))
+        g.put("  " + "PROFILE".padded(toWidth: nameW) + " " + "ENV".padded(toWidth: envW) + " " + "TOPIC PREFIX".padded(toWidth: prefixW) + " " + "API KEY".padded(toWidth: keyW) + " STATUS", x: r.x, y: r.y, role: .title)
+        let listRows = max(1, r.height - 6)
+        let first = max(0, min(s.profileSelection - listRows / 2, s.profiles.count - listRows))
+        for (i, p) in s.profiles.enumerated().dropFirst(first).prefix(listRows) {
+            let y = r.y + 1 + i - first
+            let active = s.active?.name == p.name
+            var x = r.x
+            x += g.put(active ? "● " : "  ", x: x, y: y, role: .ok)
+            x += g.put(p.name.padded(toWidth: nameW) + " ", x: x, y: y)
+            x += g.put(p.environment.rawValue.uppercased().padded(toWidth: envW) + " ", x: x, y: y, role: p.environment == .production ? .error : .text)
+            x += g.put(p.topicPrefix.padded(toWidth: prefixW) + " ", x: x, y: y, role: .muted)
+            x += g.put(p.maskedAPIKey.padded(toWidth: keyW) + " ", x: x, y: y, role: .muted)
+            let status: (String, Role)
+            if let problem = p.problem {
+                status = ("✖ " + problem, .error)
+            } else if active {
+                status = ("active", .ok)
+            } else if s.activating == p.name {
+                status = ("activating…", .muted)
+            } else if p.needsPromptedSecret {
+                status = ("asks secret", .muted)
+            } else {
+                status = ("", .text)
+            }
+            g.put(status.0, x: x, y: y, role: status.1, maxWidth: r.right - x)
+            if i == s.profileSelection { g.paint(x: r.x, y: y, width: r.width, role: .selection) }
+        }
+        // Details of the selected profile.
+        guard s.profiles.indices.contains(s.profileSelection) else { return }
+        let p = s.profiles[s.profileSelection]
+        let dy = r.bottom - 4
+        g.put(String(repeating: "─", count: r.width), x: r.x, y: dy, role: .border)
+        g.put("base URL  " + p.baseURL, x: r.x + 2, y: dy + 1, maxWidth: r.width - 4)
+        g.put("source    " + p.source, x: r.x + 2, y: dy + 2, role: .muted, maxWidth: r.width - 4)
+        g.put("secret    " + (p.needsPromptedSecret ? "asked when used, kept in memory only" : "from the profile (\(p.maskedAPIKey))"), x: r.x + 2, y: dy + 3, role: .muted, maxWidth: r.width - 4)
+    }
+}
+
+enum DiscoveryView {
+    static func draw(_ s: ConsoleState, in r: Rect, into g: inout Grid) {
+        let d = s.discovery
+        let who = s.active.map { "profile \($0.name), \($0.baseURL)" } ?? "no active profile"
+        g.put("Discovery  " + who, x: r.x + 1, y: r.y, role: .title, maxWidth: r.width - 2)
+        if d.loading {
+            g.put("asking the proxy for the cluster and its brokers…", x: r.x + 2, y: r.y + 2, role: .muted)
+            return
+        }
+        if let e = d.error {
+            g.put("✖ " + e, x: r.x + 2, y: r.y + 2, role: .error, maxWidth: r.width - 4)
+            g.put("d tries again", x: r.x + 2, y: r.y + 4, role: .muted)
+            return
+        }
+        guard let res = d.result else {
+            g.put("d asks the proxy (GET /v3/clusters) for the cluster id and the brokers;", x: r.x + 2, y: r.y + 2, role: .muted, maxWidth: r.width - 4)
+            g.put("each broker is then probed so IP-whitelisting problems show.", x: r.x + 2, y: r.y + 3, role: .muted, maxWidth: r.width - 4)
+            return
+        }
+        g.put("cluster   " + res.clusterID, x: r.x + 2, y: r.y + 2)
+        let hostW = min(max(20, res.brokers.map(\.displayWidth).max() ?? 20), r.width - 24)
+        let px = r.x + 2 + hostW + 1
+        g.put("BROKER".padded(toWidth: hostW) + " PROBE", x: r.x + 2, y: r.y + 4, role: .title)
+        var y = r.y + 5
+        let lastRow = r.bottom - 4
+        for (i, b) in res.brokers.enumerated() {
+            guard y < lastRow else {
+                g.put("… \(res.brokers.count - i) more", x: r.x + 2, y: y, role: .muted)
+                break
+            }
+            g.put(b.padded(toWidth: hostW), x: r.x + 2, y: y)
+            switch d.probes[b] ?? .probing {
+            case .probing: g.put("probing…", x: px, y: y, role: .muted)
+            case .ok(let ms): g.put("✔ " + ReportsView.ms(ms), x: px, y: y, role: .ok)
+            case .failed(let m):
+                // The reason matters (whitelisting): wrap it under the probe column.
+                let lines = wrap("✖ " + m, width: r.right - px - 1)
+                for (k, l) in lines.enumerated() {
+                    if k > 0 { y += 1 }
+                    if y >= lastRow { break }
+                    g.put(l, x: px, y: y, role: .error)
+                }
+            }
+            y += 1
+        }
+        let by = r.bottom - 3
+        g.put("bootstrap.servers (y copies it; or select it with the mouse):", x: r.x + 2, y: by, role: .muted)
+        let list = res.brokers.joined(separator: ",")
+        for (i, l) in hardWrap(list, width: r.width - 4).prefix(2).enumerated() {
+            g.put(l, x: r.x + 2, y: by + 1 + i)
+        }
+    }
+}
+
+enum LoadView {
+    static func draw(_ s: ConsoleState, in r: Rect, into g: inout Grid) {
+        let l = s.load
+        g.put("Path", x: r.x + 1, y: r.y + 1, role: .title)
+        let px = r.x + 7
+        if l.path.isEmpty, !l.editing {
+            g.put("(Enter to type a path; Tab completes)", x: px, y: r.y + 1, role: .muted)
+        } else {
+            g.put(l.path.text, x: px, y: r.y + 1, maxWidth: r.width - 8)
+            if l.editing { ComposeView.drawCursor(text: l.path.text, column: l.path.column, x: px, y: r.y + 1, into: &g) }
+            else { g.paint(x: px, y: r.y + 1, width: max(1, l.path.text.displayWidth), role: .selection) }
+        }
+        var y = r.y + 2
+        if !l.completions.isEmpty {
+            for c in l.completions.prefix(6) {
+                g.put("  " + c, x: px, y: y, role: .muted, maxWidth: r.width - 10)
+                y += 1
+            }
+            if l.completions.count > 6 { g.put("  … \(l.completions.count - 6) more", x: px, y: y, role: .muted); y += 1 }
+        }
+        y += 1
+        if l.loading {
+            g.put("reading…", x: r.x + 2, y: y, role: .muted)
+            return
+        }
+        if let e = l.error {
+            g.put("✖ " + e, x: r.x + 2, y: y, role: .error, maxWidth: r.width - 4)
+            return
+        }
+        guard let count = l.count else {
+            g.put("l counts the records (JSON Lines or concatenated JSON) and shows the first \(Update.loadPreviewLimit);", x: r.x + 2, y: y, role: .muted, maxWidth: r.width - 4)
+            g.put("s sends them with Compose's mode to Compose's topic.", x: r.x + 2, y: y + 1, role: .muted, maxWidth: r.width - 4)
+            return
+        }
+        g.put("records  \(count)", x: r.x + 2, y: y, role: .ok)
+        y += 2
+        g.put("first \(l.first.count):", x: r.x + 2, y: y, role: .title)
+        y += 1
+        for (i, e) in l.first.enumerated() {
+            guard y < r.bottom else { break }
+            let meta = "\(i + 1). \(e.valueType.rawValue)" + (e.key.map { " key=\($0)" } ?? "") + "  "
+            let used = g.put(meta, x: r.x + 2, y: y, role: .muted)
+            g.put(e.value.replacingNewlines, x: r.x + 2 + used, y: y, maxWidth: r.width - 4 - used)
+            y += 1
+        }
+    }
+}
+
+enum HistoryView {
+    static func draw(_ s: ConsoleState, in r: Rect, into g: inout Grid) {
+        g.put("   #  STATE      DELIVERED   FAILED  UNKNOWN  WHAT", x: r.x, y: r.y, role: .title)
+        guard !s.sends.isEmpty else {
+            g.put("no sends yet in this session", x: r.x + 2, y: r.y + 2, role: .muted)
+            return
+        }
+        let rows = r.height - 3
+        let first = max(0, min(s.historySelection - rows / 2, s.sends.count - rows))
+        for (i, rec) in s.sends.enumerated().dropFirst(first).prefix(rows) {
+            let y = r.y + 1 + i - first
+            let (state, role): (String, Role) = {
+                switch rec.phase {
+                case .running: return ("running", .title)
+                case .finished: return ("finished", rec.failed + rec.unknown > 0 ? .warning : .ok)
+                case .stopped: return ("stopped", .warning)
+                case .failed: return ("failed", .error)
+                }
+            }()
+            var x = r.x
+            x += g.put(String(rec.id).leftPadded(toWidth: 4) + "  ", x: x, y: y)
+            x += g.put(state.padded(toWidth: 9) + " ", x: x, y: y, role: role)
+            x += g.put(String(rec.delivered).leftPadded(toWidth: 10) + " ", x: x, y: y, role: .ok)
+            x += g.put(String(rec.failed).leftPadded(toWidth: 8) + " ", x: x, y: y, role: rec.failed > 0 ? .error : .muted)
+            x += g.put(String(rec.unknown).leftPadded(toWidth: 8) + "  ", x: x, y: y, role: rec.unknown > 0 ? .warning : .muted)
+            g.put(rec.description, x: x, y: y, maxWidth: r.right - x)
+            if i == s.historySelection { g.paint(x: r.x, y: y, width: r.width, role: .selection) }
+        }
+        if s.sends.indices.contains(s.historySelection), case .failed(let m) = s.sends[s.historySelection].phase {
+            g.put("✖ " + m, x: r.x + 2, y: r.bottom - 2, role: .error, maxWidth: r.width - 4)
+        }
+        g.put("r: re-send the failed/unknown of the selected send (asks first; never automatic)", x: r.x + 2, y: r.bottom - 1, role: .muted, maxWidth: r.width - 4)
+    }
+}
+
+extension String {
+    var replacingNewlines: String { String(map { $0.isNewline ? " " : $0 }) }
+}

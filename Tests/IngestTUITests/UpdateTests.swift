@@ -1,0 +1,204 @@
+import Testing
+@testable import IngestTUI
+
+/// Key sequences -> state -> effects, through the pure update function (no services).
+@Suite struct UpdateTests {
+    /// A production session with the topic resolved, built from messages only.
+    static func production(topic: String = "ing-production-players") -> ConsoleState {
+        var (s, _) = Update.start(initialProfile: "prod")
+        let prod = ProfileSummary(name: "prod", environment: .production, source: "test", topicPrefix: "ing-production-", baseURL: "https://x/v3", maskedAPIKey: "PR…", needsPromptedSecret: false)
+        s = update(s, .profilesLoaded([prod])).0
+        s = update(s, .activated(profile: "prod", .success(prod))).0
+        s.compose.topic.setText("players")
+        s = update(s, .topicResolved(topic: "players", profile: "prod", .success(topic))).0
+        s = update(s, .validated(revision: s.compose.revision, .ok)).0
+        return s
+    }
+
+    static func keys(_ s: ConsoleState, _ keys: [Key]) -> (ConsoleState, [Effect]) {
+        var state = s
+        var effects: [Effect] = []
+        for k in keys {
+            let (n, e) = update(state, .key(k))
+            state = n
+            effects += e
+        }
+        return (state, effects)
+    }
+
+    static func sends(_ effects: [Effect]) -> [SendRequest] {
+        effects.compactMap { if case .send(let r) = $0 { return r } else { return nil } }
+    }
+
+    @Test func startLoadsProfilesAndValidates() {
+        let (s, e) = Update.start(initialProfile: "dev")
+        #expect(e.first == .loadProfiles)
+        #expect(e.contains { if case .validate = $0 { return true } else { return false } })
+        #expect(s.active == nil)
+    }
+
+    @Test func productionSendWithoutConfirmationSendsNothing() {
+        let (s, e) = Self.keys(Self.production(), [.char("s")])
+        #expect(Self.sends(e).isEmpty)
+        guard case .confirmProduction? = s.modal else {
+            Issue.record("expected the production confirmation")
+            return
+        }
+        // Escape cancels: still nothing.
+        let (s2, e2) = Self.keys(s, [.escape])
+        #expect(Self.sends(e2).isEmpty)
+        #expect(s2.modal == nil)
+        #expect(s2.productionConfirmedTopic == nil)
+    }
+
+    @Test func productionWrongTopicSendsNothing() {
+        let (s, e) = Self.keys(Self.production(), [.char("s")] + Key.typing("ing-production-player") + [.enter])
+        #expect(Self.sends(e).isEmpty)
+        guard case .confirmProduction(_, _, let error)? = s.modal else {
+            Issue.record("the confirmation should stay open")
+            return
+        }
+        #expect(error != nil)
+        // The short name is not enough either.
+        let (_, e2) = Self.keys(s, Key.typing("players") + [.enter])
+        #expect(Self.sends(e2).isEmpty)
+    }
+
+    @Test func productionTypedTopicThenEnterSendsExactlyOnce() {
+        let (s, e) = Self.keys(Self.production(), [.char("s")] + Key.typing("ing-production-players") + [.enter])
+        let sends = Self.sends(e)
+        #expect(sends.count == 1)
+        #expect(sends.first?.topic == "ing-production-players")
+        #expect(sends.first?.profile == "prod")
+        #expect(s.modal == nil)
+        #expect(s.view == .reports)
+        // The session's first send is confirmed; an Enter more does nothing.
+        let (_, e2) = Self.keys(s, [.enter])
+        #expect(Self.sends(e2).isEmpty)
+    }
+
+    @Test func productionAsksAgainForAnotherTopic() {
+        var (s, _) = Self.keys(Self.production(), [.char("s")] + Key.typing("ing-production-players") + [.enter])
+        s = update(s, .sendEnded(id: 1)).0
+        s = update(s, .topicResolved(topic: "players", profile: "prod", .success("ing-production-other"))).0
+        s.view = .compose
+        let (s2, e) = Self.keys(s, [.char("s")])
+        #expect(Self.sends(e).isEmpty)
+        guard case .confirmProduction? = s2.modal else {
+            Issue.record("a new topic needs its own confirmation")
+            return
+        }
+    }
+
+    @Test func nonProductionSendsAtOnce() {
+        var (s, _) = Update.start(initialProfile: "dev")
+        let dev = ProfileSummary(name: "dev", environment: .dev, source: "t", topicPrefix: "ing-staging-", baseURL: "u", maskedAPIKey: "k", needsPromptedSecret: false)
+        s = update(s, .activated(profile: "dev", .success(dev))).0
+        s.compose.topic.setText("t")
+        s = update(s, .topicResolved(topic: "t", profile: "dev", .success("ing-staging-t"))).0
+        s = update(s, .validated(revision: s.compose.revision, .ok)).0
+        let (s2, e) = Self.keys(s, [.char("s")])
+        #expect(Self.sends(e).count == 1)
+        #expect(Self.sends(e).first?.mode == .single)
+        // A second send while the first runs is refused.
+        let (_, e2) = Self.keys(s2, [.char("1"), .char("s")])
+        #expect(Self.sends(e2).isEmpty)
+    }
+
+    @Test func invalidJSONBlocksSend() {
+        var s = Self.production()
+        s.productionConfirmedTopic = "ing-production-players"
+        s = update(s, .validated(revision: s.compose.revision, .invalid(line: 2, column: 5, message: "expected ':'"))).0
+        let (s2, e) = Self.keys(s, [.char("s")])
+        #expect(Self.sends(e).isEmpty)
+        #expect(s2.status?.text.contains("2:5") == true)
+    }
+
+    @Test func streamModeCarriesCountRateWindow() {
+        var s = Self.production()
+        s.productionConfirmedTopic = "ing-production-players"
+        s.compose.mode = .stream
+        s.compose.count.setText("500")
+        s.compose.rate.setText("25.5")
+        s.compose.window.setText("8")
+        let (_, e) = Self.keys(s, [.char("s")])
+        #expect(Self.sends(e).first?.mode == .stream(count: 500, ratePerSecond: 25.5, window: 8))
+        s.compose.window.setText("0")
+        let (_, e2) = Self.keys(s, [.char("s")])
+        #expect(Self.sends(e2).isEmpty)
+    }
+
+    @Test func stopAndQuitCancelTheSend() {
+        let (s, _) = Self.keys(Self.production(), [.char("s")] + Key.typing("ing-production-players") + [.enter])
+        let (s2, e) = Self.keys(s, [.char("x")])
+        #expect(e == [.cancelSend(id: 1)])
+        #expect(s2.runningSend == nil)
+        let (s3, e3) = Self.keys(s, [.char("q")])
+        #expect(e3 == [.cancelSend(id: 1), .quit])
+        #expect(s3.quitting)
+    }
+
+    @Test func resendAsksFirstAndNeverByItself() {
+        var (s, _) = Self.keys(Self.production(), [.char("s")] + Key.typing("ing-production-players") + [.enter])
+        let failed = ReportRow(seq: 1, outcome: .failed, errorCode: 500, message: "x", request: "{\"value\":1}")
+        let ok = ReportRow(seq: 2, outcome: .delivered, request: "{\"value\":2}")
+        let unknown = ReportRow(seq: 3, outcome: .unknown, request: "{\"value\":3}")
+        var e: [Effect]
+        (s, e) = update(s, .sendEvents(id: 1, [.report(failed), .report(ok), .report(unknown), .finished(delivered: 1, failed: 1, unknown: 1)], now: 5))
+        #expect(e.isEmpty)  // nothing is re-sent on its own
+        (s, e) = update(s, .sendEnded(id: 1))
+        #expect(e.isEmpty)
+        let (asked, e1) = Self.keys(s, [.char("6"), .char("r")])
+        #expect(e1.isEmpty)
+        #expect(asked.modal == .confirmResend(sendID: 1, rows: [failed, unknown]))
+        let (_, eNo) = Self.keys(asked, [.char("n")])
+        #expect(Self.sends(eNo).isEmpty)
+        let (_, eYes) = Self.keys(asked, [.char("y")])
+        #expect(Self.sends(eYes).count == 1)
+        #expect(Self.sends(eYes).first?.source == .resend([failed, unknown]))
+    }
+
+    @Test func promptedSecretIsAskedAndPassedOnce() {
+        var (s, _) = Update.start(initialProfile: "p")
+        let p = ProfileSummary(name: "p", environment: .dev, source: "t", topicPrefix: "", baseURL: "u", maskedAPIKey: "(prompt)", needsPromptedSecret: true)
+        var e: [Effect]
+        (s, e) = update(s, .profilesLoaded([p]))
+        #expect(e.isEmpty)
+        let (s2, e2) = Self.keys(s, Key.typing("hunter2") + [.enter])
+        #expect(e2 == [.activate(profile: "p", promptedSecret: "hunter2")])
+        #expect(s2.modal == nil)  // the secret is not kept in the state afterwards
+    }
+
+    @Test func tooSmallOnlyQuits() {
+        var s = Self.production()
+        s = update(s, .resize(width: 79, height: 24)).0
+        #expect(s.isTooSmall)
+        let (_, e) = Self.keys(s, [.char("s"), .char("2")])
+        #expect(e.isEmpty)
+        #expect(Self.keys(s, [.char("q")]).1 == [.quit])
+    }
+
+    @Test func editingKeepsLettersOutOfActions() {
+        var s = Self.production()
+        s.compose.field = .key
+        let (s2, e) = Self.keys(s, [.enter] + Key.typing("sq?2") + [.escape])
+        #expect(Self.sends(e).isEmpty)
+        #expect(!s2.quitting && !s2.showHelp && s2.view == .compose)
+        #expect(s2.compose.key.text == "sq?2")
+    }
+
+    @Test func followAndFilter() {
+        var s = Self.production()
+        var rows: [SendEvent] = []
+        for i in 1...30 { rows.append(.report(ReportRow(seq: i, outcome: i % 10 == 0 ? .failed : .delivered, request: "{}"))) }
+        s = update(s, .sendEvents(id: 1, rows, now: 1)).0
+        s.view = .reports
+        #expect(s.reportsUI.selected == 29)
+        let (up, _) = Self.keys(s, [.char("k")])
+        #expect(!up.reportsUI.follow)
+        #expect(up.reportsUI.selected == 28)
+        let (filtered, _) = Self.keys(up, [.char("e")])
+        #expect(Update.visibleReportCount(filtered) == 3)
+        #expect(filtered.reportsUI.selected == 2)
+    }
+}
