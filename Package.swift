@@ -61,6 +61,7 @@ let package = Package(
             dependencies: [
                 "IngestCore",
                 "IngestSandbox",
+                "IngestTUI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),

@@ -27,7 +27,7 @@ struct Main {
                 print(Ingest.fullMessage(for: error))
                 Foundation.exit(0)
             }
-            Console.error(Ingest.fullMessage(for: error))
+            Output.error(Ingest.fullMessage(for: error))
             // Usage errors are 2, whatever argument-parser would say.
             Foundation.exit(Exit.usage)
         }
@@ -38,14 +38,14 @@ struct Ingest: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ingest",
         abstract: "Send events into the Future Anthem ingestion platform (REST Proxy v3 / Kafka).",
-        discussion: "With no subcommand, runs a short demo against the embedded sandbox.",
-        subcommands: [Send.self, Check.self, Discover.self, Profiles.self, JournalCommand.self, Replay.self, SandboxCommand.self, ImportProperties.self, Demo.self],
-        defaultSubcommand: Demo.self
+        discussion: "With no subcommand, opens the console on the local sandbox profile.",
+        subcommands: [ConsoleCommand.self, Send.self, Check.self, Discover.self, Profiles.self, JournalCommand.self, Replay.self, SandboxCommand.self, ImportProperties.self, Demo.self],
+        defaultSubcommand: ConsoleCommand.self
     )
 }
 
 /// stderr output that is written at once.
-enum Console {
+enum Output {
     static func error(_ text: String) {
         FileHandle.standardError.write(Data((text.hasSuffix("\n") ? text : text + "\n").utf8))
     }

@@ -22,12 +22,12 @@ struct Check: ParsableCommand {
                 count += 1
                 bytes += record.approximateSize
                 try RecordLimits.check(record, seq: count)
-                if count <= show { Console.out("record \(count): \(String(decoding: RecordEncoding.produceRequest(record).prefix(200), as: UTF8.self))") }
+                if count <= show { Output.out("record \(count): \(String(decoding: RecordEncoding.produceRequest(record).prefix(200), as: UTF8.self))") }
             }
             let seconds = Date().timeIntervalSince(started)
-            Console.out("\(count) records, \(bytes) bytes of keys and values, all valid (\(String(format: "%.1f", seconds)) s)")
+            Output.out("\(count) records, \(bytes) bytes of keys and values, all valid (\(String(format: "%.1f", seconds)) s)")
         } catch let error as InputError {
-            Console.error("ingest: \(error.description)")
+            Output.error("ingest: \(error.description)")
             throw ExitCode(Exit.usage)
         }
     }

@@ -11,23 +11,23 @@ struct Demo: AsyncParsableCommand {
     func run() async throws {
         let session: Session
         do { session = try await Session.open(profile) } catch {
-            Console.error("ingest: \(error)")
+            Output.error("ingest: \(error)")
             throw ExitCode(Exit.usage)
         }
-        Console.out("profile \(session.profile.name) (\(session.profile.environment.rawValue)) at \(session.client.baseURL)")
+        Output.out("profile \(session.profile.name) (\(session.profile.environment.rawValue)) at \(session.client.baseURL)")
         do {
             let discovery = try await session.client.discover()
-            Console.out("cluster \(discovery.clusterID), brokers \(discovery.brokers.map(\.description).joined(separator: ","))")
+            Output.out("cluster \(discovery.clusterID), brokers \(discovery.brokers.map(\.description).joined(separator: ","))")
             let topic = try session.profile.fullTopic(session.profile.sandbox?.topics.first ?? "events")
             for mode in SendMode.allCases {
                 let source = try TemplateSource(value: #"{"playerId":"{{seq}}","value":"demo \#(mode.rawValue) event","at":"{{now}}"}"#, valueType: .json, count: 3)
-                let result = await session.client.send(source: source, topic: topic, mode: mode) { Console.out("\(mode.rawValue.padding(toLength: 7, withPad: " ", startingAt: 0)) \($0.jsonLine)") }
-                Console.out("\(mode.rawValue): \(result.ledger.summaryLine)")
+                let result = await session.client.send(source: source, topic: topic, mode: mode) { Output.out("\(mode.rawValue.padding(toLength: 7, withPad: " ", startingAt: 0)) \($0.jsonLine)") }
+                Output.out("\(mode.rawValue): \(result.ledger.summaryLine)")
             }
         } catch {
-            Console.error("ingest: \(error)")
+            Output.error("ingest: \(error)")
         }
         await session.close()
-        Console.out("next: ingest send --profile local --topic events --data '{\"hello\":\"world\"}'  (see README)")
+        Output.out("next: ingest send --profile local --topic events --data '{\"hello\":\"world\"}'  (see README)")
     }
 }

@@ -11,7 +11,7 @@ struct Discover: AsyncParsableCommand {
     func run() async throws {
         let session: Session
         do { session = try await Session.open(profile) } catch {
-            Console.error("ingest: \(error is ProfileError ? "profile error: " : "")\(error)")
+            Output.error("ingest: \(error is ProfileError ? "profile error: " : "")\(error)")
             throw ExitCode(Exit.usage)
         }
         do {
@@ -20,15 +20,15 @@ struct Discover: AsyncParsableCommand {
             let bootstrap = discovery.brokers.map(\.description).joined(separator: ",")
             if json {
                 let brokers = discovery.brokers.map { "{\"host\":\(RecordEncoding.jsonString($0.host)),\"port\":\($0.port)}" }
-                Console.out("{\"profile\":\(RecordEncoding.jsonString(session.profile.name)),\"cluster_id\":\(RecordEncoding.jsonString(discovery.clusterID)),\"brokers\":[\(brokers.joined(separator: ","))],\"bootstrap\":\(RecordEncoding.jsonString(bootstrap))}")
+                Output.out("{\"profile\":\(RecordEncoding.jsonString(session.profile.name)),\"cluster_id\":\(RecordEncoding.jsonString(discovery.clusterID)),\"brokers\":[\(brokers.joined(separator: ","))],\"bootstrap\":\(RecordEncoding.jsonString(bootstrap))}")
             } else {
-                Console.out("cluster_id  \(discovery.clusterID)")
-                Console.out("bootstrap   \(bootstrap)")
-                for broker in discovery.brokers { Console.out("broker      \(broker)") }
+                Output.out("cluster_id  \(discovery.clusterID)")
+                Output.out("bootstrap   \(bootstrap)")
+                for broker in discovery.brokers { Output.out("broker      \(broker)") }
             }
         } catch {
             await session.close()
-            Console.error("ingest: discovery failed: \(error)")
+            Output.error("ingest: discovery failed: \(error)")
             throw ExitCode(Exit.notAllDelivered)
         }
     }

@@ -18,23 +18,23 @@ struct ImportProperties: ParsableCommand {
             text = String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
         } else {
             guard let data = FileManager.default.contents(atPath: file) else {
-                Console.error("ingest: cannot read \(file)")
+                Output.error("ingest: cannot read \(file)")
                 throw ExitCode(Exit.usage)
             }
             text = String(decoding: data, as: UTF8.self)
         }
         guard let reference = SecretReference.parse(passwordReference), reference != .sandbox else {
-            Console.error("ingest: --password-ref expects env:NAME, file:PATH or prompt")
+            Output.error("ingest: --password-ref expects env:NAME, file:PATH or prompt")
             throw ExitCode(Exit.usage)
         }
         do {
             let imported = try PropertiesImport.parse(text)
-            Console.out(PropertiesImport.kafkaTable(imported, passwordReference: reference), terminator: "")
+            Output.out(PropertiesImport.kafkaTable(imported, passwordReference: reference), terminator: "")
             if imported.hadPassword {
-                Console.error("note: the password in \(file) was not copied; the profile reads it from \(reference)")
+                Output.error("note: the password in \(file) was not copied; the profile reads it from \(reference)")
             }
         } catch {
-            Console.error("ingest: \(error)")
+            Output.error("ingest: \(error)")
             throw ExitCode(Exit.usage)
         }
     }

@@ -18,7 +18,7 @@ struct JournalCommand: ParsableCommand {
     func run() throws {
         let path = Journal.defaultDirectory() + "/journal.jsonl"
         guard FileManager.default.fileExists(atPath: path) else {
-            Console.error("no journal yet (\(path)): every `ingest send` adds to it")
+            Output.error("no journal yet (\(path)): every `ingest send` adds to it")
             return
         }
         let runID = try runSelection.map { $0 == "last" ? try JournalQuery.lastRun(path: path) : $0 }
@@ -30,14 +30,14 @@ struct JournalCommand: ParsableCommand {
             if let runID {
                 guard entry.run == runID, outcome == nil || entry.outcome == outcome else { return }
                 if json {
-                    Console.out(String(decoding: try JSONEncoder.sorted.encode(entry), as: UTF8.self))
+                    Output.out(String(decoding: try JSONEncoder.sorted.encode(entry), as: UTF8.self))
                 } else {
                     let detail: String
                     switch entry.outcome {
                     case "delivered": detail = "partition \(entry.partition ?? -1) offset \(entry.offset ?? -1)"
                     default: detail = [entry.error_code.map { "error_code \($0)" }, entry.message].compactMap { $0 }.joined(separator: ": ")
                     }
-                    Console.out("\(entry.time)  seq \(entry.seq)  \(entry.outcome.padding(toLength: 9, withPad: " ", startingAt: 0)) \(entry.size) B  \(detail)")
+                    Output.out("\(entry.time)  seq \(entry.seq)  \(entry.outcome.padding(toLength: 9, withPad: " ", startingAt: 0)) \(entry.size) B  \(detail)")
                 }
                 return
             }
@@ -54,13 +54,13 @@ struct JournalCommand: ParsableCommand {
                 let counts = ["delivered", "failed", "unknown"].map { "\($0) \(run.counts[$0, default: 0])" }.joined(separator: ", ")
                 let env = run.first.environment == "production" ? "PRODUCTION" : run.first.environment
                 if json {
-                    Console.out("{\"run\":\"\(run.id)\",\"time\":\"\(run.first.time)\",\"profile\":\(RecordEncoding.jsonString(run.first.profile)),\"environment\":\"\(run.first.environment)\",\"topic\":\(RecordEncoding.jsonString(run.first.topic)),\"transport\":\"\(run.first.transport)\",\"mode\":\"\(run.first.mode)\",\"delivered\":\(run.counts["delivered", default: 0]),\"failed\":\(run.counts["failed", default: 0]),\"unknown\":\(run.counts["unknown", default: 0])}")
+                    Output.out("{\"run\":\"\(run.id)\",\"time\":\"\(run.first.time)\",\"profile\":\(RecordEncoding.jsonString(run.first.profile)),\"environment\":\"\(run.first.environment)\",\"topic\":\(RecordEncoding.jsonString(run.first.topic)),\"transport\":\"\(run.first.transport)\",\"mode\":\"\(run.first.mode)\",\"delivered\":\(run.counts["delivered", default: 0]),\"failed\":\(run.counts["failed", default: 0]),\"unknown\":\(run.counts["unknown", default: 0])}")
                 } else {
-                    Console.out("\(run.id)  \(run.first.time)  \(run.first.profile) (\(env))  \(run.first.topic)  \(run.first.transport)/\(run.first.mode)  \(counts)")
+                    Output.out("\(run.id)  \(run.first.time)  \(run.first.profile) (\(env))  \(run.first.topic)  \(run.first.transport)/\(run.first.mode)  \(counts)")
                 }
             }
         }
-        if skipped > 0 { Console.error("note: \(skipped) unreadable line(s) skipped (a torn last line from a killed run is expected)") }
+        if skipped > 0 { Output.error("note: \(skipped) unreadable line(s) skipped (a torn last line from a killed run is expected)") }
     }
 }
 
@@ -82,7 +82,7 @@ struct Replay: AsyncParsableCommand {
 
     func run() async throws {
         guard failed || unknown else {
-            Console.error("ingest: say what to replay: --failed, --unknown or both")
+            Output.error("ingest: say what to replay: --failed, --unknown or both")
             throw ExitCode(Exit.usage)
         }
         let path = Journal.defaultDirectory() + "/journal.jsonl"
@@ -92,25 +92,25 @@ struct Replay: AsyncParsableCommand {
             let runID = runSelection == "last" ? try JournalQuery.lastRun(path: path) : runSelection
             plan = try JournalQuery.plan(path: path, run: runID, outcomes: Set([failed ? "failed" : nil, unknown ? "unknown" : nil].compactMap { $0 }))
             guard !plan.records.isEmpty else {
-                Console.error("run \(runID): nothing to replay")
+                Output.error("run \(runID): nothing to replay")
                 return
             }
             let file = plan.first.profile_file.flatMap { FileManager.default.fileExists(atPath: $0) ? $0 : nil }
             let profile = try ProfileStore.standard().load(file ?? plan.first.profile)
             try ProductionGuard.check(profile, topic: plan.first.topic, confirmation: confirmProduction)
             if plan.unknownCount > 0 {
-                Console.error("warning: \(plan.unknownCount) record(s) had an unknown outcome: they may already be in Kafka, and replaying may duplicate them")
+                Output.error("warning: \(plan.unknownCount) record(s) had an unknown outcome: they may already be in Kafka, and replaying may duplicate them")
             }
             session = try await Session.open(profile)
         } catch let error as ExitCode {
             throw error
         } catch {
-            Console.error("ingest: \(error)")
+            Output.error("ingest: \(error)")
             throw ExitCode(Exit.usage)
         }
         let sendMode = mode ?? SendMode(rawValue: plan.first.mode) ?? .single
         let journal = try? Journal(run: JournalRun(profile: session.profile, topic: plan.first.topic, transport: "rest", mode: sendMode.rawValue, source: "replay:\(plan.first.run)"))
-        Console.error("replaying \(plan.records.count) record(s) of run \(plan.first.run) to \(plan.first.topic)")
+        Output.error("replaying \(plan.records.count) record(s) of run \(plan.first.run) to \(plan.first.topic)")
         let result = await Send.send(source: ListSource(plan.records), session: session, topic: plan.first.topic, mode: sendMode,
                                      options: SendOptions(), journal: journal)
         await session.close()

@@ -9,25 +9,25 @@ struct Profiles: ParsableCommand {
 
     func run() throws {
         let entries = ProfileStore.standard().all()
-        if entries.isEmpty { Console.error("no profiles found (looked in \(ProfileStore.standard().directories.map(\.path).joined(separator: ", ")))") }
+        if entries.isEmpty { Output.error("no profiles found (looked in \(ProfileStore.standard().directories.map(\.path).joined(separator: ", ")))") }
         for entry in entries {
             switch entry.result {
             case .success(let profile):
                 let key = Self.describe(profile.apiKey, what: "api_key")
                 let password = profile.kafka.password.map { Self.describe($0, what: "password") } ?? "none"
                 if json {
-                    Console.out("{\"name\":\(RecordEncoding.jsonString(profile.name)),\"environment\":\"\(profile.environment.rawValue)\",\"rest_url\":\(RecordEncoding.jsonString(profile.baseURL)),\"topic_prefix\":\(RecordEncoding.jsonString(profile.topicPrefix)),\"api_key\":\(RecordEncoding.jsonString(key)),\"kafka_password\":\(RecordEncoding.jsonString(password)),\"source\":\(RecordEncoding.jsonString(entry.file.path))}")
+                    Output.out("{\"name\":\(RecordEncoding.jsonString(profile.name)),\"environment\":\"\(profile.environment.rawValue)\",\"rest_url\":\(RecordEncoding.jsonString(profile.baseURL)),\"topic_prefix\":\(RecordEncoding.jsonString(profile.topicPrefix)),\"api_key\":\(RecordEncoding.jsonString(key)),\"kafka_password\":\(RecordEncoding.jsonString(password)),\"source\":\(RecordEncoding.jsonString(entry.file.path))}")
                 } else {
                     let marker = profile.environment == .production ? "  <-- PRODUCTION" : ""
-                    Console.out("\(profile.name.padding(toLength: 12, withPad: " ", startingAt: 0)) \(profile.environment.rawValue.padding(toLength: 11, withPad: " ", startingAt: 0)) \(profile.baseURL)\(marker)")
-                    Console.out("             topics \(profile.topicPrefix)<topic>   api_key \(key)   kafka.password \(password)")
-                    Console.out("             from \(entry.file.path)")
+                    Output.out("\(profile.name.padding(toLength: 12, withPad: " ", startingAt: 0)) \(profile.environment.rawValue.padding(toLength: 11, withPad: " ", startingAt: 0)) \(profile.baseURL)\(marker)")
+                    Output.out("             topics \(profile.topicPrefix)<topic>   api_key \(key)   kafka.password \(password)")
+                    Output.out("             from \(entry.file.path)")
                 }
             case .failure(let error):
                 if json {
-                    Console.out("{\"name\":\(RecordEncoding.jsonString(entry.name)),\"error\":\(RecordEncoding.jsonString(error.description)),\"source\":\(RecordEncoding.jsonString(entry.file.path))}")
+                    Output.out("{\"name\":\(RecordEncoding.jsonString(entry.name)),\"error\":\(RecordEncoding.jsonString(error.description)),\"source\":\(RecordEncoding.jsonString(entry.file.path))}")
                 } else {
-                    Console.out("\(entry.name.padding(toLength: 12, withPad: " ", startingAt: 0)) UNUSABLE    \(error.description)")
+                    Output.out("\(entry.name.padding(toLength: 12, withPad: " ", startingAt: 0)) UNUSABLE    \(error.description)")
                 }
             }
         }

@@ -35,19 +35,19 @@ struct SandboxCommand: AsyncParsableCommand {
         configuration.faults.bufferWholeRequest = bufferRequests
         if let fail {
             guard let failure = SandboxFaults.RequestFailure(rawValue: fail) else {
-                Console.error("--fail expects one of \(SandboxFaults.RequestFailure.allCases.map(\.rawValue).joined(separator: ", "))")
+                Output.error("--fail expects one of \(SandboxFaults.RequestFailure.allCases.map(\.rawValue).joined(separator: ", "))")
                 throw ExitCode(Exit.usage)
             }
             configuration.faults.failRequests = failure
         }
         let server = SandboxServer(configuration)
         do { try await server.start() } catch {
-            Console.error("ingest: \(error)")
+            Output.error("ingest: \(error)")
             throw ExitCode(Exit.notAllDelivered)
         }
-        Console.out("sandbox listening: \(server.baseURL)")
-        Console.out("api key: \(key)")
-        Console.out("topics: \(topicNames.sorted().joined(separator: ", "))")
+        Output.out("sandbox listening: \(server.baseURL)")
+        Output.out("api key: \(key)")
+        Output.out("topics: \(topicNames.sorted().joined(separator: ", "))")
         // Until interrupted.
         await SignalWait.interrupt()
         await server.stop()

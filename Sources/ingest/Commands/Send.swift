@@ -30,7 +30,7 @@ struct Send: AsyncParsableCommand {
 
     func run() async throws {
         guard via == "rest" else {
-            Console.error("--via \(via) is not available yet: use --via rest")
+            Output.error("--via \(via) is not available yet: use --via rest")
             throw ExitCode(Exit.usage)
         }
         let source: RecordSource
@@ -40,7 +40,7 @@ struct Send: AsyncParsableCommand {
             if let window, window < 1 { throw InputError("--window must be at least 1") }
             source = try makeSource()
         } catch let error as InputError {
-            Console.error("ingest: \(error.description)")
+            Output.error("ingest: \(error.description)")
             throw ExitCode(Exit.usage)
         }
 
@@ -53,16 +53,16 @@ struct Send: AsyncParsableCommand {
             try ProductionGuard.check(loaded, topic: fullTopic, confirmation: confirmProduction)
             session = try await Session.open(loaded)
         } catch let error as ProfileError {
-            Console.error("ingest: profile error: \(error.description)")
+            Output.error("ingest: profile error: \(error.description)")
             throw ExitCode(Exit.usage)
         } catch let error as ProductionGuard.Refusal {
-            Console.error("ingest: \(error.description)")
+            Output.error("ingest: \(error.description)")
             throw ExitCode(Exit.usage)
         } catch {
-            Console.error("ingest: \(error)")
+            Output.error("ingest: \(error)")
             throw ExitCode(Exit.usage)
         }
-        session.warnings.forEach { Console.error("warning: \($0)") }
+        session.warnings.forEach { Output.error("warning: \($0)") }
 
         let journal: Journal?
         do {
@@ -71,7 +71,7 @@ struct Send: AsyncParsableCommand {
                 source: file.map { "file:" + URL(fileURLWithPath: $0).standardizedFileURL.path } ?? "data",
                 format: file == nil ? nil : format.rawValue, valueType: valueType.type.rawValue))
         } catch {
-            Console.error("warning: \(error); sending without a journal")
+            Output.error("warning: \(error); sending without a journal")
             journal = nil
         }
         let result = await Self.send(source: source, session: session, topic: fullTopic, mode: mode,
@@ -91,13 +91,13 @@ struct Send: AsyncParsableCommand {
         let sending = Task { [options] in
             await client.send(source: source, topic: topic, mode: mode, options: options) { report in
                 journal?.record(report)
-                output.withLockedValue { _ in Console.out(report.jsonLine) }
+                output.withLockedValue { _ in Output.out(report.jsonLine) }
             }
         }
         // Ctrl-C stops sending and waits for the reports of what is in flight; a second one quits.
         let interrupt = Task {
             await SignalWait.interrupt()
-            Console.error("interrupted: stopping, waiting for reports of records in flight (Ctrl-C again to quit now)")
+            Output.error("interrupted: stopping, waiting for reports of records in flight (Ctrl-C again to quit now)")
             sending.cancel()
             await SignalWait.interrupt()
             Foundation.exit(130)
@@ -115,9 +115,9 @@ struct Send: AsyncParsableCommand {
             let rate = result.elapsedSeconds > 0 ? Double(ledger.total) / result.elapsedSeconds : 0
             summary += String(format: " (%.0f records/s, latency p50 %.2f ms, p99 %.2f ms)", rate, p50, p99)
         }
-        Console.error(summary)
+        Output.error(summary)
         if let reason = result.stopReason {
-            Console.error("stopped: \(reason)")
+            Output.error("stopped: \(reason)")
         }
         if result.inputError != nil && ledger.total == 0 { throw ExitCode(Exit.usage) }
         if ledger.total == 0 || ledger.failed > 0 || ledger.unknown > 0 || result.stopReason != nil {

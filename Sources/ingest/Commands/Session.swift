@@ -16,7 +16,8 @@ struct Session {
     }
 
     /// Every session must be closed: the HTTP client refuses to be dropped while open.
-    static func open(_ profile: Profile, environment: [String: String] = ProcessInfo.processInfo.environment) async throws -> Session {
+    /// `promptedSecret` answers a `prompt` reference (the console asks for it with masked input).
+    static func open(_ profile: Profile, environment: [String: String] = ProcessInfo.processInfo.environment, promptedSecret: String? = nil) async throws -> Session {
         if profile.isEmbeddedSandbox {
             let key = "sbx-" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
             let settings = profile.sandbox ?? SandboxSettings()
@@ -36,7 +37,12 @@ struct Session {
             return Session(profile: profile, client: client, sandbox: sandbox, warnings: [])
         }
         try profile.checkUsable()
-        let prompt: (@Sendable (String) -> String?)? = TerminalPrompt.available ? { @Sendable what in TerminalPrompt.askSecret(what) } : nil
+        let prompt: (@Sendable (String) -> String?)?
+        if let promptedSecret {
+            prompt = { @Sendable _ in promptedSecret }
+        } else {
+            prompt = TerminalPrompt.available ? { @Sendable what in TerminalPrompt.askSecret(what) } : nil
+        }
         var resolver = SecretResolver(
             environment: environment,
             baseDirectory: URL(fileURLWithPath: profile.source).deletingLastPathComponent(),
@@ -57,7 +63,7 @@ enum TerminalPrompt {
     static var available: Bool { isatty(STDIN_FILENO) == 1 && isatty(STDERR_FILENO) == 1 }
 
     static func askSecret(_ what: String) -> String? {
-        Console.error("Enter \(what) (input hidden): ")
+        Output.error("Enter \(what) (input hidden): ")
         var settings = termios()
         tcgetattr(STDIN_FILENO, &settings)
         var hidden = settings
@@ -65,13 +71,13 @@ enum TerminalPrompt {
         tcsetattr(STDIN_FILENO, TCSANOW, &hidden)
         defer {
             tcsetattr(STDIN_FILENO, TCSANOW, &settings)
-            Console.error("")
+            Output.error("")
         }
         return readLine(strippingNewline: true)
     }
 
     static func ask(_ question: String) -> String? {
-        Console.error(question)
+        Output.error(question)
         return readLine(strippingNewline: true)
     }
 }
