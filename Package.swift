@@ -42,6 +42,7 @@ let package = Package(
                 .product(name: "TOMLKit", package: "TOMLKit"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                "IngestKafka",
             ]
         ),
         // The offline stand-in for the platform's REST proxy.
@@ -49,6 +50,9 @@ let package = Package(
             name: "IngestSandbox",
             dependencies: [
                 "IngestCore",
+                "IngestKafka",
+                "IngestKafkaFront",
+                "CRdKafka",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
@@ -62,6 +66,7 @@ let package = Package(
                 "IngestCore",
                 "IngestSandbox",
                 "IngestTUI",
+                "IngestKafka",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),

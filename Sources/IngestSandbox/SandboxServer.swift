@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import HTTPTypes
 import IngestCore
+import IngestKafka
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore
@@ -22,6 +23,8 @@ public final class SandboxServer: Sendable {
         public var brokers: [HostPort] = []
         public var batchMaximumEntries = 10
         public var faults = SandboxFaults()
+        /// The Kafka cluster behind the proxy; the in-memory log when nil.
+        public var kafka: SandboxKafka?
 
         public init(apiKey: String, topics: [String], partitions: Int = 3) {
             self.apiKey = apiKey
@@ -176,7 +179,8 @@ public final class SandboxServer: Sendable {
 
     func brokerList() -> [String: Any] {
         let id = configuration.clusterID
-        let brokers = configuration.brokers.isEmpty ? [HostPort(host: configuration.host, port: port)] : configuration.brokers
+        let brokers = configuration.kafka.map { $0.bootstrap.compactMap(HostPort.init) }
+            ?? (configuration.brokers.isEmpty ? [HostPort(host: configuration.host, port: port)] : configuration.brokers)
         let data: [[String: Any]] = brokers.enumerated().map { index, broker in
             [
                 "kind": "KafkaBroker",
@@ -223,12 +227,23 @@ public final class SandboxServer: Sendable {
                     _ = try await write(Self.reportJSON(["error_code": 400, "message": "Bad Request: Error processing message: \(error)"]))
                     return false
                 }
+                // Parse up to the first syntax error; produce those records (concurrently when a
+                // broker is behind us), then report in order.
+                var objects: [Any] = []
+                var syntaxError = false
                 for piece in pieces {
                     guard let object = (try? JSONSerialization.jsonObject(with: Data(piece))) else {
-                        _ = try await write(Self.reportJSON(["error_code": 400, "message": "Bad Request: Error processing message: Unexpected character in JSON"]))
-                        return false
+                        syntaxError = true
+                        break
                     }
-                    guard try await write(produceOne(object, topic: topic, faults: faults)) else { return false }
+                    objects.append(object)
+                }
+                for report in await produceMany(objects, topic: topic, faults: faults) {
+                    guard try await write(report) else { return false }
+                }
+                if syntaxError {
+                    _ = try await write(Self.reportJSON(["error_code": 400, "message": "Bad Request: Error processing message: Unexpected character in JSON"]))
+                    return false
                 }
                 try await flush()
                 return true
@@ -257,17 +272,52 @@ public final class SandboxServer: Sendable {
 
     static let knownFields: Set = ["value", "key", "partition_id", "headers", "timestamp", "id"]
 
-    /// One record: validated as the proxy does, then appended. Returns the report's bytes.
-    func produceOne(_ object: Any, topic: String, faults: SandboxFaults, allowID: Bool = false) -> [UInt8] {
-        switch validate(object, topic: topic, allowID: allowID) {
-        case .failure(let error):
-            return Self.reportJSON(["error_code": error.code, "message": error.message])
-        case .success(let record):
-            let now = Date()
-            guard let (partition, offset) = log.append(topic: topic, partition: record.partition, key: record.key?.bytes, value: record.value?.bytes,
-                                                      valueType: record.value?.type, headers: record.headers, timestamp: now) else {
-                return Self.reportJSON(["error_code": 40403, "message": "This server does not host this topic-partition."])
+    /// Records validated as the proxy does, then appended to the in-memory log or produced to
+    /// the sandbox's Kafka cluster. Returns each record's report, in order.
+    func produceMany(_ objects: [Any], topic: String, faults: SandboxFaults, allowID: Bool = false) async -> [[UInt8]] {
+        let validated = objects.map { validate($0, topic: topic, allowID: allowID) }
+        guard let kafka = configuration.kafka else {
+            return validated.map { result in
+                switch result {
+                case .failure(let error): return Self.reportJSON(["error_code": error.code, "message": error.message])
+                case .success(let record):
+                    let now = Date()
+                    guard let (partition, offset) = log.append(topic: topic, partition: record.partition, key: record.key?.bytes, value: record.value?.bytes,
+                                                              valueType: record.value?.type, headers: record.headers, timestamp: now) else {
+                        return Self.reportJSON(["error_code": 40403, "message": "This server does not host this topic-partition."])
+                    }
+                    return successReport(record, topic: topic, partition: partition, offset: offset, now: now, faults: faults)
+                }
             }
+        }
+        return await withTaskGroup(of: (Int, [UInt8]).self) { group in
+            for (index, result) in validated.enumerated() {
+                group.addTask { [self] in
+                    switch result {
+                    case .failure(let error): return (index, Self.reportJSON(["error_code": error.code, "message": error.message]))
+                    case .success(let record):
+                        let outcome = await kafka.producer.send(ProducerRecord(
+                            topic: topic, partition: record.partition.map { Int32($0) }, key: record.key?.bytes, value: record.value?.bytes,
+                            headers: record.headers.map { (name: $0.0, value: $0.1) }))
+                        switch outcome {
+                        case .delivered(let partition, let offset, _):
+                            return (index, successReport(record, topic: topic, partition: Int(partition), offset: offset, now: Date(), faults: faults))
+                        case .failed(let code, let name, let message):
+                            // The proxy's codes for Kafka errors: 50002 (Kafka error), 50003 (retriable).
+                            return (index, Self.reportJSON(["error_code": 50002, "message": "Kafka error \(code) \(name): \(message)"]))
+                        case .unknown(let message):
+                            return (index, Self.reportJSON(["error_code": 500, "message": "Internal Server Error: \(message)"]))
+                        }
+                    }
+                }
+            }
+            var reports = [[UInt8]](repeating: [], count: validated.count)
+            for await (index, report) in group { reports[index] = report }
+            return reports
+        }
+    }
+
+    func successReport(_ record: ParsedRecord, topic: String, partition: Int, offset: Int64, now: Date, faults: SandboxFaults) -> [UInt8] {
             // Written by hand: this is the sandbox's hot path.
             var out = "{\"error_code\":200,\"cluster_id\":\"\(configuration.clusterID)\",\"topic_name\":\"\(topic)\",\"partition_id\":\(partition)"
             if !faults.omitOffset { out += ",\"offset\":\(offset)" }
@@ -277,7 +327,6 @@ public final class SandboxServer: Sendable {
             if faults.extraReportField { out += ",\"sandbox_note\":\"a field clients do not know\"" }
             out += "}"
             return Array(out.utf8)
-        }
     }
 
     struct ProduceFailure: Error {
@@ -399,8 +448,9 @@ public final class SandboxServer: Sendable {
         }
         var successes: [[String: Any]] = []
         var failures: [[String: Any]] = []
-        for (id, entry) in zip(ids, entries) {
-            let report = (try? JSONSerialization.jsonObject(with: Data(produceOne(entry, topic: topic, faults: faults, allowID: true)))) as? [String: Any] ?? [:]
+        let reports = await produceMany(entries, topic: topic, faults: faults, allowID: true)
+        for (id, reportBytes) in zip(ids, reports) {
+            let report = (try? JSONSerialization.jsonObject(with: Data(reportBytes))) as? [String: Any] ?? [:]
             var answer = report
             answer["id"] = id
             if report["error_code"] as? Int == 200 {

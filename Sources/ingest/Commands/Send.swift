@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import IngestCore
+import IngestKafka
 import NIOConcurrencyHelpers
 
 struct Send: AsyncParsableCommand {
@@ -14,7 +15,7 @@ struct Send: AsyncParsableCommand {
 
     @Option(help: "Profile name (dev, production, local) or path to a .toml file.") var profile = "local"
     @Option(help: "Topic, short (events) or full (ing-staging-events).") var topic: String
-    @Option(help: "Transport: rest.") var via = "rest"
+    @Option(help: "Transport: rest (the REST proxy) or native (Kafka, SASL_SSL + SCRAM-SHA-512).") var via: Transport = .rest
     @Option(help: "single | batch | stream") var mode: SendMode = .single
     @Option(help: "Events file: JSON Lines, JSON array, JSON document or plain lines.") var file: String?
     @Option(help: "File format: auto | jsonl | array | lines") var format: EventFileReader.Format = .auto
@@ -29,10 +30,6 @@ struct Send: AsyncParsableCommand {
     @Option(name: .customLong("confirm-production"), help: "Required to send to a production profile: the full topic name.") var confirmProduction: String?
 
     func run() async throws {
-        guard via == "rest" else {
-            Output.error("--via \(via) is not available yet: use --via rest")
-            throw ExitCode(Exit.usage)
-        }
         let source: RecordSource
         let ratePerSecond: Double?
         do {
@@ -67,21 +64,33 @@ struct Send: AsyncParsableCommand {
         let journal: Journal?
         do {
             journal = try Journal(run: JournalRun(
-                profile: session.profile, topic: fullTopic, transport: via, mode: mode.rawValue,
+                profile: session.profile, topic: fullTopic, transport: via.rawValue, mode: via == .native ? "native" : mode.rawValue,
                 source: file.map { "file:" + URL(fileURLWithPath: $0).standardizedFileURL.path } ?? "data",
                 format: file == nil ? nil : format.rawValue, valueType: valueType.type.rawValue))
         } catch {
             Output.error("warning: \(error); sending without a journal")
             journal = nil
         }
-        let result = await Self.send(source: source, session: session, topic: fullTopic, mode: mode,
+        var native: KafkaProducerConfiguration?
+        if via == .native {
+            do {
+                native = NativeSender.configuration(try await session.nativeTarget())
+            } catch {
+                await session.close()
+                Output.error("ingest: \(error)")
+                throw ExitCode(error is InputError || error is SecretError ? Exit.usage : Exit.notAllDelivered)
+            }
+        }
+        let result = await Self.send(source: source, session: session, topic: fullTopic, mode: mode, native: native,
                                      options: SendOptions(ratePerSecond: ratePerSecond, window: window), journal: journal)
         await session.close()
         try Self.finish(result)
     }
 
     /// Sends with Ctrl-C handling, printing each report and journaling it.
-    static func send(source: sending RecordSource, session: Session, topic: String, mode: SendMode, options: SendOptions, journal: Journal?) async -> SendResult {
+    /// `native` set: through our Kafka producer; otherwise through the REST proxy in `mode`.
+    static func send(source: sending RecordSource, session: Session, topic: String, mode: SendMode, native: KafkaProducerConfiguration? = nil,
+                     options: SendOptions, journal: Journal?) async -> SendResult {
         let output = NIOLockedValueBox(())
         let client = session.client
         var options = options
@@ -89,10 +98,14 @@ struct Send: AsyncParsableCommand {
             options.onRecordRead = { @Sendable seq, record in journal.willSend(seq: seq, record: record) }
         }
         let sending = Task { [options] in
-            await client.send(source: source, topic: topic, mode: mode, options: options) { report in
+            let onReport: @Sendable (DeliveryReport) -> Void = { report in
                 journal?.record(report)
                 output.withLockedValue { _ in Output.out(report.jsonLine) }
             }
+            if let native {
+                return await NativeSender.send(source: source, topic: topic, configuration: native, options: options, onReport: onReport)
+            }
+            return await client.send(source: source, topic: topic, mode: mode, options: options, onReport: onReport)
         }
         // Ctrl-C stops sending and waits for the reports of what is in flight; a second one quits.
         let interrupt = Task {
@@ -152,6 +165,10 @@ struct Send: AsyncParsableCommand {
         guard let value = Double(number), value > 0 else { throw InputError("--rate expects records per second, e.g. 100 or 100/s") }
         return value
     }
+}
+
+enum Transport: String, ExpressibleByArgument, CaseIterable {
+    case rest, native
 }
 
 enum ValueTypeOption: String, ExpressibleByArgument, CaseIterable {

@@ -10,6 +10,11 @@ struct Session {
     let client: RestClient
     let sandbox: SandboxServer?
     let warnings: [String]
+    /// The embedded sandbox's broker (mock cluster behind its TLS + SCRAM front).
+    var kafka: SandboxKafka? { sandbox?.configuration.kafka }
+    /// The embedded sandbox's Kafka password (others resolve theirs through `resolver`).
+    let kafkaPassword: Secret?
+    let resolver: SecretResolver?
 
     static func open(_ nameOrPath: String, environment: [String: String] = ProcessInfo.processInfo.environment) async throws -> Session {
         try await open(ProfileStore.standard(environment: environment).load(nameOrPath), environment: environment)
@@ -25,16 +30,19 @@ struct Session {
             for topic in settings.topics { topics.append(try profile.fullTopic(topic)) }
             var configuration = SandboxServer.Configuration(apiKey: key, topics: topics, partitions: settings.partitions)
             configuration.batchMaximumEntries = profile.batchMaxEntries
+            let password = "sbx-" + UUID().uuidString.lowercased()
+            configuration.kafka = try await SandboxKafka.start(topics: topics, partitions: settings.partitions, password: password)
             let sandbox = SandboxServer(configuration)
-            try await sandbox.start()
             let client: RestClient
             do {
+                try await sandbox.start()
                 client = try RestClient(profile: profile, apiKey: Secret(key), baseURL: sandbox.baseURL, environment: environment)
             } catch {
                 await sandbox.stop()
+                await configuration.kafka?.stop()
                 throw error
             }
-            return Session(profile: profile, client: client, sandbox: sandbox, warnings: [])
+            return Session(profile: profile, client: client, sandbox: sandbox, warnings: [], kafkaPassword: Secret(password), resolver: nil)
         }
         try profile.checkUsable()
         let prompt: (@Sendable (String) -> String?)?
@@ -49,12 +57,31 @@ struct Session {
             prompt: prompt)
         let key = try resolver.resolve(profile.apiKey, what: "the API key of profile \(profile.name)")
         let client = try RestClient(profile: profile, apiKey: key, environment: environment)
-        return Session(profile: profile, client: client, sandbox: nil, warnings: resolver.warnings)
+        // Only native sends need the Kafka password: it is resolved when one is asked for.
+        return Session(profile: profile, client: client, sandbox: nil, warnings: resolver.warnings, kafkaPassword: nil, resolver: resolver)
     }
 
     func close() async {
         await client.shutdown()
         await sandbox?.stop()
+        await kafka?.stop()
+    }
+
+    /// Where and how native sends connect: the profile's bootstrap list or the brokers the
+    /// REST proxy names (the guide's discovery), SASL_SSL with SCRAM-SHA-512.
+    func nativeTarget() async throws -> NativeSender.Target {
+        let password: Secret
+        if let kafkaPassword {
+            password = kafkaPassword
+        } else if let reference = profile.kafka.password, var resolver {
+            password = try resolver.resolve(reference, what: "the Kafka password (kafka.password) of profile \(profile.name)")
+        } else {
+            throw InputError("\(profile.source): kafka.password is not set: native sends need the Kafka password (env:NAME, file:PATH or prompt)")
+        }
+        let bootstrap = profile.kafka.bootstrap.isEmpty ? try await client.discover().brokers.map(\.description) : profile.kafka.bootstrap
+        guard !bootstrap.isEmpty else { throw InputError("the proxy listed no brokers with a host and port") }
+        return NativeSender.Target(bootstrap: bootstrap, username: profile.kafka.username, password: password,
+                                   caFile: kafka?.caFile ?? profile.kafka.caFile, tlsMinimum: profile.tlsMinVersion)
     }
 }
 
