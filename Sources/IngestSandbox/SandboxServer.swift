@@ -229,14 +229,14 @@ public final class SandboxServer: Sendable {
                 }
                 // Parse up to the first syntax error; produce those records (concurrently when a
                 // broker is behind us), then report in order.
-                var objects: [Any] = []
+                var objects: [(Any, [UInt8]?)] = []
                 var syntaxError = false
                 for piece in pieces {
                     guard let object = (try? JSONSerialization.jsonObject(with: Data(piece))) else {
                         syntaxError = true
                         break
                     }
-                    objects.append(object)
+                    objects.append((object, piece))
                 }
                 for report in await produceMany(objects, topic: topic, faults: faults) {
                     guard try await write(report) else { return false }
@@ -274,8 +274,9 @@ public final class SandboxServer: Sendable {
 
     /// Records validated as the proxy does, then appended to the in-memory log or produced to
     /// the sandbox's Kafka cluster. Returns each record's report, in order.
-    func produceMany(_ objects: [Any], topic: String, faults: SandboxFaults, allowID: Bool = false) async -> [[UInt8]] {
-        let validated = objects.map { validate($0, topic: topic, allowID: allowID) }
+    /// Each object comes with its raw text when there is one, so JSON values keep their key order.
+    func produceMany(_ objects: [(Any, [UInt8]?)], topic: String, faults: SandboxFaults, allowID: Bool = false) async -> [[UInt8]] {
+        let validated = objects.map { validate($0.0, raw: $0.1, topic: topic, allowID: allowID) }
         guard let kafka = configuration.kafka else {
             return validated.map { result in
                 switch result {
@@ -347,7 +348,7 @@ public final class SandboxServer: Sendable {
         var headers: [(String, [UInt8]?)] = []
     }
 
-    func validate(_ any: Any, topic: String, allowID: Bool) -> Result<ParsedRecord, ProduceFailure> {
+    func validate(_ any: Any, raw: [UInt8]?, topic: String, allowID: Bool) -> Result<ParsedRecord, ProduceFailure> {
         guard let object = any as? [String: Any] else {
             return .failure(ProduceFailure(code: 400, message: "Bad Request: Error processing message: not a JSON object"))
         }
@@ -376,8 +377,8 @@ public final class SandboxServer: Sendable {
             }
         }
         do {
-            record.key = try part(object["key"])
-            record.value = try part(object["value"])
+            record.key = try part(object["key"], raw: raw.flatMap { RawJSON.member($0, ["key", "data"]) })
+            record.value = try part(object["value"], raw: raw.flatMap { RawJSON.member($0, ["value", "data"]) })
         } catch let failure as ProduceFailure {
             return .failure(failure)
         } catch {
@@ -389,7 +390,7 @@ public final class SandboxServer: Sendable {
         return .success(record)
     }
 
-    func part(_ any: Any?) throws -> ParsedPart? {
+    func part(_ any: Any?, raw: [UInt8]?) throws -> ParsedPart? {
         guard let any, !(any is NSNull) else { return nil }
         guard let object = any as? [String: Any] else { throw ProduceFailure(code: 400, message: "Bad Request: Cannot deserialize value") }
         guard let type = object["type"] as? String else {
@@ -398,7 +399,7 @@ public final class SandboxServer: Sendable {
         let data = object["data"] ?? NSNull()
         switch type {
         case "JSON":
-            return ParsedPart(type: type, bytes: Array((try? JSONSerialization.data(withJSONObject: data, options: [.fragmentsAllowed, .withoutEscapingSlashes])) ?? Data()))
+            return ParsedPart(type: type, bytes: raw ?? Array((try? JSONSerialization.data(withJSONObject: data, options: [.fragmentsAllowed, .withoutEscapingSlashes])) ?? Data()))
         case "STRING":
             if data is NSNull { return ParsedPart(type: type, bytes: []) }
             guard let text = data as? String else { throw ProduceFailure(code: 400, message: "Bad Request: data must be a string for STRING") }
@@ -448,7 +449,7 @@ public final class SandboxServer: Sendable {
         }
         var successes: [[String: Any]] = []
         var failures: [[String: Any]] = []
-        let reports = await produceMany(entries, topic: topic, faults: faults, allowID: true)
+        let reports = await produceMany(entries.map { ($0, nil) }, topic: topic, faults: faults, allowID: true)
         for (id, reportBytes) in zip(ids, reports) {
             let report = (try? JSONSerialization.jsonObject(with: Data(reportBytes))) as? [String: Any] ?? [:]
             var answer = report

@@ -89,8 +89,10 @@ import Testing
         #expect(result.ledger.unknown > 0)
         #expect(result.ledger.failed == 0)
         #expect(result.segments > 1)
-        // Unknown ones were never reported; the log holds exactly the delivered ones here.
-        #expect(harness.server.log.count(topic: SandboxHarness.topic) == Int64(result.ledger.delivered))
+        // Unknown means "may or may not be in Kafka": the log holds every delivered record and
+        // some of the unknown ones (produced, then the stream closed before their reports).
+        let stored = harness.server.log.count(topic: SandboxHarness.topic)
+        #expect(stored >= Int64(result.ledger.delivered) && stored <= Int64(result.ledger.delivered + result.ledger.unknown))
         for report in reports where report.outcome.name == "unknown" {
             #expect(report.latencyMilliseconds == nil)
         }

@@ -1,0 +1,118 @@
+import Foundation
+import IngestKafka
+import IngestSandbox
+import NIOConcurrencyHelpers
+import Testing
+@testable import IngestCore
+
+/// The sandbox as the platform in small: its REST proxy and native sends land in one Kafka
+/// log (librdkafka's mock cluster), native sends go through the TLS + SCRAM-SHA-512 front
+/// found by REST discovery, and kcat (librdkafka) reads back what was written.
+@Suite(.serialized) struct NativeSandboxTests {
+    struct Platform {
+        let kafka: SandboxKafka
+        let server: SandboxServer
+        let client: RestClient
+
+        static func start(topic: String = "ing-staging-events") async throws -> Platform {
+            let kafka = try await SandboxKafka.start(topics: [topic], partitions: 3, password: "sandbox-password-0001")
+            var configuration = SandboxServer.Configuration(apiKey: "native-key-000000001", topics: [topic], partitions: 3)
+            configuration.kafka = kafka
+            let server = SandboxServer(configuration)
+            try await server.start()
+            let client = try RestClient(profile: SandboxHarness.profile(), apiKey: Secret("native-key-000000001"), baseURL: server.baseURL)
+            return Platform(kafka: kafka, server: server, client: client)
+        }
+
+        func stop() async {
+            await client.shutdown()
+            await server.stop()
+            await kafka.stop()
+        }
+
+        func target(password: String? = nil, caFile: String? = nil) async throws -> NativeSender.Target {
+            // As the guide does it: brokers from the REST proxy's discovery.
+            let brokers = try await client.discover().brokers.map(\.description)
+            return NativeSender.Target(bootstrap: brokers, username: "producer", password: Secret(password ?? kafka.password),
+                                       caFile: caFile ?? kafka.caFile, tlsMinimum: .v1_2)
+        }
+    }
+
+    func readBack(_ platform: Platform, topic: String) throws -> [String] {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/kcat")
+        process.arguments = ["-C", "-b", platform.kafka.cluster.bootstrap, "-t", topic, "-e", "-q", "-f", "%k|%s\\n", "-X", "log_level=3"]
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let killer = DispatchWorkItem { if process.isRunning { process.terminate() } }
+        DispatchQueue.global().asyncAfter(deadline: .now() + 30, execute: killer)
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        killer.cancel()
+        return String(decoding: data, as: UTF8.self).split(separator: "\n").map(String.init)
+    }
+
+    @Test func restAndNativeLandInOneLog() async throws {
+        let platform = try await Platform.start()
+        let restRecords = (1...4).map { EventRecord(key: Payload(type: .string, data: Array("r\($0)".utf8)), value: Payload(type: .json, data: Array("{\"via\":\"rest\",\"n\":\($0)}".utf8))) }
+        let rest = await platform.client.send(source: ListSource(restRecords), topic: "ing-staging-events", mode: .stream) { _ in }
+        #expect(rest.ledger.delivered == 4, "\(rest.stopReason ?? "")")
+
+        let collected = NIOLockedValueBox<[DeliveryReport]>([])
+        let nativeRecords = (1...6).map { EventRecord(key: Payload(type: .string, data: Array("n\($0)".utf8)), value: Payload(type: .json, data: Array("{\"via\":\"native\",\"n\":\($0)}".utf8)),
+                                                      headers: [RecordHeader(name: "h", value: Array("v".utf8))]) }
+        let native = await NativeSender.send(source: ListSource(nativeRecords), topic: "ing-staging-events",
+                                             configuration: NativeSender.configuration(try await platform.target())) { report in
+            collected.withLockedValue { $0.append(report) }
+        }
+        #expect(native.ledger.delivered == 6, "\(native.stopReason ?? "")")
+        let reports = collected.withLockedValue { $0 }
+        #expect(Set(reports.map(\.seq)) == Set(1...6))
+        #expect(reports.allSatisfy { if case .delivered(_, let offset, let timestamp) = $0.outcome { offset >= 0 && timestamp != nil } else { false } })
+
+        let lines = try readBack(platform, topic: "ing-staging-events")
+        #expect(lines.count == 10, "\(lines)")
+        #expect(Set(lines) == Set((1...4).map { "r\($0)|{\"via\":\"rest\",\"n\":\($0)}" } + (1...6).map { "n\($0)|{\"via\":\"native\",\"n\":\($0)}" }))
+        await platform.stop()
+    }
+
+    @Test func wrongPasswordAndUntrustedCAAreRefusedClearly() async throws {
+        let platform = try await Platform.start()
+        let wrong = await NativeSender.send(source: ListSource(SandboxHarness.jsonRecords(2)), topic: "ing-staging-events",
+                                            configuration: NativeSender.configuration(try await platform.target(password: "not-the-password"))) { _ in }
+        #expect(wrong.ledger.total == 0)
+        #expect(wrong.stopReason?.contains("authentication failed for user producer: check the profile's kafka.password") == true, "\(wrong.stopReason ?? "")")
+        #expect(wrong.stopReason?.contains("not-the-password") == false)
+
+        let other = try await SandboxKafka.start(topics: [], partitions: 1, password: "x-00000000000")
+        let untrusted = await NativeSender.send(source: ListSource(SandboxHarness.jsonRecords(2)), topic: "ing-staging-events",
+                                                configuration: NativeSender.configuration(try await platform.target(caFile: other.caFile))) { _ in }
+        await other.stop()
+        #expect(untrusted.ledger.total == 0)
+        #expect(untrusted.stopReason?.lowercased().contains("certificate") == true, "\(untrusted.stopReason ?? "")")
+
+        await platform.stop()
+    }
+
+    @Test func injectedKafkaErrorsGiveExactlyOneOutcomeEach() async throws {
+        let platform = try await Platform.start()
+        // Retriable then fatal: NOT_ENOUGH_REPLICAS (19) then TOPIC_AUTHORIZATION_FAILED (29).
+        platform.kafka.cluster.failNextProduceRequests([19, 19, 29])
+        let collected = NIOLockedValueBox<[DeliveryReport]>([])
+        let result = await NativeSender.send(source: ListSource(SandboxHarness.jsonRecords(30)), topic: "ing-staging-events",
+                                             configuration: NativeSender.configuration(try await platform.target())) { report in
+            collected.withLockedValue { $0.append(report) }
+        }
+        let reports = collected.withLockedValue { $0 }
+        #expect(result.ledger.total == 30)
+        #expect(Set(reports.map(\.seq)).count == 30)
+        #expect(result.ledger.delivered + result.ledger.failed + result.ledger.unknown == 30)
+        // No duplicates in Kafka: what was delivered is there exactly once.
+        let lines = try readBack(platform, topic: "ing-staging-events")
+        #expect(lines.count == result.ledger.delivered, "\(lines.count) in Kafka, \(result.ledger.delivered) delivered")
+        #expect(Set(lines).count == lines.count)
+        await platform.stop()
+    }
+}
