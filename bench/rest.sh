@@ -15,7 +15,7 @@ swift build -c release --product ingest >/dev/null
 BIN=.build/release/ingest
 KEY="bench-key-$RANDOM$RANDOM"
 
-"$BIN" sandbox --port 0 --api-key "$KEY" --topic ing-staging-bench > "$WORK/sandbox.out" 2>/dev/null &
+"$BIN" sandbox --port 0 --memory-log --api-key "$KEY" --topic ing-staging-bench > "$WORK/sandbox.out" 2>/dev/null &
 SANDBOX_PID=$!
 for _ in $(seq 1 100); do grep -q '^topics:' "$WORK/sandbox.out" 2>/dev/null && break; sleep 0.1; done
 BASE=$(sed -n 's/^sandbox listening: //p' "$WORK/sandbox.out")

@@ -82,6 +82,18 @@ import Testing
         #expect(run.stderr.contains("delivered 12, failed 0, unknown 0"))
     }
 
+    /// The local profile's native path: REST discovery names the sandbox's TLS + SCRAM front,
+    /// and our producer logs in as `producer` with SCRAM-SHA-512, as against the platform.
+    @Test func nativeSendThroughTheSandboxFront() throws {
+        let run = try Self.run(["send", "--profile", "local", "--topic", "events", "--via", "native",
+                                "--data", #"{"n":{{seq}}}"#, "--key", "player-{{seq}}", "--header", "trace=t1", "--count", "20"])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.lines.count == 20)
+        #expect(Set(run.lines.compactMap { $0["seq"] as? Int }) == Set(1...20))
+        #expect(run.lines.allSatisfy { $0["outcome"] as? String == "delivered" && ($0["offset"] as? Int ?? -1) >= 0 })
+        #expect(run.stderr.contains("delivered 20, failed 0, unknown 0"))
+    }
+
     @Test func inputErrorsExitTwoAndSendNothing() throws {
         let space = try Self.run(["send", "--profile", "local", "--topic", "events ", "--data", "{}"])
         #expect(space.status == 2)

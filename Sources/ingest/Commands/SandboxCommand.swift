@@ -19,6 +19,7 @@ struct SandboxCommand: AsyncParsableCommand {
     @Option(name: .customLong("drop-after"), help: "Fault: drop the connection after N reports.") var dropAfter: Int?
     @Option(name: .customLong("delay-ms"), help: "Fault: delay each report.") var delayMilliseconds = 0
     @Flag(name: .customLong("buffer-requests"), help: "Fault: read the whole request before answering, like a buffering gateway.") var bufferRequests = false
+    @Flag(name: .customLong("memory-log"), help: "No Kafka: keep records in an in-memory log (faster; for REST benchmarks).") var memoryLog = false
     @Option(name: .customLong("fail"), help: "Fault: answer every produce with 429-html, 429-json, 500, 503, 502-html or 403.") var fail: String?
 
     func run() async throws {
@@ -40,17 +41,32 @@ struct SandboxCommand: AsyncParsableCommand {
             }
             configuration.faults.failRequests = failure
         }
+        let password = "sbx-" + UUID().uuidString.lowercased()
+        do {
+            if !memoryLog {
+                configuration.kafka = try await SandboxKafka.start(topics: topicNames, partitions: partitions, password: password)
+            }
+        } catch {
+            Output.error("ingest: the sandbox's Kafka cluster did not start: \(error) (use --memory-log to run without it)")
+            throw ExitCode(Exit.notAllDelivered)
+        }
         let server = SandboxServer(configuration)
         do { try await server.start() } catch {
+            await configuration.kafka?.stop()
             Output.error("ingest: \(error)")
             throw ExitCode(Exit.notAllDelivered)
         }
         Output.out("sandbox listening: \(server.baseURL)")
         Output.out("api key: \(key)")
+        if let kafka = configuration.kafka {
+            Output.out("kafka (SASL_SSL, SCRAM-SHA-512): \(kafka.bootstrap.joined(separator: ","))  user producer  password \(password)  CA \(kafka.caFile)")
+            Output.out("kafka (plaintext, for kcat -C): \(kafka.cluster.bootstrap)")
+        }
         Output.out("topics: \(topicNames.sorted().joined(separator: ", "))")
         // Until interrupted.
         await SignalWait.interrupt()
         await server.stop()
+        await configuration.kafka?.stop()
     }
 }
 

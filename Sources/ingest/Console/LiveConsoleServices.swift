@@ -189,8 +189,7 @@ actor LiveConsoleServices: ConsoleServices {
             options.ratePerSecond = rate
             options.window = window
         case .native:
-            continuation.yield(.error("native sends are not available in the console yet: use single, batch or stream"))
-            return
+            coreMode = .stream
         }
         let source: RecordSource
         let sourceName: String
@@ -205,7 +204,9 @@ actor LiveConsoleServices: ConsoleServices {
             source = ListSource(try rows.map { try RecordShape.record(fromJSON: Array($0.request.utf8), valueType: .json) })
             sourceName = "resend"
         }
-        let journal = try? Journal(run: JournalRun(profile: session.profile, topic: topic, transport: "rest", mode: coreMode.rawValue, source: sourceName))
+        let native = mode == .native ? NativeSender.configuration(try await session.nativeTarget()) : nil
+        let journal = try? Journal(run: JournalRun(profile: session.profile, topic: topic, transport: native == nil ? "rest" : "native",
+                                                   mode: native == nil ? coreMode.rawValue : "native", source: sourceName))
         // The request of each record in flight, so a report row can show what was sent.
         let requests = NIOLockedValueBox<[Int: String]>([:])
         options.onRecordRead = { seq, record in
@@ -213,10 +214,15 @@ actor LiveConsoleServices: ConsoleServices {
             let request = String(decoding: RecordEncoding.produceRequest(record), as: UTF8.self)
             requests.withLockedValue { $0[seq] = request }
         }
-        let result = await session.client.send(source: source, topic: topic, mode: coreMode, options: options) { report in
+        let onReport: @Sendable (DeliveryReport) -> Void = { report in
             journal?.record(report)
             let request = requests.withLockedValue { $0.removeValue(forKey: report.seq) } ?? ""
             continuation.yield(.report(Self.row(report, request: request)))
+        }
+        let result = if let native {
+            await NativeSender.send(source: source, topic: topic, configuration: native, options: options, onReport: onReport)
+        } else {
+            await session.client.send(source: source, topic: topic, mode: coreMode, options: options, onReport: onReport)
         }
         continuation.yield(.finished(delivered: result.ledger.delivered, failed: result.ledger.failed, unknown: result.ledger.unknown))
         if let reason = result.stopReason { continuation.yield(.error(reason)) }
