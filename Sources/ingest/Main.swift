@@ -39,7 +39,7 @@ struct Ingest: AsyncParsableCommand {
         commandName: "ingest",
         abstract: "Send events into the Future Anthem ingestion platform (REST Proxy v3 / Kafka).",
         discussion: "With no subcommand, opens the console on the local sandbox profile.",
-        subcommands: [ConsoleCommand.self, Send.self, Check.self, Discover.self, Profiles.self, JournalCommand.self, Replay.self, SandboxCommand.self, ImportProperties.self, Demo.self],
+        subcommands: [ConsoleCommand.self, Send.self, Check.self, Discover.self, DoctorCommand.self, Profiles.self, JournalCommand.self, Replay.self, SandboxCommand.self, ImportProperties.self, Demo.self],
         defaultSubcommand: ConsoleCommand.self
     )
 }

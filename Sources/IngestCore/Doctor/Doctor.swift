@@ -1,0 +1,268 @@
+import Foundation
+import IngestKafka
+import NIOCore
+import NIOPosix
+import NIOSSL
+import NIOTLS
+
+/// The connection doctor: checks in the order a connection is built, and at the first
+/// failure says what to do. Every check is a real exchange with the endpoint.
+public struct DoctorCheck: Sendable, Equatable {
+    public enum Status: String, Sendable { case pass, fail, skip }
+    public var name: String
+    public var status: Status
+    public var detail: String
+    /// What to do, on failure.
+    public var advice: String?
+
+    public init(name: String, status: Status, detail: String, advice: String? = nil) {
+        self.name = name
+        self.status = status
+        self.detail = detail
+        self.advice = advice
+    }
+
+    public var jsonLine: String {
+        var fields = ["\"check\":\(RecordEncoding.jsonString(name))", "\"status\":\"\(status.rawValue)\"", "\"detail\":\(RecordEncoding.jsonString(detail))"]
+        if let advice { fields.append("\"advice\":\(RecordEncoding.jsonString(advice))") }
+        return "{" + fields.joined(separator: ",") + "}"
+    }
+}
+
+public struct Doctor: Sendable {
+    public var client: RestClient
+    /// Resolves the Kafka connection (password, bootstrap); nil skips the Kafka checks.
+    public var kafkaTarget: (@Sendable (RestClient.Discovery) async throws -> NativeSender.Target)?
+    /// A topic to check for, full name.
+    public var topic: String?
+
+    public init(client: RestClient, kafkaTarget: (@Sendable (RestClient.Discovery) async throws -> NativeSender.Target)?, topic: String?) {
+        self.client = client
+        self.kafkaTarget = kafkaTarget
+        self.topic = topic
+    }
+
+    /// Runs the checks, handing each to `report` as it completes; stops at the first failure.
+    public func run(report: @Sendable (DoctorCheck) -> Void) async -> Bool {
+        var failed = false
+        func record(_ check: DoctorCheck) {
+            report(check)
+            if check.status == .fail { failed = true }
+        }
+        let names = ["DNS", "TCP", "TLS", "API key", "cluster", "brokers", "broker reach", "Kafka login", "topic"]
+        func skipRest(from name: String) {
+            guard let index = names.firstIndex(of: name) else { return }
+            for rest in names[index...] { report(DoctorCheck(name: rest, status: .skip, detail: "not run: an earlier check failed")) }
+        }
+        guard let components = URLComponents(string: client.baseURL), let host = components.host else {
+            record(DoctorCheck(name: "DNS", status: .fail, detail: "rest_url has no host", advice: "fix rest_url in \(client.profile.source)"))
+            return false
+        }
+        let https = components.scheme == "https"
+        let port = components.port ?? (https ? 443 : 80)
+
+        // DNS
+        let addresses = Self.resolve(host)
+        if addresses.isEmpty {
+            record(DoctorCheck(name: "DNS", status: .fail, detail: "\(host) does not resolve",
+                               advice: "check client_id and rest_url in \(client.profile.source), and your DNS / VPN"))
+            skipRest(from: "TCP")
+            return false
+        }
+        record(DoctorCheck(name: "DNS", status: .pass, detail: "\(host) -> \(addresses.prefix(3).joined(separator: ", "))"))
+
+        // TCP
+        switch await Self.connectTime(host: host, port: port) {
+        case .success(let milliseconds):
+            record(DoctorCheck(name: "TCP", status: .pass, detail: "\(host):\(port) connected in \(String(format: "%.1f", milliseconds)) ms"))
+        case .failure(let error):
+            record(DoctorCheck(name: "TCP", status: .fail, detail: "\(host):\(port): \(error.message)",
+                               advice: "check your network, firewall or corporate proxy (HTTPS_PROXY)"))
+            skipRest(from: "TLS")
+            return false
+        }
+
+        // TLS
+        if https {
+            switch await Self.tlsDetails(host: host, port: port, minimum: client.profile.tlsMinVersion, caFile: client.profile.kafka.caFile) {
+            case .success(let detail): record(DoctorCheck(name: "TLS", status: .pass, detail: detail))
+            case .failure(let error):
+                record(DoctorCheck(name: "TLS", status: .fail, detail: error.message,
+                                   advice: "the proxy's certificate is not trusted or TLS versions do not match: check tls_min_version and ca_file"))
+                skipRest(from: "API key")
+                return false
+            }
+        } else {
+            record(DoctorCheck(name: "TLS", status: .skip, detail: "plain http on loopback (the sandbox)"))
+        }
+
+        // API key, cluster, brokers
+        let discovery: RestClient.Discovery
+        do {
+            discovery = try await client.discover()
+            record(DoctorCheck(name: "API key", status: .pass, detail: "GET /clusters accepted"))
+            record(DoctorCheck(name: "cluster", status: .pass, detail: discovery.clusterID))
+        } catch let error as RestError {
+            let isKey = error.code == 403 || error.code == 401
+            record(DoctorCheck(name: isKey ? "API key" : "cluster", status: .fail, detail: error.description,
+                               advice: isKey ? "the gateway refused the key: check api_key for this environment" : "the proxy did not answer as a REST Proxy v3: check rest_url"))
+            skipRest(from: isKey ? "cluster" : "brokers")
+            return false
+        } catch {
+            record(DoctorCheck(name: "API key", status: .fail, detail: "\(error)", advice: "check rest_url"))
+            skipRest(from: "cluster")
+            return false
+        }
+        guard !discovery.brokers.isEmpty else {
+            record(DoctorCheck(name: "brokers", status: .fail, detail: "the proxy lists no broker with a host and port", advice: "ask Future Anthem for the bootstrap servers"))
+            skipRest(from: "broker reach")
+            return false
+        }
+        record(DoctorCheck(name: "brokers", status: .pass, detail: discovery.brokers.map(\.description).joined(separator: ",")))
+
+        // Broker reach: where IP whitelisting shows.
+        var unreachable: [String] = []
+        var reached: [String] = []
+        for broker in discovery.brokers {
+            switch await Self.connectTime(host: broker.host, port: broker.port) {
+            case .success(let milliseconds): reached.append("\(broker) \(String(format: "%.1f", milliseconds)) ms")
+            case .failure(let error): unreachable.append("\(broker): \(error.message)")
+            }
+        }
+        if !unreachable.isEmpty {
+            record(DoctorCheck(name: "broker reach", status: .fail, detail: unreachable.joined(separator: "; "),
+                               advice: "brokers accept only whitelisted source IPs: share this machine's public IP with Future Anthem"))
+            skipRest(from: "Kafka login")
+            return false
+        }
+        record(DoctorCheck(name: "broker reach", status: .pass, detail: reached.joined(separator: ", ")))
+
+        // Kafka login and topic.
+        guard let kafkaTarget else {
+            report(DoctorCheck(name: "Kafka login", status: .skip, detail: "no kafka.password in the profile"))
+            report(DoctorCheck(name: "topic", status: .skip, detail: "needs the Kafka login"))
+            return !failed
+        }
+        do {
+            let target = try await kafkaTarget(discovery)
+            let producer = try await KafkaProducer.connect(NativeSender.configuration(target))
+            record(DoctorCheck(name: "Kafka login", status: .pass, detail: "SASL_SSL, SCRAM-SHA-512 as \(target.username)"))
+            if let topic {
+                do {
+                    let partitions = try await producer.partitionCount(of: topic)
+                    record(DoctorCheck(name: "topic", status: .pass, detail: "\(topic): \(partitions) partitions"))
+                } catch {
+                    record(DoctorCheck(name: "topic", status: .fail, detail: "\(error)", advice: "topics are created by the platform: ask Future Anthem for \(topic)"))
+                }
+            } else {
+                report(DoctorCheck(name: "topic", status: .skip, detail: "give --topic to check one"))
+            }
+            await producer.close()
+        } catch {
+            record(DoctorCheck(name: "Kafka login", status: .fail, detail: "\(error)", advice: "check kafka.password (and ca_file) in \(client.profile.source)"))
+            skipRest(from: "topic")
+        }
+        return !failed
+    }
+
+    static func resolve(_ host: String) -> [String] {
+        var hints = addrinfo()
+        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        var result: UnsafeMutablePointer<addrinfo>?
+        guard getaddrinfo(host, nil, &hints, &result) == 0, let first = result else { return [] }
+        defer { freeaddrinfo(first) }
+        var addresses: [String] = []
+        var pointer: UnsafeMutablePointer<addrinfo>? = first
+        while let info = pointer {
+            var buffer = [CChar](repeating: 0, count: Int(NI_MAXHOST))
+            if getnameinfo(info.pointee.ai_addr, info.pointee.ai_addrlen, &buffer, socklen_t(buffer.count), nil, 0, NI_NUMERICHOST) == 0 {
+                let text = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+                if !addresses.contains(text) { addresses.append(text) }
+            }
+            pointer = info.pointee.ai_next
+        }
+        return addresses
+    }
+
+    public struct Problem: Error, Sendable { public var message: String }
+
+    static func connectTime(host: String, port: Int) async -> Result<Double, Problem> {
+        let started = NIODeadline.now()
+        do {
+            let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                .connectTimeout(.seconds(5)).connect(host: host, port: port).get()
+            let elapsed = Double((NIODeadline.now() - started).nanoseconds) / 1e6
+            try? await channel.close()
+            return .success(elapsed)
+        } catch {
+            let text = "\(error)"
+            if text.contains("connectTimeout") || text.contains("timed out") { return .failure(Problem(message: "no answer in 5 s")) }
+            if text.contains("refused") { return .failure(Problem(message: "connection refused")) }
+            return .failure(Problem(message: RestErrorText.scrub(text)))
+        }
+    }
+
+    /// Handshake with certificate checks on; reports the version and the certificate's expiry.
+    static func tlsDetails(host: String, port: Int, minimum: TLSMinimumVersion, caFile: String) async -> Result<String, Problem> {
+        do {
+            var configuration = TLSConfiguration.makeClientConfiguration()
+            configuration.minimumTLSVersion = minimum == .v1_3 ? .tlsv13 : .tlsv12
+            if !caFile.isEmpty { configuration.additionalTrustRoots = [.file(caFile)] }
+            let context = try NIOSSLContext(configuration: configuration)
+            let group = MultiThreadedEventLoopGroup.singleton
+            let handshake = group.any().makePromise(of: Void.self)
+            let channel: any Channel
+            do {
+                channel = try await ClientBootstrap(group: group)
+                    .connectTimeout(.seconds(5))
+                    .channelInitializer { channel in
+                        channel.eventLoop.makeCompletedFuture {
+                            try channel.pipeline.syncOperations.addHandler(try NIOSSLClientHandler(context: context, serverHostname: host))
+                            try channel.pipeline.syncOperations.addHandler(HandshakeWatcher(promise: handshake))
+                        }
+                    }
+                    .connect(host: host, port: port).get()
+            } catch {
+                handshake.fail(error)
+                throw error
+            }
+            defer { channel.close(promise: nil) }
+            try await handshake.futureResult.get()
+            let version = try await channel.nioSSL_tlsVersion().get()
+            let certificate = try await channel.nioSSL_peerCertificate().get()
+            var detail = version.map { "\($0)" } ?? "TLS"
+            if let certificate {
+                let expiry = Date(timeIntervalSince1970: TimeInterval(certificate.notValidAfter))
+                let days = Int(expiry.timeIntervalSinceNow / 86_400)
+                detail += ", certificate valid until \(expiry.formatted(Date.ISO8601FormatStyle())) (\(days) days)"
+                if days < 14 { detail += " — expires soon" }
+            }
+            return .success(detail)
+        } catch {
+            return .failure(Problem(message: "TLS with \(host):\(port) failed: \(RestErrorText.tlsText("\(error)"))"))
+        }
+    }
+}
+
+/// Completes when the TLS handshake does, or fails with its error.
+final class HandshakeWatcher: ChannelInboundHandler, Sendable {
+    typealias InboundIn = ByteBuffer
+    let promise: EventLoopPromise<Void>
+
+    init(promise: EventLoopPromise<Void>) { self.promise = promise }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if case TLSUserEvent.handshakeCompleted = event { promise.succeed(()) }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        promise.fail(error)
+        context.close(promise: nil)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        promise.fail(ChannelError.ioOnClosedChannel)
+        context.fireChannelInactive()
+    }
+}

@@ -1,0 +1,56 @@
+import ArgumentParser
+import Foundation
+import IngestCore
+
+struct DoctorCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "doctor",
+        abstract: "Check a profile's connection step by step: secrets, DNS, TCP, TLS, API key, cluster, brokers, broker reach, Kafka login, topic.",
+        discussion: "Stops at the first failure and says what to do. Exit 0 when every check passed."
+    )
+
+    @Option(help: "Profile name or path to a .toml file.") var profile = "local"
+    @Option(help: "Topic to check for (short or full name).") var topic: String?
+    @Flag(help: "Print JSON Lines, one per check.") var json = false
+
+    func run() async throws {
+        let session: Session
+        let fullTopic: String?
+        do {
+            let loaded = try ProfileStore.standard().load(profile)
+            fullTopic = try topic.map { try loaded.fullTopic($0) }
+            session = try await Session.open(loaded)
+        } catch {
+            let check = DoctorCheck(name: "profile and secrets", status: .fail, detail: "\(error)",
+                                    advice: "fix the profile or set the secret it refers to")
+            Self.print(check, json: json)
+            throw ExitCode(Exit.usage)
+        }
+        Self.print(DoctorCheck(name: "profile and secrets", status: .pass,
+                               detail: "\(session.profile.name) (\(session.profile.environment.rawValue)), api_key \(Profiles.describe(session.profile.apiKey, what: "api_key"))"), json: json)
+        let hasPassword = session.kafkaPassword != nil || session.profile.kafka.password != nil
+        var target: (@Sendable (RestClient.Discovery) async throws -> NativeSender.Target)?
+        if hasPassword {
+            target = { @Sendable _ in try await session.nativeTarget() }
+        }
+        let doctor = Doctor(client: session.client, kafkaTarget: target, topic: fullTopic)
+        let json = self.json
+        let healthy = await doctor.run { Self.print($0, json: json) }
+        await session.close()
+        if !healthy { throw ExitCode(Exit.notAllDelivered) }
+    }
+
+    static func print(_ check: DoctorCheck, json: Bool) {
+        if json {
+            Output.out(check.jsonLine)
+            return
+        }
+        let mark = switch check.status {
+        case .pass: "✔"
+        case .fail: "✖"
+        case .skip: "–"
+        }
+        Output.out("\(mark) \(check.name.padding(toLength: 20, withPad: " ", startingAt: 0)) \(check.detail)")
+        if let advice = check.advice { Output.out("  → \(advice)") }
+    }
+}

@@ -1,0 +1,59 @@
+import Foundation
+import IngestSandbox
+import Testing
+@testable import IngestCore
+
+/// `ingest doctor` against the sandbox, healthy and broken: each check is a real exchange.
+@Suite struct DoctorTests {
+    func checks(_ run: CLITests.Run) -> [String: String] {
+        Dictionary(run.lines.compactMap { line in (line["check"] as? String).map { ($0, line["status"] as? String ?? "") } }, uniquingKeysWith: { a, _ in a })
+    }
+
+    @Test func healthySandboxPassesEveryCheck() async throws {
+        let run = try await CLITests.runAsync(["doctor", "--profile", "local", "--topic", "events", "--json"])
+        #expect(run.status == 0, "\(run.stdout)")
+        let status = checks(run)
+        for name in ["profile and secrets", "DNS", "TCP", "API key", "cluster", "brokers", "broker reach", "Kafka login", "topic"] {
+            #expect(status[name] == "pass", "\(name): \(status[name] ?? "missing")")
+        }
+        #expect(status["TLS"] == "skip")
+    }
+
+    @Test func firstFailureSaysWhatToDoAndStops() async throws {
+        let server = SandboxServer(.init(apiKey: "doctor-key-00000001", topics: ["ing-staging-events"]))
+        try await server.start()
+        let work = FileManager.default.temporaryDirectory.appendingPathComponent("ingest-doctor-\(UUID())")
+        try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: work) }
+        func profile(_ url: String) throws -> String {
+            let path = work.appendingPathComponent("p\(UUID().uuidString.prefix(4)).toml").path
+            try "name = \"d\"\nenvironment = \"sandbox\"\nrest_url = \"\(url)\"\ntopic_prefix = \"ing-staging-\"\napi_key = \"env:DOCTOR_KEY\"\n"
+                .write(toFile: path, atomically: true, encoding: .utf8)
+            return path
+        }
+
+        let wrongKey = try await CLITests.runAsync(["doctor", "--profile", try profile(server.baseURL), "--json"], environment: ["DOCTOR_KEY": "wrong-key-0000000001"])
+        #expect(wrongKey.status == 1)
+        let failed = try #require(wrongKey.lines.first { $0["status"] as? String == "fail" })
+        #expect(failed["check"] as? String == "API key")
+        #expect((failed["advice"] as? String)?.contains("api_key") == true)
+        #expect(checks(wrongKey)["brokers"] == "skip")
+        #expect(!wrongKey.stdout.contains("wrong-key-0000000001"))
+
+        let closed = try await CLITests.runAsync(["doctor", "--profile", try profile("http://127.0.0.1:1/v3"), "--json"], environment: ["DOCTOR_KEY": "doctor-key-00000001"])
+        #expect(closed.status == 1)
+        #expect(checks(closed)["TCP"] == "fail")
+        #expect(checks(closed)["API key"] == "skip")
+
+        let noSecret = try await CLITests.runAsync(["doctor", "--profile", try profile(server.baseURL), "--json"])
+        #expect(noSecret.status == 2)
+        #expect(checks(noSecret)["profile and secrets"] == "fail")
+        #expect(noSecret.stdout.contains("DOCTOR_KEY"))
+
+        // Healthy REST, and no Kafka password in the profile: Kafka checks are skipped, not failed.
+        let rest = try await CLITests.runAsync(["doctor", "--profile", try profile(server.baseURL), "--json"], environment: ["DOCTOR_KEY": "doctor-key-00000001"])
+        #expect(rest.status == 0, "\(rest.stdout)")
+        #expect(checks(rest)["cluster"] == "pass" && checks(rest)["Kafka login"] == "skip")
+        await server.stop()
+    }
+}
