@@ -202,3 +202,14 @@ import Testing
         #expect(filtered.reportsUI.selected == 2)
     }
 }
+
+@Suite struct NoticeTests {
+    @Test func themeProblemStaysUntilAKey() async {
+        var h = await Harness(profile: "dev")
+        await h.send(.themeProblem("theme x.toml: roles.ok.fg: expected a colour, found \"nope\"; using default-dark"))
+        await h.send(.activated(profile: "dev", .success(PreviewServices().profileList[1])))
+        #expect(h.screen.line(22).contains("roles.ok.fg"))
+        await h.press(.char("2"))
+        #expect(!h.screen.line(22).contains("roles.ok.fg"))
+    }
+}

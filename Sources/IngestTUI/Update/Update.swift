@@ -112,7 +112,7 @@ public enum Update {
             }
             return []
         case .themeProblem(let text):
-            setStatus(&s, text, .warning)
+            s.notice = StatusLine(text: text, role: .warning)
             return []
         }
     }
@@ -120,6 +120,7 @@ public enum Update {
     // MARK: keys
 
     static func handleKey(_ s: inout ConsoleState, _ key: Key) -> [Effect] {
+        s.notice = nil
         if key == .ctrl("c") { return quit(&s) }
         if s.isTooSmall {
             return key == .char("q") ? quit(&s) : []
