@@ -202,3 +202,27 @@ import Testing
         #expect(filtered.reportsUI.selected == 2)
     }
 }
+
+@Suite struct NoticeTests {
+    @Test func themeProblemStaysUntilAKey() async {
+        var h = await Harness(profile: "dev")
+        await h.send(.themeProblem("theme x.toml: roles.ok.fg: expected a colour, found \"nope\"; using default-dark"))
+        await h.send(.activated(profile: "dev", .success(PreviewServices().profileList[1])))
+        #expect(h.screen.line(22).contains("roles.ok.fg"))
+        await h.press(.char("2"))
+        #expect(!h.screen.line(22).contains("roles.ok.fg"))
+    }
+}
+
+@Suite struct ResendTargetTests {
+    @Test func resendRefusedWhenTopicChanged() {
+        var (s, _) = UpdateTests.keys(UpdateTests.production(), [.char("s")] + Key.typing("ing-production-players") + [.enter])
+        let failed = ReportRow(seq: 1, outcome: .failed, request: "{}")
+        s = update(s, .sendEvents(id: 1, [.report(failed), .finished(delivered: 0, failed: 1, unknown: 0)], now: 1)).0
+        s = update(s, .sendEnded(id: 1)).0
+        s = update(s, .topicResolved(topic: "players", profile: "prod", .success("ing-production-elsewhere"))).0
+        let (s2, e) = UpdateTests.keys(s, [.char("6"), .char("r"), .char("y")])
+        #expect(UpdateTests.sends(e).isEmpty)
+        #expect(s2.status?.role == .error)
+    }
+}

@@ -166,6 +166,8 @@ public struct ConsoleState: Equatable, Sendable {
     public var showHelp = false
     public var modal: Modal? = nil
     public var status: StatusLine? = nil
+    /// Shown over `status` until the first key (a bad theme file, say), so it is not lost.
+    public var notice: StatusLine? = nil
     public var quitting = false
 
     public var requestedProfile: String

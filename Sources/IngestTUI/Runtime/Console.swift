@@ -6,7 +6,8 @@ public enum Console {
     }
 
     /// Runs the operator console until the operator quits (q, Ctrl-C) or SIGINT/SIGTERM/SIGHUP
-    /// arrives; the terminal is restored in every case. Returns the process exit code.
+    /// arrives; the terminal is restored in every case. Returns the process exit code: 0 when the
+    /// operator quits, 128 + the signal's number after a signal.
     /// `themePath`: a theme TOML file (themes/*.toml); nil uses default-dark. `NO_COLOR` forces
     /// monochrome.
     public static func run(services: some ConsoleServices, initialProfile: String, themePath: String?) async throws -> Int32 {
@@ -46,7 +47,7 @@ public enum Console {
         runner.cancelAll()
         backend.stop()
         signals.cancel()
-        return 0
+        return signals.received.map { 128 + $0 } ?? 0
     }
 }
 
@@ -57,12 +58,28 @@ enum Clock {
 /// SIGINT, SIGTERM and SIGHUP quit through the normal path, so the terminal is restored.
 final class SignalWatch: @unchecked Sendable {
     private var sources: [DispatchSourceSignal] = []
+    private let lock = NSLock()
+    private var first: Int32?
+
+    /// The first signal that arrived, if any.
+    var received: Int32? {
+        lock.lock()
+        defer { lock.unlock() }
+        return first
+    }
 
     init(queue: MessageQueue) {
         for sig in [SIGINT, SIGTERM, SIGHUP] {
             signal(sig, SIG_IGN)
             let src = DispatchSource.makeSignalSource(signal: sig, queue: .global())
-            src.setEventHandler { queue.post(.key(.ctrl("c"))) }
+            src.setEventHandler { [weak self] in
+                if let self {
+                    self.lock.lock()
+                    if self.first == nil { self.first = sig }
+                    self.lock.unlock()
+                }
+                queue.post(.key(.ctrl("c")))
+            }
             src.resume()
             sources.append(src)
         }

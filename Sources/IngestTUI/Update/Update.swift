@@ -112,7 +112,7 @@ public enum Update {
             }
             return []
         case .themeProblem(let text):
-            setStatus(&s, text, .warning)
+            s.notice = StatusLine(text: text, role: .warning)
             return []
         }
     }
@@ -120,6 +120,7 @@ public enum Update {
     // MARK: keys
 
     static func handleKey(_ s: inout ConsoleState, _ key: Key) -> [Effect] {
+        s.notice = nil
         if key == .ctrl("c") { return quit(&s) }
         if s.isTooSmall {
             return key == .char("q") ? quit(&s) : []
@@ -411,6 +412,11 @@ public enum Update {
             case .char("y"), .char("Y"):
                 s.modal = nil
                 guard let rec = s.sends.first(where: { $0.id == id }) else { return [] }
+                // A re-send goes where the send went, never to whatever is active now.
+                guard rec.request.profile == s.active?.name, rec.request.topic == s.fullTopic else {
+                    setStatus(&s, "send #\(id) went to \(rec.request.topic) with profile \(rec.request.profile): make both active to re-send; nothing sent", .error)
+                    return []
+                }
                 return beginSend(&s, source: .resend(rows), fromCompose: false, mode: rec.request.mode)
             case .char("n"), .char("N"), .escape:
                 s.modal = nil

@@ -73,7 +73,7 @@ enum Chrome {
 
     static func status(_ s: ConsoleState, into g: inout Grid) {
         let y = s.height - 2
-        if let st = s.status {
+        if let st = s.notice ?? s.status {
             g.put(" " + st.text, x: 0, y: y, role: st.role, maxWidth: s.width)
         }
     }
