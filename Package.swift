@@ -132,9 +132,11 @@ let package = Package(
             name: "ingest-tui-demo",
             dependencies: ["IngestTUI"]
         ),
+        // Drives programs in a real terminal (tmux), for the console's end-to-end tests.
+        .target(name: "TmuxDriver", path: "Tests/TmuxDriver"),
         .testTarget(
             name: "IngestTUITests",
-            dependencies: ["IngestTUI"],
+            dependencies: ["IngestTUI", "TmuxDriver"],
             exclude: ["Golden"]
         ),
         .testTarget(
@@ -145,7 +147,7 @@ let package = Package(
         .testTarget(
             name: "IntegrationTests",
             dependencies: [
-                "IngestCore", "IngestSandbox", "ingest",
+                "IngestCore", "IngestSandbox", "ingest", "TmuxDriver",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),

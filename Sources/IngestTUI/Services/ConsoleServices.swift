@@ -12,11 +12,14 @@ public struct ProfileSummary: Sendable, Equatable {
     public var maskedAPIKey: String
     public var needsPromptedSecret: Bool
     public var problem: String?
+    /// A topic to start with (the sandbox's first topic); never given for production.
+    public var suggestedTopic: String?
 
     public init(
         name: String, environment: ConsoleEnvironment, source: String, topicPrefix: String,
-        baseURL: String, maskedAPIKey: String, needsPromptedSecret: Bool, problem: String? = nil
+        baseURL: String, maskedAPIKey: String, needsPromptedSecret: Bool, problem: String? = nil, suggestedTopic: String? = nil
     ) {
+        self.suggestedTopic = environment == .production ? nil : suggestedTopic
         self.name = name
         self.environment = environment
         self.source = source

@@ -554,6 +554,10 @@ public enum Update {
                 s.discovery = DiscoveryState()
             }
             if let i = s.profiles.firstIndex(where: { $0.name == p.name }) { s.profileSelection = i }
+            // The sandbox starts with a topic, so a first send is one key away.
+            if s.compose.topic.text.isEmpty, let suggested = p.suggestedTopic {
+                s.compose.topic = TextBuffer(suggested)
+            }
             if p.environment == .production {
                 setStatus(&s, "PRODUCTION profile \(p.name) active: the first send asks you to type the topic", .warning)
             } else {

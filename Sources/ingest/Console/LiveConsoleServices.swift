@@ -42,7 +42,8 @@ actor LiveConsoleServices: ConsoleServices {
         return ProfileSummary(name: profile.name, environment: environment, source: profile.source, topicPrefix: profile.topicPrefix,
                               baseURL: baseURL ?? (profile.isEmbeddedSandbox ? "embedded sandbox" : profile.baseURL),
                               maskedAPIKey: Profiles.describe(profile.apiKey, what: "api_key"),
-                              needsPromptedSecret: profile.apiKey == .prompt, problem: problem)
+                              needsPromptedSecret: profile.apiKey == .prompt, problem: problem,
+                              suggestedTopic: profile.environment == .sandbox ? profile.sandbox?.topics.first : nil)
     }
 
     func activate(profile name: String, promptedSecret: String?) async throws -> ProfileSummary {

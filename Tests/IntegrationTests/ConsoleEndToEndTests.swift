@@ -1,0 +1,129 @@
+import Foundation
+import IngestSandbox
+import Testing
+import TmuxDriver
+@testable import IngestCore
+
+/// The real `ingest` binary in a real terminal (tmux, 80x24): sends driven by keystrokes,
+/// reports read off the screen, and the production guard checked in the sandbox's own log.
+@Suite(.serialized, .enabled(if: TmuxSession.tmux != nil, "tmux is not installed"))
+struct ConsoleEndToEndTests {
+    /// Waits off the cooperative pool, which an in-process sandbox needs.
+    func waitFor(_ session: TmuxSession, _ timeout: Double = 20, _ condition: @escaping @Sendable (String) -> Bool) async -> (ok: Bool, screen: String) {
+        await withCheckedContinuation { continuation in
+            DispatchQueue.global().async { continuation.resume(returning: session.waitFor(timeout, condition)) }
+        }
+    }
+
+    func command(_ arguments: String = "") -> String {
+        "env TERM=screen \(CLITests.binary.path) \(arguments)"
+    }
+
+    @Test(.timeLimit(.minutes(2)))
+    func singleBatchAndStreamByKeystrokes() async throws {
+        let session = try #require(TmuxSession())
+        defer { session.kill() }
+        let state = FileManager.default.temporaryDirectory.appendingPathComponent("ingest-e2e-\(UUID())")
+        defer { try? FileManager.default.removeItem(at: state) }
+        var environment = CLITests.environment()
+        environment["INGEST_STATE_DIR"] = state.path
+        #expect(session.start(command(), environment: environment).status == 0)
+
+        // The sandbox profile starts with its first topic: the first delivered report is one key away.
+        let ready = await waitFor(session) { $0.contains("topic ing-staging-events") && $0.contains("profile local active") }
+        #expect(ready.ok, "console not ready:\n\(ready.screen)")
+        session.keys("s")
+        let single = await waitFor(session) { $0.contains("send #1 finished: 1 delivered, 0 failed, 0 unknown") }
+        #expect(single.ok, "single send:\n\(single.screen)")
+
+        // Batch of 25: mode, then the Count field (three up from Value), then send.
+        session.keys("m")
+        for _ in 0..<3 { session.keys("k") }
+        session.keys("Enter", "BSpace")
+        session.type("25")
+        session.keys("Enter")
+        _ = await waitFor(session) { $0.contains("Count     25") }
+        session.keys("s")
+        let batch = await waitFor(session) { $0.contains("send #2 finished: 25 delivered, 0 failed, 0 unknown") }
+        #expect(batch.ok, "batch send:\n\(batch.screen)")
+
+        session.keys("m")
+        _ = await waitFor(session) { $0.contains("[stream]") }
+        session.keys("s")
+        let stream = await waitFor(session) { $0.contains("send #3 finished: 25 delivered, 0 failed, 0 unknown") }
+        #expect(stream.ok, "stream send:\n\(stream.screen)")
+
+        session.keys("2")
+        let reports = await waitFor(session) { $0.contains("✔ delivered 25") && $0.contains("SEQ OUTCOME") }
+        #expect(reports.ok, "reports view:\n\(reports.screen)")
+        session.keys("6")
+        let history = await waitFor(session) { $0.contains("batch →") && $0.contains("stream window") }
+        #expect(history.ok, "history view:\n\(history.screen)")
+
+        // Every record the console sent is in the journal, once.
+        session.keys("q")
+        _ = await waitFor(session, 10) { _ in !session.alive() }
+        var entries: [JournalEntry] = []
+        _ = try Journal.read(path: state.appendingPathComponent("journal.jsonl").path) { entries.append($0) }
+        #expect(entries.count == 51)
+        #expect(entries.allSatisfy { $0.outcome == "delivered" })
+    }
+
+    /// A production profile pointed at a sandbox on loopback: without the typed topic nothing
+    /// reaches the proxy; with it, exactly one record does.
+    @Test(.timeLimit(.minutes(2)))
+    func productionGuardSendsNothingUntilTheTopicIsTyped() async throws {
+        let server = SandboxServer(.init(apiKey: "prod-e2e-key-0000001", topics: ["ing-production-events"], partitions: 2))
+        try await server.start()
+        let work = FileManager.default.temporaryDirectory.appendingPathComponent("ingest-e2e-prod-\(UUID())")
+        try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: work) }
+        let profile = work.appendingPathComponent("prod.toml")
+        try """
+            name = "prod"
+            environment = "production"
+            rest_url = "\(server.baseURL)"
+            topic_prefix = "ing-production-"
+            api_key = "env:PROD_KEY"
+            """.write(to: profile, atomically: true, encoding: .utf8)
+
+        let session = try #require(TmuxSession())
+        defer { session.kill() }
+        var environment = CLITests.environment()
+        environment["PROD_KEY"] = "prod-e2e-key-0000001"
+        environment["INGEST_STATE_DIR"] = work.appendingPathComponent("state").path
+        #expect(session.start(command("--profile \(profile.path)"), environment: environment).status == 0)
+        let ready = await waitFor(session) { $0.contains("PRODUCTION") && $0.contains("profile prod active") }
+        #expect(ready.ok, "console not ready:\n\(ready.screen)")
+        #expect(!ready.screen.contains("topic ing-production-events"), "production must not start with a topic")
+
+        // Topic field (top), type the short name.
+        for _ in 0..<12 { session.keys("k") }
+        session.keys("Enter")
+        session.type("events")
+        session.keys("Enter")
+        _ = await waitFor(session) { $0.contains("topic ing-production-events") }
+
+        session.keys("s")
+        let ask = await waitFor(session) { $0.contains("PRODUCTION: confirm the topic") }
+        #expect(ask.ok, "no confirmation:\n\(ask.screen)")
+        session.type("ing-production-event")
+        session.keys("Enter")
+        let refused = await waitFor(session) { $0.contains("is not the topic; nothing sent") }
+        #expect(refused.ok, "mismatch not refused:\n\(refused.screen)")
+        session.keys("Escape")
+        try await Task.sleep(nanoseconds: 500_000_000)
+        #expect(server.produceRequests == 0)
+        #expect(server.log.count(topic: "ing-production-events") == 0)
+
+        session.keys("s")
+        _ = await waitFor(session) { $0.contains("PRODUCTION: confirm the topic") }
+        session.type("ing-production-events")
+        session.keys("Enter")
+        let sent = await waitFor(session) { $0.contains("send #1 finished: 1 delivered") }
+        #expect(sent.ok, "confirmed send:\n\(sent.screen)")
+        #expect(server.log.count(topic: "ing-production-events") == 1)
+        session.keys("q")
+        await server.stop()
+    }
+}
