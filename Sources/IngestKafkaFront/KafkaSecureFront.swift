@@ -18,18 +18,22 @@ public final class KafkaSecureFront: Sendable {
         public var users: [String: String]
         public var mechanisms: [SCRAMMechanism]
         public var listenHost: String
-        /// The host name clients are told to use (and that the certificate names).
+        /// The host name clients are told to use.
         public var advertisedHost: String
+        /// DNS names and IPv4 addresses the server certificate is valid for; nil means the
+        /// advertised host and the listening address.
+        public var certificateNames: [String]?
 
         public init(
             upstreams: [String], users: [String: String], mechanisms: [SCRAMMechanism] = [.sha512, .sha256],
-            listenHost: String = "127.0.0.1", advertisedHost: String = "localhost"
+            listenHost: String = "127.0.0.1", advertisedHost: String = "localhost", certificateNames: [String]? = nil
         ) {
             self.upstreams = upstreams
             self.users = users
             self.mechanisms = mechanisms
             self.listenHost = listenHost
             self.advertisedHost = advertisedHost
+            self.certificateNames = certificateNames
         }
     }
 
@@ -53,7 +57,8 @@ public final class KafkaSecureFront: Sendable {
             }
             return (String(address[..<colon]), port)
         }
-        let certificates = try FrontCertificates.make(hostnames: [configuration.advertisedHost, "127.0.0.1"])
+        let certificates = try FrontCertificates.make(
+            hostnames: configuration.certificateNames ?? [configuration.advertisedHost, configuration.listenHost])
         var tls = TLSConfiguration.makeServerConfiguration(
             certificateChain: [.certificate(certificates.serverCertificate)], privateKey: .privateKey(certificates.serverKey))
         tls.minimumTLSVersion = .tlsv12

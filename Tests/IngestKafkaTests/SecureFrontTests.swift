@@ -146,3 +146,34 @@ extension SecureFrontTests {
         }
     }
 }
+
+extension SecureFrontTests {
+    @Test func hostnameMismatchIsRefused() async throws {
+        let cluster = try MockCluster(brokers: 1)
+        try cluster.createTopic("secure-name", partitions: 1)
+        // The certificate names only "ingest-front.invalid"; we connect as "localhost".
+        let front = try await KafkaSecureFront.start(
+            .init(upstreams: [cluster.bootstrap], users: ["producer": Self.password], certificateNames: ["ingest-front.invalid"]))
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ingest-front-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let caFile = directory.appendingPathComponent("ca.pem").path
+        try front.caCertificatePEM.write(toFile: caFile, atomically: true, encoding: .utf8)
+        let port = front.bootstrap.split(separator: ":").last.map(String.init) ?? ""
+        do {
+            _ = try await KafkaProducer.connect(
+                KafkaProducerConfiguration(
+                    bootstrapServers: ["localhost:\(port)"],
+                    security: .saslSSL(username: "producer", password: Self.password, mechanism: .sha512, tls: .init(extraCAFile: caFile)),
+                    connectTimeout: .seconds(3)))
+            Issue.record("a certificate for another name must be refused")
+        } catch let error as KafkaProducerError {
+            guard case .tlsFailed(_, let detail) = error else {
+                Issue.record("unexpected \(error)")
+                return
+            }
+            #expect(detail.contains("hostname"), "\(detail)")
+        }
+        await front.stop()
+    }
+}

@@ -42,8 +42,9 @@ final class KafkaClientHandler: ChannelDuplexHandler {
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         var request = unwrapOutboundIn(data)
-        if let closedError {
-            request.promise.fail(KafkaConnectionError(message: closedError.message, mayHaveReachedBroker: false))
+        if var closedError {
+            closedError.mayHaveReachedBroker = false
+            request.promise.fail(closedError)
             promise?.fail(closedError)
             return
         }

@@ -1,7 +1,9 @@
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import NIOSSL
+import NIOTLS
 
 /// One authenticated connection to one broker, with the API versions agreed on it.
 final class KafkaConnection: Sendable {
@@ -49,6 +51,8 @@ final class KafkaConnection: Sendable {
     ) async throws -> KafkaConnection {
         let address = "\(host):\(port)"
         let requestTimeout = TimeAmount.milliseconds(configuration.requestTimeout.milliseconds)
+        // Happy eyeballs may try several channels; remember each one's handshake.
+        let handshakes = NIOLockedValueBox<[ObjectIdentifier: EventLoopFuture<Void>]>([:])
         let channel = try await ClientBootstrap(group: group)
             .connectTimeout(.milliseconds(configuration.connectTimeout.milliseconds))
             .channelOption(.tcpOption(.tcp_nodelay), value: 1)
@@ -59,6 +63,9 @@ final class KafkaConnection: Sendable {
                         // SNI cannot carry an IP address; NIOSSL then checks the IP against the certificate.
                         let sniHost = host.isIPAddressLiteral ? nil : host
                         try sync.addHandler(NIOSSLClientHandler(context: sslContext, serverHostname: sniHost))
+                        let waiter = TLSHandshakeWaiter(promise: channel.eventLoop.makePromise())
+                        handshakes.withLockedValue { $0[ObjectIdentifier(channel)] = waiter.promise.futureResult }
+                        try sync.addHandler(waiter)
                     }
                     try sync.addHandler(ByteToMessageHandler(KafkaFrameDecoder()))
                     try sync.addHandler(KafkaClientHandler(peer: address, requestTimeout: requestTimeout))
@@ -66,6 +73,11 @@ final class KafkaConnection: Sendable {
             }
             .connect(host: host, port: port).get()
         do {
+            // Wait for TLS to finish, so its failure is reported as itself and not as the
+            // closed connection it leaves behind.
+            if let handshake = handshakes.withLockedValue({ $0[ObjectIdentifier(channel)] }) {
+                try await handshake.get()
+            }
             let bootstrap = KafkaConnection(
                 address: address, channel: channel, clientID: configuration.clientID,
                 versions: ApiVersionsResponse(errorCode: 0, apiKeys: []))
@@ -138,5 +150,33 @@ final class KafkaConnection: Sendable {
 extension String {
     var isIPAddressLiteral: Bool {
         (try? SocketAddress(ipAddress: self, port: 0)) != nil
+    }
+}
+
+/// Completes a promise when the TLS handshake succeeds or fails (later events are ignored).
+private final class TLSHandshakeWaiter: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+
+    let promise: EventLoopPromise<Void>
+
+    init(promise: EventLoopPromise<Void>) {
+        self.promise = promise
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if case .handshakeCompleted = event as? TLSUserEvent {
+            promise.succeed()
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        promise.fail(error)
+        context.fireErrorCaught(error)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        promise.fail(KafkaConnectionError(message: "connection closed during the TLS handshake", mayHaveReachedBroker: false))
+        context.fireChannelInactive()
     }
 }
