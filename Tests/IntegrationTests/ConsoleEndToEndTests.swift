@@ -36,7 +36,10 @@ struct ConsoleEndToEndTests {
         let single = await waitFor(session) { $0.contains("send #1 finished: 1 delivered, 0 failed, 0 unknown") }
         #expect(single.ok, "single send:\n\(single.screen)")
 
-        // Batch of 25: mode, then the Count field (three up from Value), then send.
+        // A send shows the Reports view; back to Compose (1). Batch of 25: mode, then the
+        // Count field (three up from Value), then send.
+        session.keys("1")
+        _ = await waitFor(session) { $0.contains("Value (JSON)") }
         session.keys("m")
         for _ in 0..<3 { session.keys("k") }
         session.keys("Enter", "BSpace")
@@ -47,6 +50,8 @@ struct ConsoleEndToEndTests {
         let batch = await waitFor(session) { $0.contains("send #2 finished: 25 delivered, 0 failed, 0 unknown") }
         #expect(batch.ok, "batch send:\n\(batch.screen)")
 
+        session.keys("1")
+        _ = await waitFor(session) { $0.contains("Value (JSON)") }
         session.keys("m")
         _ = await waitFor(session) { $0.contains("[stream]") }
         session.keys("s")
@@ -54,7 +59,7 @@ struct ConsoleEndToEndTests {
         #expect(stream.ok, "stream send:\n\(stream.screen)")
 
         session.keys("2")
-        let reports = await waitFor(session) { $0.contains("✔ delivered 25") && $0.contains("SEQ OUTCOME") }
+        let reports = await waitFor(session) { $0.contains("✔ delivered 51") && $0.contains("SEQ OUTCOME") }
         #expect(reports.ok, "reports view:\n\(reports.screen)")
         session.keys("6")
         let history = await waitFor(session) { $0.contains("batch →") && $0.contains("stream window") }

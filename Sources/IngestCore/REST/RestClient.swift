@@ -91,7 +91,24 @@ public final class RestClient: Sendable {
     }
 
     public func shutdown() async {
+        guard markShutdown() else { return }
         try? await http.shutdown()
+    }
+
+    private let isShutdown = NIOLockedValueBox(false)
+
+    /// True the first time: the client is shut down exactly once.
+    private func markShutdown() -> Bool {
+        isShutdown.withLockedValue { done in
+            defer { done = true }
+            return !done
+        }
+    }
+
+    // A client dropped on an error path must not bring the process down (async-http-client
+    // traps on a client that was never shut down): shut it down in the background instead.
+    deinit {
+        if markShutdown() { _ = http.shutdown() }
     }
 
     func request(_ path: String, method: HTTPMethod) -> HTTPClientRequest {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import IngestCore
 import IngestTUI
 
 /// `ingest` with no subcommand: the console, on the local sandbox unless told otherwise.
@@ -17,10 +18,18 @@ struct ConsoleCommand: AsyncParsableCommand {
             Output.error("ingest: the console needs a terminal; for scripts use `ingest send` (see ingest --help)")
             throw ExitCode(Exit.usage)
         }
-        let services = LiveConsoleServices()
+        // A profile given as a path: its folder joins the search, and it is known by its file name.
+        var store = ProfileStore.standard()
+        var initial = profile
+        if profile.hasSuffix(".toml") || profile.contains("/") {
+            let url = URL(fileURLWithPath: profile).standardizedFileURL
+            store.directories.insert(url.deletingLastPathComponent(), at: 0)
+            initial = url.deletingPathExtension().lastPathComponent
+        }
+        let services = LiveConsoleServices(store: store)
         let code: Int32
         do {
-            code = try await Console.run(services: services, initialProfile: profile, themePath: theme ?? Self.defaultTheme())
+            code = try await Console.run(services: services, initialProfile: initial, themePath: theme ?? Self.defaultTheme())
         } catch {
             await services.close()
             Output.error("ingest: \(error)")
