@@ -111,7 +111,7 @@ let package = Package(
         .systemLibrary(name: "CRdKafka", path: "Sources/CRdKafka"),
         .testTarget(
             name: "IngestKafkaTests",
-            dependencies: ["IngestKafka", "IngestKafkaFront", "CRdKafka"]
+            dependencies: ["IngestKafka", "IngestKafkaFront", "IngestSandbox"]
         ),
         // ncursesw, wide-character build. All curses calls live in IngestTUI/Runtime/NCursesBackend.swift.
         .systemLibrary(

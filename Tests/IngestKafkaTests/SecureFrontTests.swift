@@ -1,4 +1,5 @@
 import Foundation
+import IngestSandbox
 import NIOCore
 @testable import IngestKafkaFront
 import Testing
