@@ -31,7 +31,7 @@ row() { # label, profile, key, extra send flags...
   local password=""; [ -f "$WORK/$profile.password" ] && password=$(cat "$WORK/$profile.password")
   [ "${WRONG_PASSWORD:-}" = 1 ] && password="not-the-password"
   set +e
-  KEY=$key KAFKA_PASSWORD=$password INGEST_STATE_DIR="$WORK/state" "$BIN" send --profile "$WORK/$profile.toml" --topic events \
+  KEY=$key KAFKA_PASSWORD=$password INGEST_STATE_DIR="$WORK/state" "$BIN" send --profile "$WORK/$profile.toml" --topic "${TOPIC:-events}" \
     --data '{"n":{{seq}}}' --count $N "$@" > "$WORK/out.jsonl" 2> "$WORK/err.txt"
   local code=$?
   set -e
@@ -68,5 +68,7 @@ for f in 429html 429json 500 503 502html 403; do
   row "proxy answers $f, batch" "fail$f" "key-fail$f-000000" --mode batch
 done
 row "wrong API key" ok wrong-key-00000000 --mode stream
-row "unknown topic" ok key-ok-000000 --mode batch --topic nosuch
-row "proxy not listening" close key-close-000000 --mode single --profile-override
+TOPIC=nosuch row "unknown topic, batch" ok key-ok-000000 --mode batch
+WRONG_PASSWORD=1 row "native, wrong Kafka password" ok key-ok-000000 --via native
+printf 'name = "dead"\nenvironment = "sandbox"\nrest_url = "http://127.0.0.1:1/v3"\ntopic_prefix = "ing-staging-"\napi_key = "env:KEY"\n' > "$WORK/dead.toml"
+row "proxy not listening" dead key-dead-000000 --mode stream
