@@ -1,5 +1,6 @@
 import Foundation
 import NIOConcurrencyHelpers
+import IngestKafka
 import NIOCore
 
 /// The sandbox's Kafka stand-in: topics with partitions and real, increasing offsets.
@@ -52,7 +53,7 @@ public final class SandboxLog: Sendable {
             guard let count = state.topics[topic]?.count else { return nil }
             let index: Int
             if let partition { index = partition }
-            else if let key { index = Int(Murmur2.hash(key) & 0x7fff_ffff) % count }
+            else if let key { index = Int(Partitioner.partition(forKey: key, partitionCount: count)) }
             else {
                 state.roundRobin &+= 1
                 index = state.roundRobin % count
@@ -81,39 +82,3 @@ public final class SandboxLog: Sendable {
     }
 }
 
-/// Kafka's murmur2, as the Java client's default partitioner uses it.
-public enum Murmur2 {
-    public static func hash(_ data: [UInt8]) -> UInt32 {
-        let seed: UInt32 = 0x9747_b28c
-        let m: UInt32 = 0x5bd1_e995
-        let r: UInt32 = 24
-        var h = seed ^ UInt32(truncatingIfNeeded: data.count)
-        let length4 = data.count / 4
-        for i in 0..<length4 {
-            let i4 = i * 4
-            var k = UInt32(data[i4]) | UInt32(data[i4 + 1]) << 8 | UInt32(data[i4 + 2]) << 16 | UInt32(data[i4 + 3]) << 24
-            k = k &* m
-            k ^= k >> r
-            k = k &* m
-            h = h &* m
-            h ^= k
-        }
-        let index = length4 * 4
-        switch data.count % 4 {
-        case 3:
-            h ^= UInt32(data[index + 2]) << 16
-            fallthrough
-        case 2:
-            h ^= UInt32(data[index + 1]) << 8
-            fallthrough
-        case 1:
-            h ^= UInt32(data[index])
-            h = h &* m
-        default: break
-        }
-        h ^= h >> 13
-        h = h &* m
-        h ^= h >> 15
-        return h
-    }
-}

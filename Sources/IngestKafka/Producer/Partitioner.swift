@@ -1,5 +1,6 @@
 /// Partition choice compatible with the Java client's default partitioner for keyed records.
-enum Partitioner {
+/// Public so that the sandbox's in-memory log partitions keys the same way.
+public enum Partitioner {
     /// Kafka's murmur2 (org.apache.kafka.common.utils.Utils.murmur2), seed 0x9747b28c.
     static func murmur2(_ data: [UInt8]) -> Int32 {
         let m: UInt32 = 0x5bd1_e995
@@ -38,7 +39,7 @@ enum Partitioner {
     }
 
     /// Java's `toPositive(murmur2(key)) % numPartitions`.
-    static func partition(forKey key: [UInt8], partitionCount: Int) -> Int32 {
+    public static func partition(forKey key: [UInt8], partitionCount: Int) -> Int32 {
         Int32((Int(murmur2(key)) & 0x7fff_ffff) % partitionCount)
     }
 }
