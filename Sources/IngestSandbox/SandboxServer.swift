@@ -479,16 +479,3 @@ struct APIKeyMiddleware: RouterMiddleware {
         return try await next(request, context)
     }
 }
-
-/// ISO-8601 timestamps, formatted once per millisecond rather than once per record.
-final class TimestampClock: Sendable {
-    private let last = NIOLockedValueBox<(Int64, String)>((-1, ""))
-
-    func timestamp(_ date: Date) -> String {
-        let millisecond = Int64(date.timeIntervalSince1970 * 1000)
-        if let cached = last.withLockedValue({ $0.0 == millisecond ? $0.1 : nil }) { return cached }
-        let text = date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
-        last.withLockedValue { $0 = (millisecond, text) }
-        return text
-    }
-}

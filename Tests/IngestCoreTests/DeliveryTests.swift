@@ -1,3 +1,4 @@
+import Foundation
 import NIOCore
 import Testing
 @testable import IngestCore
@@ -65,5 +66,21 @@ import Testing
     @Test func successWithoutOffsetIsNotDelivered() {
         #expect(Wire.Report(error_code: 200, message: nil, partition_id: 0, offset: nil, timestamp: nil).outcome.name == "unknown")
         #expect(Wire.Report(error_code: nil, message: nil, partition_id: nil, offset: nil, timestamp: nil).outcome.name == "unknown")
+    }
+}
+
+@Suite struct JournalLineTests {
+    @Test func handWrittenLinesDecodeToTheSameEntry() throws {
+        let full = JournalEntry(time: "2026-11-25T03:00:00.000Z", run: "ab12cd34", profile: "dev \"x\"", profile_file: "/p/dev.toml",
+                                environment: "dev", topic: "ing-staging-events", transport: "rest", mode: "stream", seq: 7,
+                                digest: "sha256:00", size: 12, outcome: "failed", partition: nil, offset: nil, error_code: 40403,
+                                message: "no\ntopic", source: "file:/tmp/e.jsonl", format: "auto", value_type: "JSON", record: "{\"value\":1}")
+        var delivered = full
+        delivered.outcome = "delivered"; delivered.partition = 2; delivered.offset = 99; delivered.error_code = nil
+        delivered.message = nil; delivered.format = nil; delivered.record = nil; delivered.profile_file = nil; delivered.value_type = nil
+        for entry in [full, delivered] {
+            let decoded = try JSONDecoder().decode(JournalEntry.self, from: Data(entry.jsonLine.utf8))
+            #expect(decoded == entry)
+        }
     }
 }
