@@ -104,9 +104,20 @@ public final class Journal: Sendable {
     /// Called when a record is read, before it is sent.
     public func willSend(seq: Int, record: EventRecord) {
         let request = RecordEncoding.produceRequest(record)
-        let digest = "sha256:" + SHA256.hash(data: request).map { String(format: "%02x", $0) }.joined()
+        let digest = Self.digest(request)
         let stored = run.profile.journalValues ? String(decoding: request, as: UTF8.self) : nil
         pending.withLockedValue { $0[seq] = (digest, record.approximateSize, stored) }
+    }
+
+    /// `sha256:<hex>` of a record's produce request: how the journal and replay recognise it.
+    public static func digest(_ request: [UInt8]) -> String {
+        let hex = Array("0123456789abcdef".utf8)
+        var out = Array("sha256:".utf8)
+        for byte in SHA256.hash(data: request) {
+            out.append(hex[Int(byte >> 4)])
+            out.append(hex[Int(byte & 0x0f)])
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// Called with each record's outcome.

@@ -1,5 +1,4 @@
 import ArgumentParser
-import Crypto
 import Foundation
 import IngestCore
 
@@ -157,7 +156,7 @@ enum JournalQuery {
             while !bySeq.isEmpty, let record = try reader.next() {
                 seq += 1
                 guard let entry = bySeq.removeValue(forKey: seq) else { continue }
-                let digest = "sha256:" + SHA256.hash(data: RecordEncoding.produceRequest(record)).map { String(format: "%02x", $0) }.joined()
+                let digest = Journal.digest(RecordEncoding.produceRequest(record))
                 guard digest == entry.digest else {
                     throw InputError("\(file) changed since run \(run): record \(seq) no longer matches what was sent; nothing replayed")
                 }
