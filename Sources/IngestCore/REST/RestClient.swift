@@ -188,8 +188,6 @@ public final class RestClient: Sendable {
         return "/" + components.path[range.upperBound...]
     }
 
-    static func encodePath(_ topic: String) -> String { topic }
-
     // MARK: Sending
 
     public func send(source: RecordSource, topic: String, mode: SendMode, options: SendOptions = SendOptions(),
@@ -199,7 +197,8 @@ public final class RestClient: Sendable {
         var result = SendResult(ledger: DeliveryLedger(), elapsedSeconds: 0)
         do {
             let cluster = try await clusterID()
-            let path = "/clusters/\(cluster)/topics/\(Self.encodePath(topic))/records"
+            // Topic names are checked against Kafka's rules ([a-zA-Z0-9._-]): nothing to escape.
+            let path = "/clusters/\(cluster)/topics/\(topic)/records"
             let reader = RecordReader(source: source, maximumBytes: options.maximumRecordBytes, onRead: options.onRecordRead)
             switch mode {
             case .single: try await sendSingles(reader, path: path, topic: topic, options: options, run: run)
