@@ -177,23 +177,9 @@ import Testing
     /// profile that points at it with an env: key.
     @Test func standaloneSandboxServesCurlAndProfiles() throws {
         let key = "standalone-key-5ba1c0de"
-        let process = Process()
-        process.executableURL = Self.binary
-        process.arguments = ["sandbox", "--port", "0", "--api-key", key]
-        process.environment = Self.environment()
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        defer { process.terminate(); process.waitUntilExit() }
-        var banner = ""
-        let deadline = Date().addingTimeInterval(20)
-        while !banner.contains("topics:") && Date() < deadline {
-            let data = out.fileHandleForReading.availableData
-            if data.isEmpty { break }
-            banner += String(decoding: data, as: UTF8.self)
-        }
-        let base = try #require(banner.split(separator: "\n").first { $0.hasPrefix("sandbox listening: ") }?.dropFirst("sandbox listening: ".count))
+        let sandbox = try StandaloneSandbox(["--api-key", key])
+        defer { sandbox.stop() }
+        let base = sandbox.base, banner = sandbox.banner
         #expect(base.hasPrefix("http://127.0.0.1:"))
         #expect(banner.contains("ing-staging-events"))
 
@@ -237,17 +223,9 @@ import Testing
     /// summary adds up, and the exit code says not everything was delivered.
     @Test func interruptAccountsForEveryRecordSent() throws {
         let key = "interrupt-key-0000001"
-        let sandbox = Process()
-        sandbox.executableURL = Self.binary
-        sandbox.arguments = ["sandbox", "--port", "0", "--api-key", key, "--delay-ms", "100"]
-        sandbox.environment = Self.environment()
-        let sandboxOut = Pipe()
-        sandbox.standardOutput = sandboxOut
-        sandbox.standardError = FileHandle.nullDevice
-        try sandbox.run()
-        defer { sandbox.terminate(); sandbox.waitUntilExit() }
-        let banner = String(decoding: sandboxOut.fileHandleForReading.availableData, as: UTF8.self)
-        let base = try #require(banner.split(separator: "\n").first { $0.hasPrefix("sandbox listening: ") }?.dropFirst("sandbox listening: ".count))
+        let sandbox = try StandaloneSandbox(["--api-key", key, "--delay-ms", "100"])
+        defer { sandbox.stop() }
+        let base = sandbox.base
         let directory = try temporaryProfiles(["sbx": "name = \"sbx\"\nenvironment = \"sandbox\"\nrest_url = \"\(base)\"\ntopic_prefix = \"ing-staging-\"\napi_key = \"env:SANDBOX_KEY\"\n"])
         defer { try? FileManager.default.removeItem(at: directory) }
 
@@ -318,4 +296,44 @@ import Testing
         process.waitUntilExit()
         return String(decoding: data, as: UTF8.self)
     }
+}
+
+/// `ingest sandbox --port 0` as a child process, up once it has printed its banner.
+struct StandaloneSandbox {
+    let process = Process()
+    let banner: String
+    let base: String
+
+    init(_ arguments: [String]) throws {
+        process.executableURL = CLITests.binary
+        process.arguments = ["sandbox", "--port", "0"] + arguments
+        process.environment = CLITests.environment()
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        var banner = ""
+        let deadline = Date().addingTimeInterval(20)
+        while !banner.contains("topics:") && Date() < deadline {
+            let data = out.fileHandleForReading.availableData
+            if data.isEmpty { break }
+            banner += String(decoding: data, as: UTF8.self)
+        }
+        self.banner = banner
+        guard let line = banner.split(separator: "\n").first(where: { $0.hasPrefix("sandbox listening: ") }) else {
+            process.terminate()
+            throw InputErrorForTests("ingest sandbox did not start: \(banner)")
+        }
+        base = String(line.dropFirst("sandbox listening: ".count))
+    }
+
+    func stop() {
+        process.terminate()
+        process.waitUntilExit()
+    }
+}
+
+struct InputErrorForTests: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
 }
