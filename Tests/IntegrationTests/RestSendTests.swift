@@ -98,6 +98,21 @@ import Testing
         }
     }
 
+    /// Races between the writer and a proxy closing the stream: each record still gets one
+    /// outcome (a record written just as the stream closed was once left without any).
+    @Test func closingStreamsNeverLoseARecord() async throws {
+        var faults = SandboxFaults()
+        faults.closeStreamAfter = 3
+        var stream = StreamSettings()
+        stream.window = 2
+        let harness = try await SandboxHarness.start(faults: faults, stream: stream)
+        for round in 0..<60 {
+            let (result, reports) = await harness.send(SandboxHarness.jsonRecords(20), mode: .stream)
+            #expect(checkAccounting(result, reports, sent: 20), "round \(round): \(result.ledger.summaryLine), \(reports.count) reports")
+        }
+        await harness.stop()
+    }
+
     @Test func droppedConnectionMakesInFlightRecordsUnknown() async throws {
         var faults = SandboxFaults()
         faults.dropConnectionAfter = 3

@@ -438,9 +438,17 @@ public final class RestClient: Sendable {
                 switch decision {
                 case .send:
                     try await pacer.wait()
+                    // The reader may have closed the stream meanwhile and settled what was in
+                    // flight: check and record the send in one step, or the record would be
+                    // in flight after the settling and never get an outcome.
+                    let admitted = state.withLockedValue { state -> Bool in
+                        guard !state.closed else { return false }
+                        state.machine.didSend(seq: seq, bytes: bytes.count, now: .now())
+                        return true
+                    }
+                    guard admitted else { break }
                     _ = try reader.next()
                     var buffer = ByteBuffer(bytes: bytes)
-                    state.withLockedValue { $0.machine.didSend(seq: seq, bytes: bytes.count, now: .now()) }
                     // Unpaced, fill the free part of the window in one write: one chunk, one syscall.
                     while !pacer.isPacing, buffer.readableBytes < 64 * 1024, let (nextSeq, _, nextBytes) = try reader.peek() {
                         let admitted = state.withLockedValue { state -> Bool in
