@@ -28,6 +28,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
     ],
     targets: [
+        // Guards TOMLKit's parser against input it would abort on (found by fuzzing).
+        .target(name: "TOMLPrecheck"),
         // The core never imports curses: the console and the CLI are thin faces over it.
         .target(
             name: "IngestCore",
@@ -41,6 +43,7 @@ let package = Package(
                 .product(name: "NIOTLS", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
+                "TOMLPrecheck",
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 "IngestKafka",
@@ -125,6 +128,7 @@ let package = Package(
             name: "IngestTUI",
             dependencies: [
                 "CNCurses",
+                "TOMLPrecheck",
                 .product(name: "TOMLKit", package: "TOMLKit"),
             ]
         ),
@@ -142,7 +146,7 @@ let package = Package(
         ),
         .testTarget(
             name: "IngestCoreTests",
-            dependencies: ["IngestCore"]
+            dependencies: ["IngestCore", "TOMLPrecheck"]
         ),
         // Real HTTP over loopback: the client against the sandbox, and the built `ingest` binary.
         .testTarget(

@@ -1,5 +1,6 @@
 import Foundation
 import TOMLKit
+import TOMLPrecheck
 
 /// A profile file that cannot be used: names the file, the key and what was expected.
 public struct ProfileError: Error, Equatable, CustomStringConvertible {
@@ -31,6 +32,9 @@ public enum ProfileParser {
     static let sandboxKeys: Set = ["topics", "partitions"]
 
     public static func parse(_ text: String, file: String) throws -> Profile {
+        if let problem = TOMLPrecheck.problem(in: text) {
+            throw ProfileError(file: file, key: nil, problem: "not valid TOML at \(problem)")
+        }
         let table: TOMLTable
         do {
             table = try TOMLTable(string: text)

@@ -1,5 +1,6 @@
 import Foundation
 import TOMLKit
+import TOMLPrecheck
 
 public enum ThemeColor: Equatable, Sendable {
     /// The terminal's own foreground or background.
@@ -112,6 +113,11 @@ public enum ThemeLoader {
 
     /// Parses a theme; roles the file leaves out keep `base`'s styles (default-dark's unless given).
     public static func parse(_ text: String, file: String, base: [Role: RoleStyle]? = nil) throws -> Theme {
+        if let problem = TOMLPrecheck.problem(in: text) {
+            // "line L, column C: what" -> the location goes where the parser's own errors put it.
+            let parts = problem.split(separator: ":", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            throw ThemeProblem(file: file, key: "(syntax) \(parts[0])", expected: "valid TOML", found: parts.count > 1 ? parts[1] : problem)
+        }
         let table: TOMLTable
         do { table = try TOMLTable(string: text) } catch let e as TOMLParseError {
             throw ThemeProblem(file: file, key: "(syntax) line \(e.source.begin.line), column \(e.source.begin.column)", expected: "valid TOML", found: e.description)
