@@ -137,22 +137,23 @@ let package = Package(
             name: "ingest-tui-demo",
             dependencies: ["IngestTUI"]
         ),
-        // Drives programs in a real terminal (tmux), for the console's end-to-end tests.
-        .target(name: "TmuxDriver", path: "Tests/TmuxDriver"),
+        // Shared by the test targets: a tmux driver for the console's end-to-end tests, and a
+        // seeded random generator for the fuzz tests.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(
             name: "IngestTUITests",
-            dependencies: ["IngestTUI", "TmuxDriver"],
+            dependencies: ["IngestTUI", "TestSupport"],
             exclude: ["Golden"]
         ),
         .testTarget(
             name: "IngestCoreTests",
-            dependencies: ["IngestCore", "TOMLPrecheck"]
+            dependencies: ["IngestCore", "TOMLPrecheck", "TestSupport"]
         ),
         // Real HTTP over loopback: the client against the sandbox, and the built `ingest` binary.
         .testTarget(
             name: "IntegrationTests",
             dependencies: [
-                "IngestCore", "IngestSandbox", "ingest", "TmuxDriver",
+                "IngestCore", "IngestSandbox", "ingest", "TestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),

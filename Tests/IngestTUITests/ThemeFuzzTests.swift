@@ -1,22 +1,12 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import IngestTUI
 
 /// Mutated theme files are accepted or refused with a message; never a crash.
 @Suite struct ThemeFuzzTests {
-    struct Seeded: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     @Test func mutatedThemes() {
-        var generator = Seeded(state: 424242)
+        var generator = SeededGenerator(state: 424242)
         let pieces = ["\"", "=", "{", "}", "[", "]", "\n", "fg", "bg", "999", "-3", "#", "bold", "true", "é"]
         var refused = 0
         for _ in 0..<3000 {

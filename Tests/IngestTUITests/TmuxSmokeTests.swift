@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import TmuxDriver
+import TestSupport
 @testable import IngestTUI
 
 /// The real binary in a real terminal: tmux at 80x24, keys in, screen text out.

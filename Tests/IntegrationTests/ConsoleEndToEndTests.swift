@@ -1,7 +1,7 @@
 import Foundation
 import IngestSandbox
 import Testing
-import TmuxDriver
+import TestSupport
 @testable import IngestCore
 
 /// The real `ingest` binary in a real terminal (tmux, 80x24): sends driven by keystrokes,

@@ -258,37 +258,41 @@ public enum RecordShape {
     }
 }
 
-/// The same templated event, `count` times (`--data` with `--count`).
+/// The same templated event, `count` times (`--data` with `--count`, the console's Compose):
+/// value, key and header values are templates, expanded per record.
 public final class TemplateSource: RecordSource {
     let template: Template
     let keyTemplate: Template?
     let valueType: ValueType
-    let headers: [RecordHeader]
+    let headers: [(name: String, value: Template)]
     let partition: Int?
     let count: Int
     private var seq = 0
 
-    public init(value: String, valueType: ValueType, key: String? = nil, headers: [RecordHeader] = [], partition: Int? = nil, count: Int = 1) throws {
+    public init(value: String, valueType: ValueType, key: String? = nil, headers: [(name: String, value: String)] = [],
+                partition: Int? = nil, count: Int = 1) throws {
         self.template = try Template(value)
         self.keyTemplate = try key.map { try Template($0) }
         self.valueType = valueType
-        self.headers = headers
+        self.headers = try headers.map { (name: $0.name, value: try Template($0.value)) }
         self.partition = partition
         self.count = count
         // Fail before sending anything if the first expansion is not valid.
-        _ = try Self.build(template, keyTemplate, valueType, headers, partition, seq: 1)
+        _ = try record(seq: 1)
     }
 
-    static func build(_ template: Template, _ keyTemplate: Template?, _ type: ValueType, _ headers: [RecordHeader], _ partition: Int?, seq: Int) throws -> EventRecord {
-        let value = try Payload.make(type: type, text: template.expand(seq: seq))
+    /// The record numbered `seq`, as it will be sent.
+    public func record(seq: Int) throws -> EventRecord {
+        let value = try Payload.make(type: valueType, text: template.expand(seq: seq))
         let key = try keyTemplate.map { try Payload.make(type: .string, text: $0.expand(seq: seq)) }
+        let headers = headers.map { RecordHeader(name: $0.name, value: Array($0.value.expand(seq: seq).utf8)) }
         return EventRecord(key: key, value: value, headers: headers, partition: partition)
     }
 
     public func next() throws -> EventRecord? {
         guard seq < count else { return nil }
         seq += 1
-        return try Self.build(template, keyTemplate, valueType, headers, partition, seq: seq)
+        return try record(seq: seq)
     }
 }
 

@@ -33,7 +33,7 @@ public struct JournalEntry: Codable, Sendable, Equatable {
 extension JournalEntry {
     /// The entry as one JSON object, keys sorted, written by hand: JSONEncoder cost more than
     /// the send itself at stream rates.
-    var jsonLine: String {
+    public var jsonLine: String {
         func string(_ value: String) -> String { RecordEncoding.jsonString(value) }
         var fields: [String] = ["\"digest\":\(string(digest))", "\"environment\":\(string(environment))"]
         if let error_code { fields.append("\"error_code\":\(error_code)") }
@@ -101,9 +101,8 @@ public final class Journal: Sendable {
 
     deinit { close(fd) }
 
-    /// Called when a record is read, before it is sent.
-    public func willSend(seq: Int, record: EventRecord) {
-        let request = RecordEncoding.produceRequest(record)
+    /// Called when a record is read, before it is sent, with its encoded produce request.
+    public func willSend(seq: Int, record: EventRecord, request: [UInt8]) {
         let digest = Self.digest(request)
         let stored = run.profile.journalValues ? String(decoding: request, as: UTF8.self) : nil
         pending.withLockedValue { $0[seq] = (digest, record.approximateSize, stored) }

@@ -10,15 +10,19 @@ public enum SendMode: String, Sendable, CaseIterable {
     case single, batch, stream
 }
 
+/// seq, the record, and its produce request as encoded for the wire.
+public typealias RecordReadHook = @Sendable (Int, EventRecord, [UInt8]) -> Void
+
 public struct SendOptions: Sendable {
     /// Records per second; nil sends as fast as the window allows.
     public var ratePerSecond: Double?
     /// Unanswered records allowed in a stream; nil takes the profile's.
     public var window: Int?
     public var maximumRecordBytes = RecordLimits.maximumRecordBytes
-    /// Sees each record once, when it is read and before it is sent (the journal's hook).
-    public var onRecordRead: (@Sendable (Int, EventRecord) -> Void)?
-    public init(ratePerSecond: Double? = nil, window: Int? = nil, onRecordRead: (@Sendable (Int, EventRecord) -> Void)? = nil) {
+    /// Sees each record once, when it is read and before it is sent (the journal's hook), with
+    /// its produce request as already encoded: hooks need not encode it again.
+    public var onRecordRead: RecordReadHook?
+    public init(ratePerSecond: Double? = nil, window: Int? = nil, onRecordRead: RecordReadHook? = nil) {
         self.ratePerSecond = ratePerSecond
         self.window = window
         self.onRecordRead = onRecordRead
@@ -570,9 +574,9 @@ final class RecordReader: @unchecked Sendable {
     private var ahead: (Int, EventRecord, [UInt8])?
     private var exhausted = false
 
-    let onRead: (@Sendable (Int, EventRecord) -> Void)?
+    let onRead: RecordReadHook?
 
-    init(source: RecordSource, maximumBytes: Int, onRead: (@Sendable (Int, EventRecord) -> Void)? = nil) {
+    init(source: RecordSource, maximumBytes: Int, onRead: RecordReadHook? = nil) {
         self.source = source
         self.maximumBytes = maximumBytes
         self.onRead = onRead
@@ -586,8 +590,9 @@ final class RecordReader: @unchecked Sendable {
             }
             seq += 1
             try RecordLimits.check(record, seq: seq, limit: maximumBytes)
-            onRead?(seq, record)
-            ahead = (seq, record, RecordEncoding.produceRequest(record))
+            let request = RecordEncoding.produceRequest(record)
+            onRead?(seq, record, request)
+            ahead = (seq, record, request)
         }
         return ahead
     }

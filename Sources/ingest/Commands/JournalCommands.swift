@@ -29,7 +29,7 @@ struct JournalCommand: ParsableCommand {
             if let runID {
                 guard entry.run == runID, outcome == nil || entry.outcome == outcome else { return }
                 if json {
-                    Output.out(String(decoding: try JSONEncoder.sorted.encode(entry), as: UTF8.self))
+                    Output.out(entry.jsonLine)
                 } else {
                     let detail: String
                     switch entry.outcome {
@@ -168,12 +168,4 @@ enum JournalQuery {
         }
         return Plan(first: first, records: records, unknownCount: entries.filter { $0.outcome == "unknown" }.count)
     }
-}
-
-extension JSONEncoder {
-    static let sorted: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return encoder
-    }()
 }

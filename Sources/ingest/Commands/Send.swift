@@ -22,7 +22,7 @@ struct Send: AsyncParsableCommand {
     @Option(help: "Event text (templates allowed: {{uuid}} {{seq}} {{now}} {{now_ms}} {{rand_int A B}} {{env NAME}}).") var data: String?
     @Option(name: .customLong("type"), help: "Value type: json | string | binary") var valueType: ValueTypeOption = .json
     @Option(help: "Record key (STRING; templates allowed).") var key: String?
-    @Option(name: .customLong("header"), help: "Header NAME=VALUE (repeatable).") var headers: [String] = []
+    @Option(name: .customLong("header"), help: "Header NAME=VALUE (repeatable; templates allowed in VALUE).") var headers: [String] = []
     @Option(help: "Partition to produce to.") var partition: Int?
     @Option(help: "Send --data this many times.") var count = 1
     @Option(help: "Records per second, e.g. 100 or 100/s.") var rate: String?
@@ -95,7 +95,7 @@ struct Send: AsyncParsableCommand {
         let client = session.client
         var options = options
         if let journal {
-            options.onRecordRead = { @Sendable seq, record in journal.willSend(seq: seq, record: record) }
+            options.onRecordRead = { @Sendable seq, record, request in journal.willSend(seq: seq, record: record, request: request) }
         }
         let sending = Task { [options] in
             let onReport: @Sendable (DeliveryReport) -> Void = { report in
@@ -139,11 +139,11 @@ struct Send: AsyncParsableCommand {
     }
 
     func makeSource() throws -> RecordSource {
-        let parsedHeaders = try headers.map { text -> RecordHeader in
+        let parsedHeaders = try headers.map { text -> (name: String, value: String) in
             guard let equals = text.firstIndex(of: "="), equals != text.startIndex else {
                 throw InputError("--header expects NAME=VALUE, got \"\(text)\"")
             }
-            return RecordHeader(name: String(text[..<equals]), value: Array(text[text.index(after: equals)...].utf8))
+            return (name: String(text[..<equals]), value: String(text[text.index(after: equals)...]))
         }
         if let partition, partition < 0 { throw InputError("--partition must be 0 or more") }
         guard count >= 1 else { throw InputError("--count must be at least 1") }

@@ -83,18 +83,22 @@ actor LiveConsoleServices: ConsoleServices {
         }
     }
 
-    /// The record a composed event stands for, templates expanded for `seq`.
-    static func record(_ event: ComposedEvent, seq: Int) throws -> EventRecord {
-        let value = try Template(event.value).expand(seq: seq)
+    /// The composed event as the core's templated source, `count` times.
+    static func source(_ event: ComposedEvent, count: Int) throws -> TemplateSource {
         let type: ValueType = switch event.valueType {
         case .json: .json
         case .string: .string
         case .binary: .binary
         }
-        if type == .json { try JSONValidator.validate(value) }
-        let key = try event.key.map { try Payload.make(type: .string, text: try Template($0).expand(seq: seq)) }
-        let headers = try event.headers.map { RecordHeader(name: $0.name, value: Array(try Template($0.value).expand(seq: seq).utf8)) }
-        return EventRecord(key: key, value: try Payload.make(type: type, text: value), headers: headers, partition: event.partition)
+        return try TemplateSource(value: event.value, valueType: type, key: event.key,
+                                  headers: event.headers.map { (name: $0.name, value: $0.value) }, partition: event.partition, count: count)
+    }
+
+    /// The record a composed event stands for, templates expanded for `seq`. JSON is checked
+    /// first on its own so that the editor gets the error's line and column.
+    static func record(_ event: ComposedEvent, seq: Int) throws -> EventRecord {
+        if event.valueType == .json { try JSONValidator.validate(try Template(event.value).expand(seq: seq)) }
+        return try source(event, count: seq).record(seq: seq)
     }
 
     nonisolated func loadFile(path: String, limit: Int) async throws -> (count: Int, first: [ComposedEvent]) {
@@ -196,7 +200,7 @@ actor LiveConsoleServices: ConsoleServices {
         let sourceName: String
         switch events {
         case .composed(let event, let composedCount):
-            source = ComposedSource(event: event, count: count ?? composedCount)
+            source = try Self.source(event, count: count ?? composedCount)
             sourceName = "data"
         case .file(let path):
             source = try EventFileReader(path: (path as NSString).expandingTildeInPath)
@@ -210,10 +214,9 @@ actor LiveConsoleServices: ConsoleServices {
                                                    mode: native == nil ? coreMode.rawValue : "native", source: sourceName))
         // The request of each record in flight, so a report row can show what was sent.
         let requests = NIOLockedValueBox<[Int: String]>([:])
-        options.onRecordRead = { seq, record in
-            journal?.willSend(seq: seq, record: record)
-            let request = String(decoding: RecordEncoding.produceRequest(record), as: UTF8.self)
-            requests.withLockedValue { $0[seq] = request }
+        options.onRecordRead = { seq, record, request in
+            journal?.willSend(seq: seq, record: record, request: request)
+            requests.withLockedValue { $0[seq] = String(decoding: request, as: UTF8.self) }
         }
         let onReport: @Sendable (DeliveryReport) -> Void = { report in
             journal?.record(report)
@@ -239,23 +242,5 @@ actor LiveConsoleServices: ConsoleServices {
         case .unknown(let message):
             return ReportRow(seq: report.seq, outcome: .unknown, latencyMs: report.latencyMilliseconds, message: message, request: request)
         }
-    }
-}
-
-/// A composed event, `count` times, templates expanded per record.
-final class ComposedSource: RecordSource {
-    let event: ComposedEvent
-    let count: Int
-    private var seq = 0
-
-    init(event: ComposedEvent, count: Int) {
-        self.event = event
-        self.count = count
-    }
-
-    func next() throws -> EventRecord? {
-        guard seq < count else { return nil }
-        seq += 1
-        return try LiveConsoleServices.record(event, seq: seq)
     }
 }
