@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import IngestCore
 
 /// Exit codes: 0 every record delivered; 1 some failed or unknown, or the platform refused;
 /// 2 usage, profile or input errors (nothing sent).
@@ -12,8 +13,18 @@ enum Exit {
 @main
 struct Main {
     static func main() async {
+        let arguments: [String]
         do {
-            var command = try Ingest.parseAsRoot()
+            // Logging options may stand anywhere on the line, for every command.
+            let (settings, rest) = try IngestLogging.settings(arguments: Array(CommandLine.arguments.dropFirst()), environment: ProcessInfo.processInfo.environment)
+            try IngestLogging.bootstrap(settings)
+            arguments = rest
+        } catch {
+            Output.error("ingest: \(error)")
+            Foundation.exit(Exit.usage)
+        }
+        do {
+            var command = try Ingest.parseAsRoot(arguments)
             if var asyncCommand = command as? AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {
@@ -38,20 +49,26 @@ struct Ingest: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ingest",
         abstract: "Send events into the Future Anthem ingestion platform (REST Proxy v3 / Kafka).",
-        discussion: "With no subcommand, opens the console on the local sandbox profile.",
+        discussion: """
+            With no subcommand, opens the console on the local sandbox profile.
+
+            Every command takes --log-level (trace, debug, info, notice, warning, error, critical; default warning) \
+            and --log-file PATH (default stderr), or INGEST_LOG_LEVEL / INGEST_LOG_FILE. Secrets are masked in every line.
+            """,
         subcommands: [ConsoleCommand.self, Send.self, Check.self, Discover.self, DoctorCommand.self, Profiles.self, JournalCommand.self, Replay.self, SandboxCommand.self, ImportProperties.self, Demo.self],
         defaultSubcommand: ConsoleCommand.self
     )
 }
 
-/// stderr output that is written at once.
+/// Output written at once (not block-buffered), so a pipe sees each report as it comes.
+/// Every line passes the secret scrubber: a server may echo what it was sent.
 enum Output {
     static func error(_ text: String) {
-        FileHandle.standardError.write(Data((text.hasSuffix("\n") ? text : text + "\n").utf8))
+        let scrubbed = SecretScrubber.scrub(text)
+        FileHandle.standardError.write(Data((scrubbed.hasSuffix("\n") ? scrubbed : scrubbed + "\n").utf8))
     }
 
-    /// Written at once (not block-buffered), so a pipe sees each report as it comes.
     static func out(_ text: String, terminator: String = "\n") {
-        FileHandle.standardOutput.write(Data((text + terminator).utf8))
+        FileHandle.standardOutput.write(Data((SecretScrubber.scrub(text) + terminator).utf8))
     }
 }

@@ -137,7 +137,7 @@ public final class Journal: Sendable {
         case .unknown(let message):
             entry.message = message
         }
-        var line = Array(entry.jsonLine.utf8)
+        var line = Array(SecretScrubber.scrub(entry.jsonLine).utf8)
         line.append(0x0A)
         line.withUnsafeBytes { bytes in
             var offset = 0

@@ -40,7 +40,7 @@ public enum NativeSender {
         var result = SendResult(ledger: DeliveryLedger(), elapsedSeconds: 0)
         let producer: KafkaProducer
         do {
-            producer = try await KafkaProducer.connect(configuration)
+            producer = try await KafkaProducer.connect(configuration, logger: Logger(label: "ingest.kafka"))
         } catch {
             result.stopReason = "\(error)"
             result.elapsedSeconds = Double((NIODeadline.now() - started).nanoseconds) / 1e9

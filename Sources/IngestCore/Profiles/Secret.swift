@@ -40,7 +40,10 @@ public enum SecretReference: Sendable, Equatable, CustomStringConvertible {
 public struct Secret: Sendable, Equatable, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
     private let value: String
 
-    public init(_ value: String) { self.value = value }
+    public init(_ value: String) {
+        self.value = value
+        SecretScrubber.register(value)
+    }
 
     public func reveal() -> String { value }
 

@@ -58,7 +58,7 @@ public final class RestClient: Sendable {
                 environment: [String: String] = ProcessInfo.processInfo.environment,
                 connectTimeout: TimeAmount = RestClient.defaultConnectTimeout,
                 readTimeout: TimeAmount = RestClient.defaultReadTimeout,
-                logger: Logger = Logger(label: "ingest.rest", factory: { _ in SwiftLogNoOpLogHandler() })) throws {
+                logger: Logger = Logger(label: "ingest.rest")) throws {
         if baseURL == nil { try profile.checkUsable() }
         var base = baseURL ?? profile.baseURL
         while base.hasSuffix("/") { base.removeLast() }
@@ -92,6 +92,8 @@ public final class RestClient: Sendable {
             configuration.proxy = .server(host: proxy.host, port: proxy.port)
         }
         self.http = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+        logger.debug("REST client", metadata: ["base": "\(base)", "proxy": "\(configuration.proxy.map { "\($0.host):\($0.port)" } ?? "none")",
+                                              "tls_min": "\(profile.tlsMinVersion)", "api_key": "\(apiKey.masked)"])
     }
 
     public func shutdown() async {
@@ -121,7 +123,17 @@ public final class RestClient: Sendable {
         request.headers.add(name: "x-api-key", value: apiKey.reveal())
         request.headers.add(name: "Accept", value: "application/json")
         if method == .POST { request.headers.add(name: "Content-Type", value: "application/json") }
+        if logger.logLevel <= .debug {
+            logger.debug("\(method) \(baseURL + path)", metadata: ["headers": "\(Self.maskedHeaders(request.headers))"])
+        }
         return request
+    }
+
+    /// Headers as a debug log shows them: the API key masked like everywhere else.
+    static func maskedHeaders(_ headers: HTTPHeaders) -> String {
+        headers.map { name, value in
+            name.lowercased() == "x-api-key" || name.lowercased() == "authorization" ? "\(name): \(Secret(value).masked)" : "\(name): \(value)"
+        }.joined(separator: ", ")
     }
 
     /// GET a JSON body, turning every failure into a `RestError` that says what to do.
@@ -138,6 +150,7 @@ public final class RestClient: Sendable {
         }
         let bytes = Array(body.readableBytesView)
         let contentType = response.headers.first(name: "content-type")
+        logger.debug("GET \(path) answered", metadata: ["status": "\(response.status.code)", "bytes": "\(bytes.count)", "content_type": "\(contentType ?? "none")"])
         guard response.status.code == 200 else {
             throw RestErrorText.httpError(status: Int(response.status.code), contentType: contentType, body: bytes, topic: nil)
         }
@@ -252,6 +265,7 @@ public final class RestClient: Sendable {
                 let response = try await http.execute(request, timeout: .seconds(60), logger: logger)
                 let bytes = Array(try await response.body.collect(upTo: 4 * 1024 * 1024).readableBytesView)
                 let latency = Double((NIODeadline.now() - sentAt).nanoseconds) / 1e6
+                logger.debug("record answered", metadata: ["seq": "\(seq)", "status": "\(response.status.code)", "ms": "\(latency)"])
                 if response.status.code == 200 {
                     let outcome = Wire.Report.decode(bytes)?.outcomeNamingTopic(topic)
                         ?? .unknown(message: "HTTP 200 but the body is not a delivery report: \(String(decoding: bytes.prefix(80), as: UTF8.self))")
@@ -302,6 +316,7 @@ public final class RestClient: Sendable {
                 let bytes = Array(try await response.body.collect(upTo: 16 * 1024 * 1024).readableBytesView)
                 let latency = Double((NIODeadline.now() - sentAt).nanoseconds) / 1e6
                 let status = Int(response.status.code)
+                logger.debug("batch answered", metadata: ["entries": "\(entries.count)", "status": "\(status)", "ms": "\(latency)"])
                 if status == 207 || status == 200, let answer = try? JSONDecoder().decode(Wire.BatchResponse.self, from: Data(bytes)) {
                     for success in answer.successes {
                         let report = Wire.Report(error_code: 200, message: nil, partition_id: success.partition_id, offset: success.offset, timestamp: success.timestamp)
@@ -381,6 +396,7 @@ public final class RestClient: Sendable {
             }
             do {
                 let response = try await http.execute(request, deadline: .now() + .seconds(Int64(limits.seconds + limits.stallSeconds) + 120), logger: logger)
+                logger.debug("stream segment answered", metadata: ["status": "\(response.status.code)"])
                 guard response.status.code == 200 else {
                     let bytes = Array((try? await response.body.collect(upTo: 1024 * 1024))?.readableBytesView ?? ByteBuffer().readableBytesView)
                     let error = RestErrorText.httpError(status: Int(response.status.code), contentType: response.headers.first(name: "content-type"), body: bytes, topic: topic)
@@ -402,6 +418,7 @@ public final class RestClient: Sendable {
                     }
                 }
                 settleAll(.unknown(message: "the proxy ended the stream before reporting this record"))
+                logger.debug("stream segment ended by the proxy", metadata: ["reports": "\(reports)"])
                 return SegmentResult(reports: reports, fatal: nil)
             } catch let error as ConcatenatedJSONSplitter.SplitError {
                 settleAll(.unknown(message: "the proxy's reply broke off: \(error)"))
@@ -414,6 +431,7 @@ public final class RestClient: Sendable {
                 return SegmentResult(reports: reports, fatal: nil)
             } catch {
                 let failure = RestErrorText.transport(error, host: host, sent: true)
+                logger.debug("stream segment failed", metadata: ["reports": "\(reports)", "error": "\(failure.description)"])
                 settleAll(reports == 0 && failure.kind == .connection ? failure.outcome : .unknown(message: failure.description))
                 let fatal = failure.kind == .connection || failure.kind == .tls ? failure : nil
                 return SegmentResult(reports: reports, fatal: fatal)

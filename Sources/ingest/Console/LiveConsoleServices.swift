@@ -49,7 +49,12 @@ actor LiveConsoleServices: ConsoleServices {
     func activate(profile name: String, promptedSecret: String?) async throws -> ProfileSummary {
         if let session = sessions[name] { return Self.summary(session.profile, baseURL: session.client.baseURL) }
         let profile = try store.load(name)
-        let session = try await Session.open(profile, promptedSecret: promptedSecret)
+        let session: Session
+        do {
+            session = try await Session.open(profile, promptedSecret: promptedSecret)
+        } catch {
+            throw ProbeError(SecretScrubber.scrub("\(error)"))
+        }
         sessions[name] = session
         return Self.summary(profile, baseURL: session.client.baseURL)
     }
@@ -172,7 +177,7 @@ actor LiveConsoleServices: ConsoleServices {
                 let session = try await self.session(profile)
                 try await Self.run(session: session, topic: topic, events: events, mode: mode, continuation: continuation)
             } catch {
-                continuation.yield(.error("\(error)"))
+                continuation.yield(.error(SecretScrubber.scrub("\(error)")))
             }
             continuation.finish()
         }
@@ -229,7 +234,7 @@ actor LiveConsoleServices: ConsoleServices {
             await session.client.send(source: source, topic: topic, mode: coreMode, options: options, onReport: onReport)
         }
         continuation.yield(.finished(delivered: result.ledger.delivered, failed: result.ledger.failed, unknown: result.ledger.unknown))
-        if let reason = result.stopReason { continuation.yield(.error(reason)) }
+        if let reason = result.stopReason { continuation.yield(.error(SecretScrubber.scrub(reason))) }
     }
 
     static func row(_ report: DeliveryReport, request: String) -> ReportRow {
@@ -238,9 +243,9 @@ actor LiveConsoleServices: ConsoleServices {
             return ReportRow(seq: report.seq, outcome: .delivered, partition: partition, offset: offset, timestamp: timestamp,
                              latencyMs: report.latencyMilliseconds, request: request)
         case .failed(let code, let message):
-            return ReportRow(seq: report.seq, outcome: .failed, latencyMs: report.latencyMilliseconds, errorCode: code, message: message, request: request)
+            return ReportRow(seq: report.seq, outcome: .failed, latencyMs: report.latencyMilliseconds, errorCode: code, message: SecretScrubber.scrub(message), request: request)
         case .unknown(let message):
-            return ReportRow(seq: report.seq, outcome: .unknown, latencyMs: report.latencyMilliseconds, message: message, request: request)
+            return ReportRow(seq: report.seq, outcome: .unknown, latencyMs: report.latencyMilliseconds, message: SecretScrubber.scrub(message), request: request)
         }
     }
 }
