@@ -56,4 +56,22 @@ import Testing
         #expect(checks(rest)["cluster"] == "pass" && checks(rest)["Kafka login"] == "skip")
         await server.stop()
     }
+
+    /// The TLS line names the version, the cipher suite the server chose and the certificate's
+    /// expiry; an untrusted certificate fails with what to check. Against the sandbox's TLS front.
+    @Test func tlsLineNamesVersionCipherAndExpiry() async throws {
+        let kafka = try await SandboxKafka.start(topics: ["ing-staging-events"], partitions: 1, password: "doctor-tls-password-1")
+        let address = try #require(kafka.bootstrap.first.flatMap(HostPort.init))
+        let trusted = await Doctor.tlsDetails(host: address.host, port: address.port, minimum: .v1_2, caFile: kafka.caFile)
+        let untrusted = await Doctor.tlsDetails(host: address.host, port: address.port, minimum: .v1_2, caFile: "")
+        await kafka.stop()
+        let detail = try trusted.get()
+        #expect(detail.hasPrefix("tlsv13, TLS_AES_") || detail.hasPrefix("tlsv13, TLS_CHACHA20"), "\(detail)")
+        #expect(detail.contains("certificate valid until"), "\(detail)")
+        guard case .failure(let problem) = untrusted else {
+            Issue.record("a certificate from an unknown CA was accepted")
+            return
+        }
+        #expect(problem.message.contains("not trusted"), "\(problem.message)")
+    }
 }

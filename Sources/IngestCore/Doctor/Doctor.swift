@@ -211,13 +211,19 @@ public struct Doctor: Sendable {
             let context = try NIOSSLContext(configuration: configuration)
             let group = MultiThreadedEventLoopGroup.singleton
             let handshake = group.any().makePromise(of: Void.self)
+            let sniffer = NIOLoopBoundBox<ServerHelloSniffer?>.makeEmptyBox(eventLoop: handshake.futureResult.eventLoop)
+            // SNI cannot carry an IP address; NIOSSL then checks the IP against the certificate.
+            let sniHost = (try? SocketAddress(ipAddress: host, port: 0)) == nil ? host : nil
             let channel: any Channel
             do {
-                channel = try await ClientBootstrap(group: group)
+                channel = try await ClientBootstrap(group: handshake.futureResult.eventLoop)
                     .connectTimeout(.seconds(5))
                     .channelInitializer { channel in
                         channel.eventLoop.makeCompletedFuture {
-                            try channel.pipeline.syncOperations.addHandler(try NIOSSLClientHandler(context: context, serverHostname: host))
+                            let helloSniffer = ServerHelloSniffer()
+                            sniffer.value = helloSniffer
+                            try channel.pipeline.syncOperations.addHandler(helloSniffer)
+                            try channel.pipeline.syncOperations.addHandler(try NIOSSLClientHandler(context: context, serverHostname: sniHost))
                             try channel.pipeline.syncOperations.addHandler(HandshakeWatcher(promise: handshake))
                         }
                     }
@@ -230,7 +236,9 @@ public struct Doctor: Sendable {
             try await handshake.futureResult.get()
             let version = try await channel.nioSSL_tlsVersion().get()
             let certificate = try await channel.nioSSL_peerCertificate().get()
+            let suite = try await handshake.futureResult.eventLoop.submit { sniffer.value?.cipherSuite }.get()
             var detail = version.map { "\($0)" } ?? "TLS"
+            if let suite { detail += ", \(ServerHelloSniffer.name(of: suite))" }
             if let certificate {
                 let expiry = Date(timeIntervalSince1970: TimeInterval(certificate.notValidAfter))
                 let days = Int(expiry.timeIntervalSinceNow / 86_400)
