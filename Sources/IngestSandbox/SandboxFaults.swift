@@ -17,7 +17,7 @@ public struct SandboxFaults: Sendable, Equatable {
     public var closeStreamAfter: Int?
     /// Drop the connection without finishing the response after this many reports.
     public var dropConnectionAfter: Int?
-    /// Wait this long before each report.
+    /// Wait this long before each report (a batch: before its answer).
     public var reportDelayMilliseconds = 0
     /// Read the whole request body before answering, as a buffering gateway does.
     public var bufferWholeRequest = false

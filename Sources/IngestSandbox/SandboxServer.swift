@@ -421,6 +421,8 @@ public final class SandboxServer: Sendable {
 
     func batch(request: Request, topic: String) async throws -> Response {
         let body = try await request.body.collect(upTo: 64 * 1024 * 1024)
+        // A slow proxy answers a batch late as a whole.
+        if faults.reportDelayMilliseconds > 0 { try await Task.sleep(nanoseconds: UInt64(faults.reportDelayMilliseconds) * 1_000_000) }
         guard body.readableBytes > 0 else {
             return errorResponse(.unprocessableContent, code: 42208, message: "Request body is empty. Data is required.")
         }

@@ -1,4 +1,5 @@
 import NIOCore
+import NIOPosix
 import NIOSSL
 
 /// Errors that stop the producer from starting or a topic from being used. Messages say
@@ -20,7 +21,9 @@ public enum KafkaProducerError: Error, Sendable, CustomStringConvertible, Equata
         case .noBrokerReachable(let attempts):
             "no Kafka broker reachable; tried:\n"
                 + attempts.map { "  - \($0)" }.joined(separator: "\n")
-                + "\nthe brokers only accept whitelisted source IPs: check that this machine's public IP was shared with Future Anthem"
+                + (attempts.allSatisfy { $0.contains(KafkaErrorDescription.unresolvable) }
+                    ? "\nno broker name resolves: check the bootstrap servers (kafka.bootstrap, or the proxy's broker list) and your DNS / VPN"
+                    : "\nthe brokers only accept whitelisted source IPs: check that this machine's public IP was shared with Future Anthem")
         case .authenticationFailed(let username, let mechanism, let detail):
             "authentication failed for user \(username): check the profile's kafka.password (\(mechanism): \(detail))"
         case .tlsFailed(let address, let detail):
@@ -57,10 +60,24 @@ enum KafkaErrorDescription {
         if let error = error as? NIOSSLExtraError, error == .failedToValidateHostname {
             return "hostname verification failed: the broker's certificate does not name the host we connected to"
         }
+        if let error = error as? NIOConnectionError, error.connectionErrors.isEmpty, error.dnsAError != nil || error.dnsAAAAError != nil {
+            return "\(unresolvable) \(error.host) (\(resolverReason(error.dnsAError ?? error.dnsAAAAError!)))"
+        }
+        if let error = error as? SocketAddressError, case .unknown(let host, _) = error {
+            return "\(unresolvable) \(host)"
+        }
         if let error = error as? KafkaConnectionError { return error.message }
         if let error = error as? KafkaProtocolError { return error.description }
         if let error = error as? IOError { return error.description }
         return String(describing: error)
+    }
+
+    static let unresolvable = "cannot resolve"
+
+    private static func resolverReason(_ error: Error) -> String {
+        let text = String(describing: error)
+        if let colon = text.range(of: ": ") { return String(text[colon.upperBound...]).components(separatedBy: " for host").first ?? text }
+        return text
     }
 
     static func isTLS(_ error: Error) -> Bool {

@@ -11,7 +11,8 @@ struct SandboxCommand: AsyncParsableCommand {
     )
 
     @Option(help: "Port on 127.0.0.1 (0 picks a free one).") var port = 8082
-    @Option(name: .customLong("api-key"), help: "The API key it accepts (default: a new random one).") var apiKey: String?
+    @Option(name: .customLong("api-key"), help: "The API key it accepts: a value, env:NAME or file:PATH (default: a new random one). A reference is not printed.") var apiKey: String?
+    @Option(name: .customLong("kafka-password"), help: "The Kafka password of user producer: env:NAME or file:PATH (default: a new random one, printed).") var kafkaPassword: String?
     @Option(help: "Profile whose [sandbox] topics to create.") var profile = "local"
     @Option(name: .customLong("topic"), help: "Extra full topic name to create (repeatable).") var topics: [String] = []
     @Option(help: "Partitions per topic.") var partitions = 3
@@ -20,6 +21,7 @@ struct SandboxCommand: AsyncParsableCommand {
     @Option(name: .customLong("delay-ms"), help: "Fault: delay each report.") var delayMilliseconds = 0
     @Flag(name: .customLong("buffer-requests"), help: "Fault: read the whole request before answering, like a buffering gateway.") var bufferRequests = false
     @Flag(name: .customLong("memory-log"), help: "No Kafka: keep records in an in-memory log (faster; for REST benchmarks).") var memoryLog = false
+    @Option(name: .customLong("kafka-fail"), help: "Fault: Kafka error codes for the next Produce requests, in order (e.g. 6,6 = NOT_LEADER twice).") var kafkaFail: String?
     @Option(name: .customLong("fail"), help: "Fault: answer every produce with 429-html, 429-json, 500, 503, 502-html or 403.") var fail: String?
 
     func run() async throws {
@@ -27,7 +29,20 @@ struct SandboxCommand: AsyncParsableCommand {
         if let loaded = try? ProfileStore.standard().load(profile), let settings = loaded.sandbox {
             topicNames += try settings.topics.map { try loaded.fullTopic($0) }
         }
-        let key = apiKey ?? "sbx-" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
+        // Credentials given by reference are the operator's to keep: resolved, never printed.
+        var resolver = SecretResolver()
+        let keyShown: String
+        let key: String
+        if let apiKey, let reference = SecretReference.parse(apiKey), reference != .prompt, reference != .sandbox {
+            do { key = try resolver.resolve(reference, what: "the sandbox's API key").reveal() } catch {
+                Output.error("ingest: \(error)")
+                throw ExitCode(Exit.usage)
+            }
+            keyShown = "(from \(reference))"
+        } else {
+            key = apiKey ?? "sbx-" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
+            keyShown = key
+        }
         var configuration = SandboxServer.Configuration(apiKey: key, topics: topicNames, partitions: partitions)
         configuration.port = port
         configuration.faults.closeStreamAfter = closeAfter
@@ -41,7 +56,19 @@ struct SandboxCommand: AsyncParsableCommand {
             }
             configuration.faults.failRequests = failure
         }
-        let password = "sbx-" + UUID().uuidString.lowercased()
+        var password = "sbx-" + UUID().uuidString.lowercased()
+        var passwordShown = password
+        if let kafkaPassword {
+            guard let reference = SecretReference.parse(kafkaPassword), reference != .prompt, reference != .sandbox else {
+                Output.error("ingest: --kafka-password takes env:NAME or file:PATH, never the password itself")
+                throw ExitCode(Exit.usage)
+            }
+            do { password = try resolver.resolve(reference, what: "the sandbox's Kafka password").reveal() } catch {
+                Output.error("ingest: \(error)")
+                throw ExitCode(Exit.usage)
+            }
+            passwordShown = "(from \(reference))"
+        }
         do {
             if !memoryLog {
                 configuration.kafka = try await SandboxKafka.start(topics: topicNames, partitions: partitions, password: password)
@@ -50,6 +77,15 @@ struct SandboxCommand: AsyncParsableCommand {
             Output.error("ingest: the sandbox's Kafka cluster did not start: \(error) (use --memory-log to run without it)")
             throw ExitCode(Exit.notAllDelivered)
         }
+        if let kafkaFail {
+            let codes = kafkaFail.split(separator: ",").compactMap { Int32($0.trimmingCharacters(in: .whitespaces)) }
+            guard let kafka = configuration.kafka, !codes.isEmpty else {
+                Output.error("ingest: --kafka-fail takes Kafka error codes (e.g. 6,6) and needs the Kafka cluster (not --memory-log)")
+                await configuration.kafka?.stop()
+                throw ExitCode(Exit.usage)
+            }
+            kafka.cluster.failNextProduceRequests(codes)
+        }
         let server = SandboxServer(configuration)
         do { try await server.start() } catch {
             await configuration.kafka?.stop()
@@ -57,9 +93,9 @@ struct SandboxCommand: AsyncParsableCommand {
             throw ExitCode(Exit.notAllDelivered)
         }
         Output.out("sandbox listening: \(server.baseURL)")
-        Output.out("api key: \(key)")
+        Output.out("api key: \(keyShown)")
         if let kafka = configuration.kafka {
-            Output.out("kafka (SASL_SSL, SCRAM-SHA-512): \(kafka.bootstrap.joined(separator: ","))  user producer  password \(password)  CA \(kafka.caFile)")
+            Output.out("kafka (SASL_SSL, SCRAM-SHA-512): \(kafka.bootstrap.joined(separator: ","))  user producer  password \(passwordShown)  CA \(kafka.caFile)")
             Output.out("kafka (plaintext, for kcat -C): \(kafka.cluster.bootstrap)")
         }
         Output.out("topics: \(topicNames.sorted().joined(separator: ", "))")

@@ -27,6 +27,7 @@ struct Send: AsyncParsableCommand {
     @Option(help: "Send --data this many times.") var count = 1
     @Option(help: "Records per second, e.g. 100 or 100/s.") var rate: String?
     @Option(help: "Unanswered records allowed in a stream (default: the profile's).") var window: Int?
+    @Option(help: "Seconds to wait for the proxy's next bytes before the records in flight are unknown (default 30).") var timeout: Int?
     @Option(name: .customLong("confirm-production"), help: "Required to send to a production profile: the full topic name.") var confirmProduction: String?
 
     func run() async throws {
@@ -48,7 +49,7 @@ struct Send: AsyncParsableCommand {
             let loaded = try ProfileStore.standard().load(profile)
             fullTopic = try loaded.fullTopic(topic)
             try ProductionGuard.check(loaded, topic: fullTopic, confirmation: confirmProduction)
-            session = try await Session.open(loaded)
+            session = try await Session.open(loaded, readTimeout: timeout.map { .seconds(Int64(max(1, $0))) })
         } catch let error as ProfileError {
             Output.error("ingest: profile error: \(error.description)")
             throw ExitCode(Exit.usage)

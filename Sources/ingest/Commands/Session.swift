@@ -2,6 +2,7 @@ import Foundation
 import IngestCore
 import IngestSandbox
 import Logging
+import NIOCore
 
 /// A profile made ready to use: secrets resolved, and the embedded sandbox started when the
 /// profile asks for it.
@@ -22,7 +23,9 @@ struct Session {
 
     /// Every session must be closed: the HTTP client refuses to be dropped while open.
     /// `promptedSecret` answers a `prompt` reference (the console asks for it with masked input).
-    static func open(_ profile: Profile, environment: [String: String] = ProcessInfo.processInfo.environment, promptedSecret: String? = nil) async throws -> Session {
+    static func open(_ profile: Profile, environment: [String: String] = ProcessInfo.processInfo.environment, promptedSecret: String? = nil,
+                     readTimeout: TimeAmount? = nil) async throws -> Session {
+        let readTimeout = readTimeout ?? RestClient.defaultReadTimeout
         if profile.isEmbeddedSandbox {
             let key = "sbx-" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
             let settings = profile.sandbox ?? SandboxSettings()
@@ -36,7 +39,7 @@ struct Session {
             let client: RestClient
             do {
                 try await sandbox.start()
-                client = try RestClient(profile: profile, apiKey: Secret(key), baseURL: sandbox.baseURL, environment: environment)
+                client = try RestClient(profile: profile, apiKey: Secret(key), baseURL: sandbox.baseURL, environment: environment, readTimeout: readTimeout)
             } catch {
                 await sandbox.stop()
                 await configuration.kafka?.stop()
@@ -56,7 +59,7 @@ struct Session {
             baseDirectory: URL(fileURLWithPath: profile.source).deletingLastPathComponent(),
             prompt: prompt)
         let key = try resolver.resolve(profile.apiKey, what: "the API key of profile \(profile.name)")
-        let client = try RestClient(profile: profile, apiKey: key, environment: environment)
+        let client = try RestClient(profile: profile, apiKey: key, environment: environment, readTimeout: readTimeout)
         // Only native sends need the Kafka password: it is resolved when one is asked for.
         return Session(profile: profile, client: client, sandbox: nil, warnings: resolver.warnings, kafkaPassword: nil, resolver: resolver)
     }
