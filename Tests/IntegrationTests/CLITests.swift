@@ -304,10 +304,10 @@ struct StandaloneSandbox {
     let banner: String
     let base: String
 
-    init(_ arguments: [String]) throws {
+    init(_ arguments: [String], environment: [String: String] = [:]) throws {
         process.executableURL = CLITests.binary
         process.arguments = ["sandbox", "--port", "0"] + arguments
-        process.environment = CLITests.environment()
+        process.environment = CLITests.environment(environment)
         let out = Pipe()
         process.standardOutput = out
         process.standardError = FileHandle.nullDevice
