@@ -154,6 +154,31 @@ import Testing
         Golden.check(h.screen, "history-resend-ask")
     }
 
+    @Test func doctorPassed() async {
+        var h = await Harness(profile: "sandbox")
+        await h.setField(.topic, "events")
+        await h.press(.char("7"))
+        Golden.check(h.screen, "doctor-passed")
+    }
+
+    @Test func doctorFailed() async {
+        var h = await Harness(profile: "dev")
+        await h.setField(.topic, "players")
+        await h.press(.char("7"))
+        Golden.check(h.screen, "doctor-failed")
+    }
+
+    @Test func doctorRunning() async {
+        var h = await Harness(profile: "dev")
+        h.runDoctor = false
+        await h.setField(.topic, "players")
+        await h.press(.char("7"))
+        for step in h.services.doctorSteps(profile: "dev", topic: "ing-staging-players").prefix(4) {
+            await h.send(.doctorStep(run: 1, step))
+        }
+        Golden.check(h.screen, "doctor-running")
+    }
+
     @Test func helpOverlay() async {
         var h = await Harness(profile: "dev")
         await h.press(.char("?"))

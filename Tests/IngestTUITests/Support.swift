@@ -12,6 +12,8 @@ struct Harness {
     var now = 1000.0
     /// Run sends to completion (otherwise the send effect is only recorded).
     var runSends = true
+    /// Run doctor checks to completion (otherwise the doctor effect is only recorded).
+    var runDoctor = true
 
     init(profile: String, width: Int = 80, height: Int = 24, runSends: Bool = true) async {
         let (s, e) = Update.start(initialProfile: profile)
@@ -70,7 +72,11 @@ struct Harness {
                 } catch {
                     await send(.fileLoaded(path: path, .failure(ServiceFailure("\(error)"))))
                 }
-            case .cancelSend, .copyToClipboard, .quit: break
+            case .doctor(let run, let p, let t):
+                guard runDoctor else { continue }
+                for await step in services.doctor(profile: p, topic: t) { await send(.doctorStep(run: run, step)) }
+                await send(.doctorEnded(run: run))
+            case .cancelSend, .cancelDoctor, .copyToClipboard, .quit: break
             }
         }
     }

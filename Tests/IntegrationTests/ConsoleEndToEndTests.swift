@@ -74,6 +74,43 @@ struct ConsoleEndToEndTests {
         #expect(entries.allSatisfy { $0.outcome == "delivered" })
     }
 
+    /// The Doctor view (7) on the local sandbox: the checks arrive on screen and every one
+    /// passes (TLS is skipped on plain http), and neither of the sandbox's secrets (both
+    /// "sbx-…") is shown. Leaving the view and coming back keeps the finished run.
+    @Test(.timeLimit(.minutes(2)))
+    func doctorViewShowsEveryCheckPassing() async throws {
+        let session = try #require(TmuxSession())
+        defer { session.kill() }
+        let state = FileManager.default.temporaryDirectory.appendingPathComponent("ingest-e2e-doctor-\(UUID())")
+        defer { try? FileManager.default.removeItem(at: state) }
+        var environment = CLITests.environment()
+        environment["INGEST_STATE_DIR"] = state.path
+        #expect(session.start(command(), environment: environment).status == 0)
+        let ready = await waitFor(session) { $0.contains("topic ing-staging-events") && $0.contains("profile local active") }
+        #expect(ready.ok, "console not ready:\n\(ready.screen)")
+
+        session.keys("7")
+        let done = await waitFor(session, 30) { $0.contains("doctor: 9 passed, 1 skipped, none failed") }
+        #expect(done.ok, "doctor view:\n\(done.screen)")
+        for row in ["✔ profile and secrets", "✔ DNS", "✔ TCP", "– TLS", "✔ API key", "✔ cluster", "✔ brokers",
+                    "✔ broker reach", "✔ Kafka login", "✔ topic"] {
+            #expect(done.screen.contains(row), "\(row) missing:\n\(done.screen)")
+        }
+        #expect(done.screen.contains("ing-staging-events: 3 partitions"))
+        #expect(done.screen.contains("SCRAM-SHA-512 as producer"))
+        #expect(!done.screen.contains("✖"))
+        #expect(!done.screen.contains("sbx-"), "a secret on screen:\n\(done.screen)")
+
+        session.keys("1")
+        _ = await waitFor(session) { $0.contains("Value (JSON)") }
+        session.keys("7")
+        let back = await waitFor(session) { $0.contains("✔ topic") && $0.contains("r runs the checks again") }
+        #expect(back.ok, "the finished run was not kept:\n\(back.screen)")
+        session.keys("q")
+        let quit = await waitFor(session, 10) { _ in !session.alive() }
+        #expect(quit.ok, "the console did not quit")
+    }
+
     /// A production profile pointed at a sandbox on loopback: without the typed topic nothing
     /// reaches the proxy; with it, exactly one record does.
     @Test(.timeLimit(.minutes(2)))

@@ -1,5 +1,6 @@
 import Foundation
 import IngestSandbox
+import NIOConcurrencyHelpers
 import Testing
 @testable import IngestCore
 
@@ -17,6 +18,32 @@ import Testing
             #expect(status[name] == "pass", "\(name): \(status[name] ?? "missing")")
         }
         #expect(status["TLS"] == "skip")
+        // The embedded sandbox's API key and Kafka password are both "sbx-…": neither is shown.
+        #expect(!run.stdout.contains("sbx-"))
+    }
+
+    /// The console cancels a run by leaving its view: the doctor stops before its next check.
+    @Test(.timeLimit(.minutes(1)))
+    func cancelledRunStopsBeforeTheNextCheck() async throws {
+        let server = SandboxServer(.init(apiKey: "doctor-key-00000002", topics: ["ing-staging-events"]))
+        try await server.start()
+        let client = try RestClient(profile: SandboxHarness.profile(), apiKey: Secret("doctor-key-00000002"), baseURL: server.baseURL)
+        let doctor = Doctor(client: client, kafkaTarget: nil, topic: nil)
+        let seen = NIOLockedValueBox<[String]>([])
+        let healthy = await Task {
+            await doctor.run { check in
+                seen.withLockedValue { $0.append(check.name) }
+                if check.name == "TCP" { withUnsafeCurrentTask { $0?.cancel() } }
+            }
+        }.value
+        #expect(!healthy)
+        #expect(seen.withLockedValue { $0 } == ["DNS", "TCP"])
+        // Not cancelled, the same doctor goes on to the REST checks.
+        let all = NIOLockedValueBox<[String: DoctorCheck.Status]>([:])
+        #expect(await doctor.run { check in all.withLockedValue { $0[check.name] = check.status } })
+        #expect(all.withLockedValue { $0["broker reach"] } == .pass)
+        await client.shutdown()
+        await server.stop()
     }
 
     @Test func firstFailureSaysWhatToDoAndStops() async throws {

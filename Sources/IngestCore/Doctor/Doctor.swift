@@ -43,6 +43,8 @@ public struct Doctor: Sendable {
     }
 
     /// Runs the checks, handing each to `report` as it completes; stops at the first failure.
+    /// A cancelled task stops before its next check (the console cancels when its view is left);
+    /// the checks not run are then not reported.
     public func run(report: @Sendable (DoctorCheck) -> Void) async -> Bool {
         var failed = false
         func record(_ check: DoctorCheck) {
@@ -72,6 +74,7 @@ public struct Doctor: Sendable {
         record(DoctorCheck(name: "DNS", status: .pass, detail: "\(host) -> \(addresses.prefix(3).joined(separator: ", "))"))
 
         // TCP
+        if Task.isCancelled { return false }
         switch await Self.connectTime(host: host, port: port) {
         case .success(let milliseconds):
             record(DoctorCheck(name: "TCP", status: .pass, detail: "\(host):\(port) connected in \(String(format: "%.1f", milliseconds)) ms"))
@@ -83,6 +86,7 @@ public struct Doctor: Sendable {
         }
 
         // TLS
+        if Task.isCancelled { return false }
         if https {
             switch await Self.tlsDetails(host: host, port: port, minimum: client.profile.tlsMinVersion, caFile: client.profile.kafka.caFile) {
             case .success(let detail): record(DoctorCheck(name: "TLS", status: .pass, detail: detail))
@@ -97,6 +101,7 @@ public struct Doctor: Sendable {
         }
 
         // API key, cluster, brokers
+        if Task.isCancelled { return false }
         let discovery: RestClient.Discovery
         do {
             discovery = try await client.discover()
@@ -124,6 +129,7 @@ public struct Doctor: Sendable {
         var unreachable: [String] = []
         var reached: [String] = []
         for broker in discovery.brokers {
+            if Task.isCancelled { return false }
             switch await Self.connectTime(host: broker.host, port: broker.port) {
             case .success(let milliseconds): reached.append("\(broker) \(String(format: "%.1f", milliseconds)) ms")
             case .failure(let error): unreachable.append("\(broker): \(error.message)")
@@ -138,6 +144,7 @@ public struct Doctor: Sendable {
         record(DoctorCheck(name: "broker reach", status: .pass, detail: reached.joined(separator: ", ")))
 
         // Kafka login and topic.
+        if Task.isCancelled { return false }
         guard let kafkaTarget else {
             report(DoctorCheck(name: "Kafka login", status: .skip, detail: "no kafka.password in the profile"))
             report(DoctorCheck(name: "topic", status: .skip, detail: "needs the Kafka login"))

@@ -3,7 +3,7 @@
 public enum ActionID: String, CaseIterable, Sendable {
     // global
     case quit, help, nextView, previousView
-    case showCompose, showReports, showProfiles, showDiscovery, showLoad, showHistory
+    case showCompose, showReports, showProfiles, showDiscovery, showLoad, showHistory, showDoctor
     case stopSend
     // shared by list views
     case moveUp, moveDown, pageUp, pageDown, top, bottom
@@ -19,6 +19,8 @@ public enum ActionID: String, CaseIterable, Sendable {
     case loadFile, sendFile
     // history
     case resend
+    // doctor
+    case rerunDoctor
 }
 
 public enum ActionScope: Equatable, Sendable {
@@ -78,12 +80,15 @@ public enum ActionTable {
 
         ActionSpec(id: .loadFile, keys: [.char("l")], scope: .views([.load]), group: "Load", help: "Count the file's records and show the first", footer: "load"),
 
+        ActionSpec(id: .rerunDoctor, keys: [.char("r")], scope: .views([.doctor]), group: "Doctor", help: "Run the connection checks again (leaving the view stops them)", footer: "re-run"),
+
         ActionSpec(id: .showCompose, keys: [.char("1")], scope: .global, group: "Views", help: "Compose", footer: nil),
         ActionSpec(id: .showReports, keys: [.char("2")], scope: .global, group: "Views", help: "Reports", footer: nil),
         ActionSpec(id: .showProfiles, keys: [.char("3")], scope: .global, group: "Views", help: "Profiles", footer: nil),
         ActionSpec(id: .showDiscovery, keys: [.char("4")], scope: .global, group: "Views", help: "Discovery", footer: nil),
         ActionSpec(id: .showLoad, keys: [.char("5")], scope: .global, group: "Views", help: "Load", footer: nil),
         ActionSpec(id: .showHistory, keys: [.char("6")], scope: .global, group: "Views", help: "History", footer: nil),
+        ActionSpec(id: .showDoctor, keys: [.char("7")], scope: .global, group: "Views", help: "Doctor", footer: nil),
         ActionSpec(id: .nextView, keys: [.tab], scope: .global, group: "Views", help: "Next view", footer: nil),
         ActionSpec(id: .previousView, keys: [.backTab], scope: .global, group: "Views", help: "Previous view", footer: nil),
         ActionSpec(id: .help, keys: [.char("?"), .function(1)], scope: .global, group: "Console", help: "This help", footer: "help"),

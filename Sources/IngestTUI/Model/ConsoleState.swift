@@ -1,5 +1,5 @@
 public enum ViewID: Int, CaseIterable, Sendable {
-    case compose = 1, reports, profiles, discovery, load, history
+    case compose = 1, reports, profiles, discovery, load, history, doctor
 
     public var title: String {
         switch self {
@@ -9,6 +9,7 @@ public enum ViewID: Int, CaseIterable, Sendable {
         case .discovery: return "Discovery"
         case .load: return "Load"
         case .history: return "History"
+        case .doctor: return "Doctor"
         }
     }
 }
@@ -157,6 +158,33 @@ public struct LoadState: Equatable, Sendable {
     public var loadedPath: String? = nil
 }
 
+public enum DoctorPhase: Equatable, Sendable {
+    case idle, running, finished
+    /// Left the view (or quit) before the checks ended.
+    case stopped
+}
+
+/// The Doctor view: the checks of the latest run, in the order they arrived.
+public struct DoctorState: Equatable, Sendable {
+    /// Id of the latest run; steps of older runs are dropped.
+    public var run = 0
+    public var phase: DoctorPhase = .idle
+    /// The profile and topic the run checks.
+    public var profile: String? = nil
+    public var topic: String? = nil
+    public var steps: [DoctorStep] = []
+    /// Entered while a profile was being activated: runs once it is active.
+    public var waiting = false
+
+    public init(run: Int = 0, waiting: Bool = false) {
+        self.run = run
+        self.waiting = waiting
+    }
+
+    /// The first failed check: where the doctor stopped, and its advice.
+    public var failure: DoctorStep? { steps.first { $0.status == .fail } }
+}
+
 /// Everything the console shows, as a value.
 public struct ConsoleState: Equatable, Sendable {
     public var width = 80
@@ -189,6 +217,7 @@ public struct ConsoleState: Equatable, Sendable {
     public var nextSendID = 1
     public var discovery = DiscoveryState()
     public var load = LoadState()
+    public var doctor = DoctorState()
 
     public init(initialProfile: String, reportCapacity: Int = 100_000) {
         requestedProfile = initialProfile

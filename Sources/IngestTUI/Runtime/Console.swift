@@ -96,6 +96,7 @@ final class SignalWatch: @unchecked Sendable {
 final class EffectRunner<S: ConsoleServices>: @unchecked Sendable {
     // Only touched from the console loop.
     private var sends: [Int: Task<Void, Never>] = [:]
+    private var doctors: [Int: Task<Void, Never>] = [:]
     private let services: S
     private let queue: MessageQueue
     private let backend: NCursesBackend
@@ -162,6 +163,17 @@ final class EffectRunner<S: ConsoleServices>: @unchecked Sendable {
                     queue.post(.fileLoaded(path: path, .failure(ServiceFailure(String(describing: error)))))
                 }
             }
+        case .doctor(let run, let profile, let topic):
+            let stream = services.doctor(profile: profile, topic: topic)
+            doctors[run] = Task {
+                for await step in stream {
+                    queue.post(.doctorStep(run: run, step))
+                }
+                queue.post(.doctorEnded(run: run))
+            }
+        case .cancelDoctor(let run):
+            doctors[run]?.cancel()
+            doctors[run] = nil
         case .copyToClipboard(let text):
             backend.copyToClipboard(text)
         case .quit:
@@ -173,5 +185,7 @@ final class EffectRunner<S: ConsoleServices>: @unchecked Sendable {
     func cancelAll() {
         for t in sends.values { t.cancel() }
         sends = [:]
+        for t in doctors.values { t.cancel() }
+        doctors = [:]
     }
 }

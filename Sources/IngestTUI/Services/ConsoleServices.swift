@@ -125,6 +125,24 @@ public struct ProbeError: Error, Sendable, Equatable, CustomStringConvertible {
     public var description: String { message }
 }
 
+/// One check of the connection doctor (the core's DoctorCheck, as the console sees it).
+/// Never carries a secret: details name references (`env:NAME`) and masks, not values.
+public struct DoctorStep: Sendable, Equatable {
+    public enum Status: String, Sendable { case pass, fail, skip }
+    public var name: String
+    public var status: Status
+    public var detail: String
+    /// What to do, on failure.
+    public var advice: String?
+
+    public init(name: String, status: Status, detail: String, advice: String? = nil) {
+        self.name = name
+        self.status = status
+        self.detail = detail
+        self.advice = advice
+    }
+}
+
 public protocol ConsoleServices: Sendable {
     func profiles() async -> [ProfileSummary]
     /// Errors are user-facing messages (the error's description is shown).
@@ -141,4 +159,8 @@ public protocol ConsoleServices: Sendable {
     func probe(hostPort: String) async -> Result<Double, ProbeError>
     /// Cancelling the consuming task stops the send.
     func send(profile: String, topic: String, events: EventSource, mode: SendMode) -> AsyncStream<SendEvent>
+    /// The connection doctor on the profile's session, each check as it completes; stops at the
+    /// first failure (the rest come as `skip`). `topic` (full name) is checked when given.
+    /// Cancelling the consuming task stops the checks.
+    func doctor(profile: String, topic: String?) -> AsyncStream<DoctorStep>
 }

@@ -130,6 +130,67 @@ public struct PreviewServices: ConsoleServices {
         return stream
     }
 
+    /// The doctor's checks for a preview profile: the sandbox passes every check (TLS is skipped
+    /// on plain http), the others stop at broker reach as a machine whose IP is not whitelisted
+    /// would; `broken` stops at its profile. A step every 50 × `reportDelay` (at once in tests).
+    public func doctorSteps(profile: String, topic: String?) -> [DoctorStep] {
+        guard let p = profileList.first(where: { $0.name == profile }) else {
+            return [DoctorStep(name: "profile and secrets", status: .fail, detail: "no profile named \(profile)", advice: "fix the profile or set the secret it refers to")]
+        }
+        if let problem = p.problem {
+            return [DoctorStep(name: "profile and secrets", status: .fail, detail: problem, advice: "fix the profile or set the secret it refers to")]
+        }
+        let profileStep = DoctorStep(name: "profile and secrets", status: .pass, detail: "\(p.name) (\(p.environment.rawValue)), api_key \(p.maskedAPIKey)")
+        let topicStep = topic.map { DoctorStep(name: "topic", status: .pass, detail: "\($0): 3 partitions") }
+            ?? DoctorStep(name: "topic", status: .skip, detail: "no topic: type one in Compose (1)")
+        if p.environment == .sandbox {
+            let brokers = ["127.0.0.1:39093", "127.0.0.1:39094", "127.0.0.1:39095"]
+            return [
+                profileStep,
+                DoctorStep(name: "DNS", status: .pass, detail: "127.0.0.1 -> 127.0.0.1"),
+                DoctorStep(name: "TCP", status: .pass, detail: "127.0.0.1:8082 connected in 0.4 ms"),
+                DoctorStep(name: "TLS", status: .skip, detail: "plain http on loopback (the sandbox)"),
+                DoctorStep(name: "API key", status: .pass, detail: "GET /clusters accepted"),
+                DoctorStep(name: "cluster", status: .pass, detail: "sandbox-cluster-1"),
+                DoctorStep(name: "brokers", status: .pass, detail: brokers.joined(separator: ",")),
+                DoctorStep(name: "broker reach", status: .pass, detail: brokers.map { "\($0) 0.3 ms" }.joined(separator: ", ")),
+                DoctorStep(name: "Kafka login", status: .pass, detail: "SASL_SSL, SCRAM-SHA-512 as producer"),
+                topicStep,
+            ]
+        }
+        let host = p.baseURL.split(separator: "/").dropFirst().first.map(String.init) ?? "proxy"
+        let brokers = (1...3).map { "b-\($0).msk-preview.kafka.eu-west-1.amazonaws.com:9096" }
+        return [
+            profileStep,
+            DoctorStep(name: "DNS", status: .pass, detail: "\(host) -> 10.20.1.17, 10.20.2.41"),
+            DoctorStep(name: "TCP", status: .pass, detail: "\(host):443 connected in 18.2 ms"),
+            DoctorStep(name: "TLS", status: .pass, detail: "TLS 1.3, certificate valid until 2027-03-01T00:00:00Z (96 days)"),
+            DoctorStep(name: "API key", status: .pass, detail: "GET /clusters accepted"),
+            DoctorStep(name: "cluster", status: .pass, detail: "lkc-preview-01"),
+            DoctorStep(name: "brokers", status: .pass, detail: brokers.joined(separator: ",")),
+            DoctorStep(name: "broker reach", status: .fail, detail: "\(brokers[2]): no answer in 5 s",
+                       advice: "brokers accept only whitelisted source IPs: share this machine's public IP with Future Anthem"),
+            DoctorStep(name: "Kafka login", status: .skip, detail: "not run: an earlier check failed"),
+            DoctorStep(name: "topic", status: .skip, detail: "not run: an earlier check failed"),
+        ]
+    }
+
+    public func doctor(profile: String, topic: String?) -> AsyncStream<DoctorStep> {
+        let steps = doctorSteps(profile: profile, topic: topic)
+        let delay = reportDelay
+        let (stream, continuation) = AsyncStream<DoctorStep>.makeStream()
+        let task = Task {
+            for step in steps {
+                if delay > .zero { try? await Task.sleep(for: delay * 50) }
+                if Task.isCancelled { break }
+                continuation.yield(step)
+            }
+            continuation.finish()
+        }
+        continuation.onTermination = { _ in task.cancel() }
+        return stream
+    }
+
     /// The preview's templates: {{seq}}, {{uuid}} (derived from seq), {{now}} (fixed).
     public static func expand(_ text: String, seq: Int) -> String {
         text.replacingOccurrences(of: "{{seq}}", with: String(seq))

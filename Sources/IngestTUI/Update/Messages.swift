@@ -21,6 +21,8 @@ public enum Msg: Equatable, Sendable {
     case probed(hostPort: String, Result<Double, ProbeError>)
     case fileLoaded(path: String, Result<LoadedFile, ServiceFailure>)
     case completions(prefix: String, [String])
+    case doctorStep(run: Int, DoctorStep)
+    case doctorEnded(run: Int)
     case themeProblem(String)
 }
 
@@ -47,5 +49,7 @@ public enum Effect: Equatable, Sendable {
     case loadFile(path: String, limit: Int)
     case completePath(String)
     case copyToClipboard(String)
+    case doctor(run: Int, profile: String, topic: String?)
+    case cancelDoctor(run: Int)
     case quit
 }

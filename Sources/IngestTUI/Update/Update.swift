@@ -41,6 +41,7 @@ public enum Update {
                 s.fullTopic = nil
                 s.topicError = f.message
             }
+            if s.doctor.waiting, s.view == .doctor, s.activating == nil { return startDoctor(&s) }
             return []
         case .validated(let rev, let result):
             if rev == s.compose.revision {
@@ -114,6 +115,21 @@ public enum Update {
         case .themeProblem(let text):
             s.notice = StatusLine(text: text, role: .warning)
             return []
+        case .doctorStep(let run, let step):
+            guard run == s.doctor.run, s.doctor.phase == .running else { return [] }
+            s.doctor.steps.append(step)
+            return []
+        case .doctorEnded(let run):
+            guard run == s.doctor.run, s.doctor.phase == .running else { return [] }
+            s.doctor.phase = .finished
+            let d = s.doctor
+            if let failed = d.failure {
+                setStatus(&s, "doctor: \(failed.name) failed; the checks after it were not run", .error)
+            } else {
+                let passed = d.steps.filter { $0.status == .pass }.count
+                setStatus(&s, "doctor: \(passed) passed, \(d.steps.count - passed) skipped, none failed", .ok)
+            }
+            return []
         }
     }
 
@@ -141,15 +157,16 @@ public enum Update {
         switch action {
         case .quit: return quit(&s)
         case .help: s.showHelp = true
-        case .showCompose: s.view = .compose
-        case .showReports: s.view = .reports
-        case .showProfiles: s.view = .profiles
-        case .showDiscovery: s.view = .discovery
-        case .showLoad: s.view = .load
-        case .showHistory: s.view = .history
-        case .nextView: s.view = ViewID(rawValue: s.view.rawValue % ViewID.allCases.count + 1)!
+        case .showCompose: return show(&s, .compose)
+        case .showReports: return show(&s, .reports)
+        case .showProfiles: return show(&s, .profiles)
+        case .showDiscovery: return show(&s, .discovery)
+        case .showLoad: return show(&s, .load)
+        case .showHistory: return show(&s, .history)
+        case .showDoctor: return show(&s, .doctor)
+        case .nextView: return show(&s, ViewID(rawValue: s.view.rawValue % ViewID.allCases.count + 1)!)
         case .previousView:
-            s.view = ViewID(rawValue: (s.view.rawValue + ViewID.allCases.count - 2) % ViewID.allCases.count + 1)!
+            return show(&s, ViewID(rawValue: (s.view.rawValue + ViewID.allCases.count - 2) % ViewID.allCases.count + 1)!)
         case .stopSend:
             guard let run = s.runningSend else {
                 setStatus(&s, "nothing is sending", .muted)
@@ -242,8 +259,59 @@ public enum Update {
                 return []
             }
             s.modal = .confirmResend(sendID: rec.id, rows: rows)
+        case .rerunDoctor: return startDoctor(&s)
         }
         return []
+    }
+
+    /// Switches view. Entering Doctor runs the checks (unless its last run finished for this
+    /// profile and topic); leaving it stops a run still going.
+    static func show(_ s: inout ConsoleState, _ view: ViewID) -> [Effect] {
+        guard view != s.view else { return [] }
+        var effects: [Effect] = []
+        if s.view == .doctor { effects += stopDoctor(&s) }
+        s.view = view
+        if view == .doctor {
+            let d = s.doctor
+            let current = d.phase == .finished && d.profile == s.active?.name && d.topic == s.fullTopic
+            if !current { effects += startDoctor(&s) }
+        }
+        return effects
+    }
+
+    // MARK: doctor
+
+    /// A new run of the connection doctor on the active profile (and Compose's topic); a run
+    /// still going is cancelled first. Waits for a profile being activated.
+    static func startDoctor(_ s: inout ConsoleState) -> [Effect] {
+        let effects = stopDoctor(&s, quietly: true)
+        s.doctor.steps = []
+        s.doctor.waiting = false
+        guard let p = s.active, s.activating == nil else {
+            s.doctor.phase = .idle
+            s.doctor.profile = nil
+            s.doctor.topic = nil
+            if s.activating != nil {
+                s.doctor.waiting = true
+            } else {
+                setStatus(&s, "no active profile: pick one in Profiles (3)", .error)
+            }
+            return effects
+        }
+        s.doctor.run += 1
+        s.doctor.phase = .running
+        s.doctor.profile = p.name
+        s.doctor.topic = s.fullTopic
+        return effects + [.doctor(run: s.doctor.run, profile: p.name, topic: s.fullTopic)]
+    }
+
+    /// Cancels a run still going; its checks so far stay on screen, marked stopped.
+    static func stopDoctor(_ s: inout ConsoleState, quietly: Bool = false) -> [Effect] {
+        s.doctor.waiting = false
+        guard s.doctor.phase == .running else { return [] }
+        s.doctor.phase = .stopped
+        if !quietly { setStatus(&s, "doctor stopped; it runs again when you come back (7)", .muted) }
+        return [.cancelDoctor(run: s.doctor.run)]
     }
 
     // MARK: sending
@@ -549,9 +617,13 @@ public enum Update {
         case .success(let p):
             let changed = s.active?.name != p.name
             s.active = p
+            var effects: [Effect] = []
             if changed {
                 s.productionConfirmedTopic = nil
                 s.discovery = DiscoveryState()
+                let waiting = s.doctor.waiting
+                effects += stopDoctor(&s, quietly: true)
+                s.doctor = DoctorState(run: s.doctor.run, waiting: waiting || s.view == .doctor)
             }
             if let i = s.profiles.firstIndex(where: { $0.name == p.name }) { s.profileSelection = i }
             // The sandbox starts with a topic, so a first send is one key away.
@@ -563,8 +635,12 @@ public enum Update {
             } else {
                 setStatus(&s, "profile \(p.name) active", .ok)
             }
-            return resolveTopic(&s)
+            let resolving = resolveTopic(&s)
+            // A Doctor view waiting for this profile runs once the topic is resolved (or at once without one).
+            if s.doctor.waiting, s.view == .doctor, resolving.isEmpty { effects += startDoctor(&s) }
+            return effects + resolving
         case .failure(let f):
+            if s.activating == nil { s.doctor.waiting = false }
             setStatus(&s, "profile \(name): \(f.message)", .error)
             return []
         }
@@ -610,7 +686,7 @@ public enum Update {
 
     static func quit(_ s: inout ConsoleState) -> [Effect] {
         s.quitting = true
-        var effects: [Effect] = []
+        var effects: [Effect] = stopDoctor(&s, quietly: true)
         if let run = s.runningSend {
             if let i = s.sends.firstIndex(where: { $0.id == run.id }) { s.sends[i].phase = .stopped }
             effects.append(.cancelSend(id: run.id))

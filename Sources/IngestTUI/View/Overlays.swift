@@ -6,11 +6,11 @@ enum HelpOverlay {
         for spec in ActionTable.actions(in: view) {
             var keys = spec.keyLabel
             var help = spec.help
-            let switches: [ActionID] = [.showCompose, .showReports, .showProfiles, .showDiscovery, .showLoad, .showHistory]
+            let switches: [ActionID] = [.showCompose, .showReports, .showProfiles, .showDiscovery, .showLoad, .showHistory, .showDoctor]
             if switches.contains(spec.id) {
                 if viewKeysDone { continue }
                 viewKeysDone = true
-                keys = "1-6"
+                keys = "1-\(ViewID.allCases.count)"
                 help = ViewID.allCases.map(\.title).joined(separator: " ")
             }
             out.append((spec.group == lastGroup ? "" : spec.group, keys, help))
@@ -20,8 +20,14 @@ enum HelpOverlay {
     }
 
     static func draw(_ s: ConsoleState, into g: inout Grid) {
-        let items = lines(for: s.view)
         let w = min(s.width - 4, 78)
+        // A help text too long for its column goes on under itself (the list of views, at 80 columns).
+        var items: [(group: String, keys: String, help: String)] = []
+        for item in lines(for: s.view) {
+            for (k, line) in wrap(item.help, width: max(1, w - 26)).enumerated() {
+                items.append(k == 0 ? (item.group, item.keys, line) : ("", "", line))
+            }
+        }
         let h = min(s.height - 2, items.count + 4)
         let x = (s.width - w) / 2
         let y = max(1, (s.height - h) / 2)

@@ -17,6 +17,7 @@ public enum Render {
         case .discovery: DiscoveryView.draw(s, in: body, into: &g)
         case .load: LoadView.draw(s, in: body, into: &g)
         case .history: HistoryView.draw(s, in: body, into: &g)
+        case .doctor: DoctorView.draw(s, in: body, into: &g)
         }
         Chrome.status(s, into: &g)
         Chrome.footer(s, into: &g)
@@ -59,11 +60,13 @@ enum Chrome {
 
     static func tabs(_ s: ConsoleState, into g: inout Grid) {
         g.fill(y: 1, role: .muted)
+        let labels = ViewID.allCases.map { " \($0.rawValue) \($0.title) " }
+        // A column between tabs when they all fit with it (every tab fits at 80 columns without).
+        let gap = 1 + labels.reduce(0) { $0 + $1.displayWidth + 1 } <= s.width ? 1 : 0
         var x = 1
-        for v in ViewID.allCases {
-            let label = " \(v.rawValue) \(v.title) "
+        for (v, label) in zip(ViewID.allCases, labels) {
             g.put(label, x: x, y: 1, role: v == s.view ? .selection : .muted)
-            x += label.displayWidth + 1
+            x += label.displayWidth + gap
         }
         let counts = "✔\(s.reports.delivered) ✖\(s.reports.failed) ?\(s.reports.unknown) ⇡\(s.inFlight) "
         if x + counts.displayWidth < s.width {

@@ -21,19 +21,11 @@ struct DoctorCommand: AsyncParsableCommand {
             fullTopic = try topic.map { try loaded.fullTopic($0) }
             session = try await Session.open(loaded)
         } catch {
-            let check = DoctorCheck(name: "profile and secrets", status: .fail, detail: "\(error)",
-                                    advice: "fix the profile or set the secret it refers to")
-            Self.print(check, json: json)
+            Self.print(Session.profileCheck(failure: error), json: json)
             throw ExitCode(Exit.usage)
         }
-        Self.print(DoctorCheck(name: "profile and secrets", status: .pass,
-                               detail: "\(session.profile.name) (\(session.profile.environment.rawValue)), api_key \(Profiles.describe(session.profile.apiKey, what: "api_key"))"), json: json)
-        let hasPassword = session.kafkaPassword != nil || session.profile.kafka.password != nil
-        var target: (@Sendable (RestClient.Discovery) async throws -> NativeSender.Target)?
-        if hasPassword {
-            target = { @Sendable _ in try await session.nativeTarget() }
-        }
-        let doctor = Doctor(client: session.client, kafkaTarget: target, topic: fullTopic)
+        Self.print(session.profileCheck, json: json)
+        let doctor = session.doctor(topic: fullTopic)
         let json = self.json
         let healthy = await doctor.run { Self.print($0, json: json) }
         await session.close()

@@ -249,3 +249,41 @@ actor LiveConsoleServices: ConsoleServices {
         }
     }
 }
+
+// MARK: doctor
+
+extension LiveConsoleServices {
+    /// The doctor `ingest doctor` runs, on this profile's session (opened if it is not yet).
+    nonisolated func doctor(profile: String, topic: String?) -> AsyncStream<DoctorStep> {
+        let (stream, continuation) = AsyncStream<DoctorStep>.makeStream()
+        let task = Task {
+            let session: Session
+            do {
+                session = try await self.session(profile)
+            } catch {
+                continuation.yield(Self.step(Session.profileCheck(failure: error)))
+                continuation.finish()
+                return
+            }
+            continuation.yield(Self.step(session.profileCheck))
+            _ = await session.doctor(topic: topic).run { check in
+                var step = Self.step(check)
+                // The core's "give --topic" speaks to the CLI; here the topic comes from Compose.
+                if check.name == "topic", check.status == .skip, check.detail.contains("--topic") { step.detail = "no topic: type one in Compose (1)" }
+                continuation.yield(step)
+            }
+            continuation.finish()
+        }
+        continuation.onTermination = { _ in task.cancel() }
+        return stream
+    }
+
+    static func step(_ check: DoctorCheck) -> DoctorStep {
+        let status: DoctorStep.Status = switch check.status {
+        case .pass: .pass
+        case .fail: .fail
+        case .skip: .skip
+        }
+        return DoctorStep(name: check.name, status: status, detail: check.detail, advice: check.advice)
+    }
+}
