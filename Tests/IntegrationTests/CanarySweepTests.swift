@@ -223,6 +223,10 @@ import TestSupport
                 evidence.add("console: view \(view)", second.capture())
                 if view == "?" { second.keys("Escape") }
             }
+            second.keys("7")
+            let doctor = second.waitFor(20) { $0.contains("Kafka login") && !$0.contains("running…") }
+            #expect(doctor.screen.contains("Kafka login"), "doctor view:\n\(doctor.screen)")
+            evidence.add("console: doctor view", doctor.screen)
             second.keys("q")
             _ = second.waitFor(10) { _ in !second.alive() }
         } else {

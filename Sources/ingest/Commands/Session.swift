@@ -23,7 +23,7 @@ struct Session {
 
     /// Every session must be closed: the HTTP client refuses to be dropped while open.
     /// `promptedSecret` answers a `prompt` reference (the console asks for it with masked input).
-    static func open(_ profile: Profile, environment: [String: String] = ProcessInfo.processInfo.environment, promptedSecret: String? = nil,
+    static func open(_ profile: Profile, environment: [String: String] = ProcessInfo.processInfo.environment, promptedSecret: String? = nil, inConsole: Bool = false,
                      readTimeout: TimeAmount? = nil) async throws -> Session {
         let readTimeout = readTimeout ?? RestClient.defaultReadTimeout
         if profile.isEmbeddedSandbox {
@@ -48,17 +48,16 @@ struct Session {
             return Session(profile: profile, client: client, sandbox: sandbox, warnings: [], kafkaPassword: Secret(password), resolver: nil)
         }
         try profile.checkUsable()
-        let prompt: (@Sendable (String) -> String?)?
-        if let promptedSecret {
-            prompt = { @Sendable _ in promptedSecret }
-        } else {
-            prompt = TerminalPrompt.available ? { @Sendable what in TerminalPrompt.askSecret(what) } : nil
-        }
+        // In the console (`inConsole`), curses owns the terminal: only the secret the console
+        // asked for may answer, and only for the API key.
+        let terminal: (@Sendable (String) -> String?)? = !inConsole && TerminalPrompt.available ? { @Sendable what in TerminalPrompt.askSecret(what) } : nil
+        let prompt: (@Sendable (String) -> String?)? = promptedSecret.map { secret in { @Sendable _ in secret } } ?? terminal
         var resolver = SecretResolver(
             environment: environment,
             baseDirectory: URL(fileURLWithPath: profile.source).deletingLastPathComponent(),
             prompt: prompt)
         let key = try resolver.resolve(profile.apiKey, what: "the API key of profile \(profile.name)")
+        resolver.prompt = terminal
         let client = try RestClient(profile: profile, apiKey: key, environment: environment, readTimeout: readTimeout)
         // Only native sends need the Kafka password: it is resolved when one is asked for.
         return Session(profile: profile, client: client, sandbox: nil, warnings: resolver.warnings, kafkaPassword: nil, resolver: resolver)
@@ -77,6 +76,9 @@ struct Session {
         if let kafkaPassword {
             password = kafkaPassword
         } else if let reference = profile.kafka.password, var resolver {
+            if reference == .prompt, resolver.prompt == nil {
+                throw InputError("\(profile.source): kafka.password = \"prompt\" cannot be asked here (no terminal to ask on, or the console owns it): use env:NAME or file:PATH")
+            }
             password = try resolver.resolve(reference, what: "the Kafka password (kafka.password) of profile \(profile.name)")
         } else {
             throw InputError("\(profile.source): kafka.password is not set: native sends need the Kafka password (env:NAME, file:PATH or prompt)")

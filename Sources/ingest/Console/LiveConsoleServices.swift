@@ -51,7 +51,7 @@ actor LiveConsoleServices: ConsoleServices {
         let profile = try store.load(name)
         let session: Session
         do {
-            session = try await Session.open(profile, promptedSecret: promptedSecret)
+            session = try await Session.open(profile, promptedSecret: promptedSecret, inConsole: true)
         } catch {
             throw ProbeError(SecretScrubber.scrub("\(error)"))
         }
@@ -284,6 +284,6 @@ extension LiveConsoleServices {
         case .fail: .fail
         case .skip: .skip
         }
-        return DoctorStep(name: check.name, status: status, detail: check.detail, advice: check.advice)
+        return DoctorStep(name: check.name, status: status, detail: SecretScrubber.scrub(check.detail), advice: check.advice.map(SecretScrubber.scrub))
     }
 }
