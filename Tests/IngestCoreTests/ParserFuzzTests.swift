@@ -75,3 +75,67 @@ enum Mutations {
         #expect(TOMLPrecheck.problem(in: "a = \"[[[not a header\"\nb = '''\n[[[ inside ]]]\n'''\nc = [1, [2, 3]]\n# [[[comment\r\n") == nil)
     }
 }
+
+/// The event loaders on damaged files: truncated, non-UTF-8 bytes, lines past the record
+/// limit, nesting deeper than the validator allows, read in random chunk sizes. Each file is
+/// read to its end or refused with an error naming the file; never a crash or a hang.
+@Suite struct EventLoaderFuzzTests {
+    static let jsonl = (1...12).map { "{\"key\":\"k\($0)\",\"value\":{\"n\":\($0),\"tags\":[\"é\",\"→\",null],\"deep\":{\"a\":[1,{\"b\":2}]}},\"headers\":{\"h\":\"v\"}}" }
+        .joined(separator: "\n") + "\n"
+    static let array = "[\n" + (1...12).map { "  {\"n\": \($0), \"s\": \"x\\u00e9\\n\"}" }.joined(separator: ",\n") + "\n]\n"
+    static let lines = (1...12).map { "plain line \($0) ünïcode" }.joined(separator: "\n") + "\n"
+
+    static func damage(_ text: String, using generator: inout SeededGenerator) -> [UInt8] {
+        var bytes = Array(Mutations.mutate(text, using: &generator).utf8)
+        switch Int.random(in: 0..<8, using: &generator) {
+        case 0: bytes = Array(bytes.prefix(Int.random(in: 0...bytes.count, using: &generator)))  // truncated
+        case 1: bytes.insert(contentsOf: [0xFF, 0xFE, 0xC3], at: Int.random(in: 0...bytes.count, using: &generator))  // not UTF-8
+        case 2: bytes.insert(contentsOf: Array(repeating: UInt8(ascii: "["), count: 600), at: Int.random(in: 0...bytes.count, using: &generator))
+        case 3:
+            // One line past the record limit.
+            let huge = Array("{\"big\":\"".utf8) + Array(repeating: UInt8(ascii: "x"), count: RecordLimits.maximumRecordBytes + 16) + Array("\"}\n".utf8)
+            bytes.insert(contentsOf: huge, at: Int.random(in: 0...bytes.count, using: &generator))
+        default: break
+        }
+        return bytes
+    }
+
+    @Test(arguments: [("jsonl", EventFileReader.Format.auto), ("array", .auto), ("lines", .lines), ("jsonl", .jsonl)])
+    func damagedFilesAreReadOrRefusedClearly(kind: String, format: EventFileReader.Format) throws {
+        let base = kind == "jsonl" ? Self.jsonl : kind == "array" ? Self.array : Self.lines
+        var generator = SeededGenerator(state: 42 + UInt64(kind.utf8.count) + UInt64(format.rawValue.utf8.count))
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ingest-loader-fuzz-\(UUID())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        var read = 0, refused = 0
+        for round in 0..<300 {
+            let name = "fuzz-\(round).\(kind)"
+            let path = directory.appendingPathComponent(name).path
+            _ = FileManager.default.createFile(atPath: path, contents: Data(Self.damage(base, using: &generator)))
+            do {
+                let reader = try EventFileReader(path: path, format: format, valueType: kind == "lines" ? .string : .json, chunkSize: Int.random(in: 1...4096, using: &generator))
+                var records = 0
+                while try reader.next() != nil {
+                    records += 1
+                    #expect(records <= 10_000, "\(name): more records than the file could hold")
+                    if records > 10_000 { break }
+                }
+                read += 1
+            } catch {
+                refused += 1
+                #expect("\(error)".contains(name), "\(name): the error does not name the file: \(error)")
+            }
+        }
+        #expect(read > 0 && refused > 0, "read \(read), refused \(refused): the damage should break some files and spare others")
+    }
+
+    /// Plain lines sent as JSON: the error names the file and the line, not the record's insides.
+    @Test func aLineThatIsNotJSONIsNamed() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("ingest-lines-\(UUID()).txt").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try "{\"ok\":1}\n\nnot json\n".write(toFile: path, atomically: true, encoding: .utf8)
+        let reader = try EventFileReader(path: path, format: .lines, valueType: .json)
+        #expect(try reader.next() != nil)
+        #expect { _ = try reader.next() } throws: { "\($0)".contains("\(path): line 3:") }
+    }
+}

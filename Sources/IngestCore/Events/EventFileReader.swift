@@ -15,7 +15,7 @@ public final class EventFileReader: RecordSource {
     private(set) var format: Format
     private var splitter: ConcatenatedJSONSplitter
     private var pending: [ConcatenatedJSONSplitter.Piece] = []
-    private var pendingLines: [String] = []
+    private var pendingLines: [(line: Int, text: String)] = []
     private var lineBuffer: [UInt8] = []
     private var lineNumber = 0
     private var atEnd = false
@@ -141,7 +141,7 @@ public final class EventFileReader: RecordSource {
         while pendingLines.isEmpty {
             guard let chunk = try readChunk() else {
                 guard !lineBuffer.isEmpty else { return nil }
-                pendingLines.append(try decodeLine(lineBuffer))
+                pendingLines.append((lineNumber + 1, try decodeLine(lineBuffer)))
                 lineBuffer = []
                 break
             }
@@ -149,7 +149,7 @@ public final class EventFileReader: RecordSource {
             for (index, byte) in chunk.enumerated() where byte == 0x0A {
                 lineBuffer.append(contentsOf: chunk[start..<index])
                 if lineBuffer.last == 0x0D { lineBuffer.removeLast() }
-                pendingLines.append(try decodeLine(lineBuffer))
+                pendingLines.append((lineNumber + 1, try decodeLine(lineBuffer)))
                 lineBuffer.removeAll(keepingCapacity: true)
                 start = index + 1
             }
@@ -157,14 +157,15 @@ public final class EventFileReader: RecordSource {
             if lineBuffer.count > RecordLimits.maximumRecordBytes {
                 throw InputError("\(path): line \(lineNumber + 1) is longer than \(RecordLimits.maximumRecordBytes) bytes, the most a Kafka record may be")
             }
-            pendingLines.removeAll { $0.isEmpty }
+            pendingLines.removeAll { $0.text.isEmpty }
         }
-        let line = pendingLines.removeFirst()
+        let (number, line) = pendingLines.removeFirst()
         recordsRead += 1
-        if valueType == .json {
-            return EventRecord(value: try Payload.make(type: .json, text: line))
+        do {
+            return EventRecord(value: try Payload.make(type: valueType == .json ? .json : valueType == .binary ? .binary : .string, text: line))
+        } catch {
+            throw InputError("\(path): line \(number): \(error)")
         }
-        return EventRecord(value: try Payload.make(type: valueType == .binary ? .binary : .string, text: line))
     }
 
     private func decodeLine(_ bytes: [UInt8]) throws -> String {
