@@ -93,6 +93,7 @@ import Testing
         let untrusted = await Doctor.tlsDetails(host: address.host, port: address.port, minimum: .v1_2, caFile: "")
         await kafka.stop()
         let detail = try trusted.get()
+        print("doctor TLS line against the sandbox front: \(detail)")
         #expect(detail.hasPrefix("tlsv13, TLS_AES_") || detail.hasPrefix("tlsv13, TLS_CHACHA20"), "\(detail)")
         #expect(detail.contains("certificate valid until"), "\(detail)")
         guard case .failure(let problem) = untrusted else {
