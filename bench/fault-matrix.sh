@@ -53,6 +53,9 @@ start_sandbox drop --memory-log --drop-after 7
 start_sandbox slow --memory-log --delay-ms 20
 start_sandbox buffer --memory-log --buffer-requests
 for f in 429-html 429-json 500 503 502-html 403; do start_sandbox "fail${f//-/}" --memory-log --fail "$f"; done
+start_sandbox late --memory-log --delay-ms 2500
+start_sandbox kretry --kafka-fail 6,6,6
+start_sandbox kfatal --kafka-fail 10
 
 echo "| case (50 records asked) | sent | delivered | failed | unknown | exit |"
 echo "|---|---|---|---|---|---|"
@@ -62,6 +65,7 @@ row "healthy, native (SASL_SSL + SCRAM)" ok key-ok-000000 --via native
 row "stream closed after 7 reports" close key-close-000000 --mode stream --window 8
 row "connection dropped after 7 reports" drop key-drop-000000 --mode stream --window 8
 row "slow reports (20 ms each)" slow key-slow-000000 --mode stream
+for m in single batch stream; do row "answers 2.5 s late, --timeout 1, $m" late key-late-000000 --mode $m --timeout 1 --window 4; done
 row "gateway buffers the whole request" buffer key-buffer-000000 --mode stream --window 8
 for f in 429html 429json 500 503 502html 403; do
   row "proxy answers $f, stream" "fail$f" "key-fail$f-000000" --mode stream --window 8
@@ -70,5 +74,14 @@ done
 row "wrong API key" ok wrong-key-00000000 --mode stream
 TOPIC=nosuch row "unknown topic, batch" ok key-ok-000000 --mode batch
 WRONG_PASSWORD=1 row "native, wrong Kafka password" ok key-ok-000000 --via native
+row "native, NOT_LEADER x3 then fine" kretry key-kretry-000000 --via native
+row "native, MESSAGE_TOO_LARGE once" kfatal key-kfatal-000000 --via native
+grep -v '^ca_file' "$WORK/ok.toml" > "$WORK/untrusted.toml"; cp "$WORK/ok.password" "$WORK/untrusted.password"
+row "native, untrusted CA" untrusted key-ok-000000 --via native
+# A first label longer than DNS allows: glibc fails the lookup without sending a query.
+far="$(printf 'a%.0s' $(seq 70)).dns-failure.invalid"
+sed "s#^rest_url = .*#rest_url = \"https://$far/v3\"#; s#^bootstrap = .*#bootstrap = \"$far:9096\"#" "$WORK/ok.toml" > "$WORK/nodns.toml"; cp "$WORK/ok.password" "$WORK/nodns.password"
+row "REST host does not resolve" nodns key-ok-000000 --mode stream
+row "native, brokers do not resolve" nodns key-ok-000000 --via native
 printf 'name = "dead"\nenvironment = "sandbox"\nrest_url = "http://127.0.0.1:1/v3"\ntopic_prefix = "ing-staging-"\napi_key = "env:KEY"\n' > "$WORK/dead.toml"
 row "proxy not listening" dead key-dead-000000 --mode stream
