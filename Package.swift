@@ -46,6 +46,7 @@ let package = Package(
                 "TOMLPrecheck",
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "X509", package: "swift-certificates"),
                 "IngestKafka",
             ]
         ),

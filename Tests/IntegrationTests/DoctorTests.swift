@@ -95,7 +95,7 @@ import Testing
         let detail = try trusted.get()
         print("doctor TLS line against the sandbox front: \(detail)")
         #expect(detail.hasPrefix("tlsv13, TLS_AES_") || detail.hasPrefix("tlsv13, TLS_CHACHA20"), "\(detail)")
-        #expect(detail.contains("certificate valid until"), "\(detail)")
+        #expect(detail.contains("issued by CN=") && detail.contains("valid until"), "\(detail)")
         guard case .failure(let problem) = untrusted else {
             Issue.record("a certificate from an unknown CA was accepted")
             return

@@ -4,6 +4,7 @@ import NIOCore
 import NIOPosix
 import NIOSSL
 import NIOTLS
+import X509
 
 /// The connection doctor: checks in the order a connection is built, and at the first
 /// failure says what to do. Every check is a real exchange with the endpoint.
@@ -209,6 +210,15 @@ public struct Doctor: Sendable {
         }
     }
 
+    static func commonName(_ name: DistinguishedName) -> String {
+        for rdn in name {
+            for attribute in rdn where attribute.type == .RDNAttributeType.commonName {
+                return "CN=\(attribute.value)"
+            }
+        }
+        return name.description
+    }
+
     /// Handshake with certificate checks on; reports the version and the certificate's expiry.
     static func tlsDetails(host: String, port: Int, minimum: TLSMinimumVersion, caFile: String) async -> Result<String, Problem> {
         do {
@@ -247,9 +257,13 @@ public struct Doctor: Sendable {
             var detail = version.map { "\($0)" } ?? "TLS"
             if let suite { detail += ", \(ServerHelloSniffer.name(of: suite))" }
             if let certificate {
+                // Who the certificate names and who signed it: a corporate TLS-inspecting proxy shows here.
+                if let parsed = try? Certificate(derEncoded: certificate.toDERBytes()) {
+                    detail += ", certificate \(Self.commonName(parsed.subject)) issued by \(Self.commonName(parsed.issuer))"
+                }
                 let expiry = Date(timeIntervalSince1970: TimeInterval(certificate.notValidAfter))
                 let days = Int(expiry.timeIntervalSinceNow / 86_400)
-                detail += ", certificate valid until \(expiry.formatted(Date.ISO8601FormatStyle())) (\(days) days)"
+                detail += ", valid until \(expiry.formatted(Date.ISO8601FormatStyle())) (\(days) days)"
                 if days < 14 { detail += " — expires soon" }
             }
             return .success(detail)
