@@ -13,18 +13,27 @@ enum Exit {
 @main
 struct Main {
     static func main() async {
+        var settings = IngestLogging.Settings()
         let arguments: [String]
         do {
             // Logging options may stand anywhere on the line, for every command.
-            let (settings, rest) = try IngestLogging.settings(arguments: Array(CommandLine.arguments.dropFirst()), environment: ProcessInfo.processInfo.environment)
-            try IngestLogging.bootstrap(settings)
-            arguments = rest
+            (settings, arguments) = try IngestLogging.settings(arguments: Array(CommandLine.arguments.dropFirst()), environment: ProcessInfo.processInfo.environment)
         } catch {
             Output.error("ingest: \(error)")
             Foundation.exit(Exit.usage)
         }
         do {
             var command = try Ingest.parseAsRoot(arguments)
+            // Curses owns the console's terminal: its log goes to a file unless one is named.
+            if command is ConsoleCommand, settings.file == nil {
+                let directory = Journal.defaultDirectory()
+                try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+                settings.file = (directory as NSString).appendingPathComponent("console.log")
+            }
+            do { try IngestLogging.bootstrap(settings) } catch {
+                Output.error("ingest: \(error)")
+                Foundation.exit(Exit.usage)
+            }
             if var asyncCommand = command as? AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {
@@ -53,7 +62,8 @@ struct Ingest: AsyncParsableCommand {
             With no subcommand, opens the console on the local sandbox profile.
 
             Every command takes --log-level (trace, debug, info, notice, warning, error, critical; default warning) \
-            and --log-file PATH (default stderr), or INGEST_LOG_LEVEL / INGEST_LOG_FILE. Secrets are masked in every line.
+            and --log-file PATH (default stderr; for the console, console.log in the state directory), or \
+            INGEST_LOG_LEVEL / INGEST_LOG_FILE. Secrets are masked in every line.
             """,
         subcommands: [ConsoleCommand.self, Send.self, Check.self, Discover.self, DoctorCommand.self, Profiles.self, JournalCommand.self, Replay.self, SandboxCommand.self, ImportProperties.self, Demo.self],
         defaultSubcommand: ConsoleCommand.self

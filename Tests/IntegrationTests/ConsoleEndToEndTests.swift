@@ -71,6 +71,8 @@ struct ConsoleEndToEndTests {
         var entries: [JournalEntry] = []
         _ = try Journal.read(path: state.appendingPathComponent("journal.jsonl").path) { entries.append($0) }
         #expect(entries.count == 51)
+        // Curses owns the terminal, so the console's log went to a file beside the journal.
+        #expect(FileManager.default.fileExists(atPath: state.appendingPathComponent("console.log").path))
         #expect(entries.allSatisfy { $0.outcome == "delivered" })
     }
 
