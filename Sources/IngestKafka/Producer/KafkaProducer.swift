@@ -42,29 +42,45 @@ public final class KafkaProducer: Sendable {
     }
 
     /// Sends every record of `records`, keeping many in flight, and reports each outcome with
-    /// the record's index in the sequence (reports may come in any order). Returns when every
-    /// record has its outcome; throws only if the sequence itself throws.
+    /// the record's index in the sequence (reports may come in any order, but those of one
+    /// partition come in the order of the records). Returns when every record read has its
+    /// outcome; throws only if the sequence itself throws, after the records read before the
+    /// error have their outcomes.
+    ///
+    /// The sequence is read in the calling task while a child task hands the records to the
+    /// engine: everything read since the last handover goes in one step, so a fast source
+    /// gives big chunks and a slow one gives each record on its own, at once. At most
+    /// `streamingWindow` records are read and not answered, so memory stays bounded.
     public func produce<Records: AsyncSequence>(
         _ records: Records, onReport: @escaping @Sendable (Int, KafkaDeliveryOutcome) -> Void
     ) async throws where Records.Element == ProducerRecord {
-        let window = AsyncWindow(limit: Self.streamingWindow)
-        var index = 0
-        do {
-            for try await record in records {
-                await window.acquire()
-                let current = index
-                index += 1
-                await engine.enqueue(record) { outcome in
-                    onReport(current, outcome)
-                    window.release()
+        let feed = RecordFeed(limit: Self.streamingWindow)
+        let engine = self.engine
+        var failure: Error?
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                var next = 0
+                while let chunk = await feed.take() {
+                    await engine.enqueue(contentsOf: chunk, firstIndex: next) { index, outcome in
+                        onReport(index, outcome)
+                        feed.release(1)
+                    }
+                    next += chunk.count
                 }
             }
-        } catch {
-            await window.drain()
-            throw error
+            do {
+                for try await record in records {
+                    await feed.push(record)
+                }
+            } catch {
+                failure = error
+            }
+            feed.finish()
+            await group.waitForAll()
         }
         await engine.flush()
-        await window.drain()
+        await feed.drain()
+        if let failure { throw failure }
     }
 
     /// The number of partitions of `topic`; throws `KafkaProducerError.unknownTopic` when the
@@ -115,66 +131,112 @@ public final class KafkaProducer: Sendable {
     }
 }
 
-/// Bounds the records in flight in `produce` so memory does not grow with the input.
-final class AsyncWindow: Sendable {
+/// The records `produce` has read and not yet seen answered: those waiting to be handed to
+/// the engine (`take` hands them all over at once) and those in the engine. `push` waits while
+/// `limit` are outstanding, so memory does not grow with the input.
+final class RecordFeed: Sendable {
     private struct State {
-        var available: Int
-        var inUse = 0
-        var waiters: [CheckedContinuation<Void, Never>] = []
+        var buffered: [ProducerRecord] = []
+        var outstanding = 0
+        var finished = false
+        var taker: CheckedContinuation<[ProducerRecord]?, Never>?
+        var pusher: CheckedContinuation<Void, Never>?
         var drainWaiters: [CheckedContinuation<Void, Never>] = []
     }
 
-    private let state: NIOLockedValueBox<State>
+    private let limit: Int
+    private let state = NIOLockedValueBox(State())
 
     init(limit: Int) {
-        state = NIOLockedValueBox(State(available: limit))
+        precondition(limit > 0, "the feed needs room for at least one record")
+        self.limit = limit
     }
 
-    func acquire() async {
-        // Fast path without a continuation: the window is rarely full.
-        let granted = state.withLockedValue { state -> Bool in
-            guard state.available > 0 else { return false }
-            state.available -= 1
-            state.inUse += 1
-            return true
-        }
-        if granted { return }
-        await withCheckedContinuation { continuation in
-            let granted = state.withLockedValue { state -> Bool in
-                if state.available > 0 {
-                    state.available -= 1
-                    state.inUse += 1
-                    return true
+    /// Adds a record read from the source; waits first while the feed is full. One reader only.
+    func push(_ record: ProducerRecord) async {
+        while true {
+            enum Result { case added(CheckedContinuation<[ProducerRecord]?, Never>?, [ProducerRecord]), full }
+            let result = state.withLockedValue { state -> Result in
+                guard state.outstanding < limit else { return .full }
+                state.outstanding += 1
+                guard let taker = state.taker else {
+                    state.buffered.append(record)
+                    return .added(nil, [])
                 }
-                state.waiters.append(continuation)
-                return false
+                // The engine side waits: hand this record over directly.
+                state.taker = nil
+                return .added(taker, [record])
             }
-            if granted { continuation.resume() }
+            switch result {
+            case .added(let taker, let chunk):
+                taker?.resume(returning: chunk)
+                return
+            case .full:
+                await withCheckedContinuation { continuation in
+                    let hasRoom = state.withLockedValue { state -> Bool in
+                        if state.outstanding < limit { return true }
+                        state.pusher = continuation
+                        return false
+                    }
+                    if hasRoom { continuation.resume() }
+                }
+            }
         }
     }
 
-    func release() {
-        let (next, drained) = state.withLockedValue { state -> (CheckedContinuation<Void, Never>?, [CheckedContinuation<Void, Never>]) in
-            if !state.waiters.isEmpty {
-                return (state.waiters.removeFirst(), [])
-            }
-            state.available += 1
-            state.inUse -= 1
-            if state.inUse == 0 {
-                defer { state.drainWaiters = [] }
-                return (nil, state.drainWaiters)
-            }
-            return (nil, [])
+    /// No more records will come.
+    func finish() {
+        let taker = state.withLockedValue { state -> CheckedContinuation<[ProducerRecord]?, Never>? in
+            state.finished = true
+            defer { state.taker = nil }
+            return state.buffered.isEmpty ? state.taker : nil
         }
-        next?.resume()
+        taker?.resume(returning: nil)
+    }
+
+    /// Everything buffered, as soon as there is something; nil once finished and empty. One taker only.
+    func take() async -> [ProducerRecord]? {
+        let ready = state.withLockedValue { state -> [ProducerRecord]?? in
+            if !state.buffered.isEmpty {
+                defer { state.buffered = [] }
+                return .some(state.buffered)
+            }
+            return state.finished ? .some(nil) : .none
+        }
+        if let ready { return ready }
+        return await withCheckedContinuation { continuation in
+            let ready = state.withLockedValue { state -> [ProducerRecord]?? in
+                if !state.buffered.isEmpty {
+                    defer { state.buffered = [] }
+                    return .some(state.buffered)
+                }
+                if state.finished { return .some(nil) }
+                state.taker = continuation
+                return .none
+            }
+            if let ready { continuation.resume(returning: ready) }
+        }
+    }
+
+    /// `count` records have their outcomes.
+    func release(_ count: Int) {
+        let (pusher, drained) = state.withLockedValue { state -> (CheckedContinuation<Void, Never>?, [CheckedContinuation<Void, Never>]) in
+            state.outstanding -= count
+            let pusher = state.pusher
+            state.pusher = nil
+            guard state.outstanding == 0 else { return (pusher, []) }
+            defer { state.drainWaiters = [] }
+            return (pusher, state.drainWaiters)
+        }
+        pusher?.resume()
         for waiter in drained { waiter.resume() }
     }
 
-    /// Waits until every acquired slot is released.
+    /// Waits until every record pushed has its outcome.
     func drain() async {
         await withCheckedContinuation { continuation in
             let idle = state.withLockedValue { state -> Bool in
-                if state.inUse == 0 { return true }
+                if state.outstanding == 0 { return true }
                 state.drainWaiters.append(continuation)
                 return false
             }

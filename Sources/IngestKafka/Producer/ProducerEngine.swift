@@ -286,56 +286,97 @@ actor ProducerEngine {
     // MARK: enqueue
 
     func enqueue(_ record: ProducerRecord, complete: @escaping @Sendable (KafkaDeliveryOutcome) -> Void) async {
+        await enqueue(contentsOf: [record], firstIndex: 0) { _, outcome in complete(outcome) }
+    }
+
+    /// Places records in their partition queues, in order; `complete` gets each record's
+    /// outcome with its index (`firstIndex` + its position in `records`). The topic's
+    /// partitions are looked up once per run of records with the same topic, and the clock is
+    /// read once per call.
+    func enqueue(
+        contentsOf records: [ProducerRecord], firstIndex: Int,
+        complete: @escaping @Sendable (Int, KafkaDeliveryOutcome) -> Void
+    ) async {
         guard !closed else {
-            complete(.failed(code: -1, name: "PRODUCER_CLOSED", message: "the producer is closed; the record was not sent"))
-            return
-        }
-        outstanding += 1
-        func finish(_ outcome: KafkaDeliveryOutcome) {
-            complete(outcome)
-            recordsFinished(1)
-        }
-        let leaders: [Int32: Int32]
-        do {
-            leaders = try await partitions(of: record.topic)
-        } catch KafkaProducerError.unknownTopic(let topic) {
-            finish(Self.unknownTopic(topic))
-            return
-        } catch KafkaProducerError.topicAuthorizationFailed(let topic) {
-            finish(
-                .failed(
-                    code: KafkaErrorCode.topicAuthorizationFailed.rawValue, name: "TOPIC_AUTHORIZATION_FAILED",
-                    message: KafkaProducerError.topicAuthorizationFailed(topic).description))
-            return
-        } catch {
-            finish(.unknown(message: "could not read metadata for topic \(record.topic): \(KafkaErrorDescription.describe(error)); the record was not sent"))
-            return
-        }
-        let partition: Int32
-        if let explicit = record.partition {
-            guard leaders[explicit] != nil else {
-                finish(
-                    .failed(
-                        code: KafkaErrorCode.unknownTopicOrPartition.rawValue, name: "UNKNOWN_TOPIC_OR_PARTITION",
-                        message: "partition \(explicit) does not exist in topic \(record.topic) (it has \(leaders.count))"))
-                return
+            for index in records.indices {
+                complete(firstIndex + index, .failed(code: -1, name: "PRODUCER_CLOSED", message: "the producer is closed; the record was not sent"))
             }
-            partition = explicit
-        } else if let key = record.key {
-            partition = Partitioner.partition(forKey: key, partitionCount: leaders.count)
-        } else {
-            partition = sticky[record.topic] ?? Int32.random(in: 0..<Int32(leaders.count))
-            sticky[record.topic] = partition
+            return
         }
-        let kafkaRecord = KafkaRecord(
-            key: record.key, value: record.value,
-            headers: record.headers.map { KafkaHeader(name: $0.name, value: $0.value) },
-            timestampMs: record.timestamp ?? Self.nowMs())
-        // Deltas take at most a few bytes more inside a batch than on their own.
-        let size = RecordBatch.encodedSize(of: kafkaRecord, offsetDelta: 0, baseTimestamp: kafkaRecord.timestampMs) + 8
-        let tp = TopicPartition(topic: record.topic, partition: partition)
-        let pending = PendingRecord(record: kafkaRecord, size: size, enqueuedAt: .now, complete: complete)
-        perform(updateQueue(tp) { $0.append(pending) }, for: tp)
+        outstanding += records.count
+        let nowMs = Self.nowMs()
+        let now = ContinuousClock.now
+        var currentTopic: String?
+        var leaders: Result<[Int32: Int32], TopicUnusable> = .failure(TopicUnusable(outcome: .unknown(message: "")))
+        for (position, record) in records.enumerated() {
+            let index = firstIndex + position
+            if record.topic != currentTopic {
+                currentTopic = record.topic
+                leaders = await usablePartitions(of: record.topic)
+            }
+            func finish(_ outcome: KafkaDeliveryOutcome) {
+                complete(index, outcome)
+                recordsFinished(1)
+            }
+            let known: [Int32: Int32]
+            switch leaders {
+            case .success(let value): known = value
+            case .failure(let unusable):
+                finish(unusable.outcome)
+                continue
+            }
+            let partition: Int32
+            if let explicit = record.partition {
+                guard known[explicit] != nil else {
+                    finish(
+                        .failed(
+                            code: KafkaErrorCode.unknownTopicOrPartition.rawValue, name: "UNKNOWN_TOPIC_OR_PARTITION",
+                            message: "partition \(explicit) does not exist in topic \(record.topic) (it has \(known.count))"))
+                    continue
+                }
+                partition = explicit
+            } else if let key = record.key {
+                partition = Partitioner.partition(forKey: key, partitionCount: known.count)
+            } else {
+                partition = sticky[record.topic] ?? Int32.random(in: 0..<Int32(known.count))
+                sticky[record.topic] = partition
+            }
+            let kafkaRecord = KafkaRecord(
+                key: record.key, value: record.value,
+                headers: record.headers.map { KafkaHeader(name: $0.name, value: $0.value) },
+                timestampMs: record.timestamp ?? nowMs)
+            // Deltas take at most a few bytes more inside a batch than on their own.
+            let size = RecordBatch.encodedSize(of: kafkaRecord, offsetDelta: 0, baseTimestamp: kafkaRecord.timestampMs) + 8
+            let tp = TopicPartition(topic: record.topic, partition: partition)
+            let pending = PendingRecord(record: kafkaRecord, size: size, enqueuedAt: now) { complete(index, $0) }
+            perform(updateQueue(tp) { $0.append(pending) }, for: tp)
+        }
+    }
+
+    /// Why the records of a topic cannot be sent, as their outcome.
+    struct TopicUnusable: Error {
+        var outcome: KafkaDeliveryOutcome
+    }
+
+    /// Partition -> leader of a topic, or the outcome its records get when it cannot be used.
+    private func usablePartitions(of topic: String) async -> Result<[Int32: Int32], TopicUnusable> {
+        if let known = topics[topic] { return .success(known) }
+        do {
+            return .success(try await partitions(of: topic))
+        } catch KafkaProducerError.unknownTopic(let topic) {
+            return .failure(TopicUnusable(outcome: Self.unknownTopic(topic)))
+        } catch KafkaProducerError.topicAuthorizationFailed(let topic) {
+            return .failure(
+                TopicUnusable(
+                    outcome: .failed(
+                        code: KafkaErrorCode.topicAuthorizationFailed.rawValue, name: "TOPIC_AUTHORIZATION_FAILED",
+                        message: KafkaProducerError.topicAuthorizationFailed(topic).description)))
+        } catch {
+            return .failure(
+                TopicUnusable(
+                    outcome: .unknown(
+                        message: "could not read metadata for topic \(topic): \(KafkaErrorDescription.describe(error)); the record was not sent")))
+        }
     }
 
     static func unknownTopic(_ topic: String) -> KafkaDeliveryOutcome {
