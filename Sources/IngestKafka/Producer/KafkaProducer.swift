@@ -37,7 +37,8 @@ public final class KafkaProducer: Sendable {
     /// Sends one record and waits for its outcome.
     public func send(_ record: ProducerRecord) async -> KafkaDeliveryOutcome {
         await withCheckedContinuation { continuation in
-            Task { await engine.enqueue(record) { continuation.resume(returning: $0) } }
+            let sink = DeliverySink(report: { _, outcome in continuation.resume(returning: outcome) })
+            Task { await engine.enqueue(contentsOf: [record], firstIndex: 0, sink: sink) }
         }
     }
 
@@ -51,27 +52,39 @@ public final class KafkaProducer: Sendable {
     /// engine: everything read since the last handover goes in one step, so a fast source
     /// gives big chunks and a slow one gives each record on its own, at once. At most
     /// `streamingWindow` records are read and not answered, so memory stays bounded.
+    /// (Inlinable so that reading the caller's sequence is specialized for it: the per-record
+    /// cost of a generic async iterator is most of what a record costs otherwise.)
+    @inlinable
     public func produce<Records: AsyncSequence>(
         _ records: Records, onReport: @escaping @Sendable (Int, KafkaDeliveryOutcome) -> Void
     ) async throws where Records.Element == ProducerRecord {
+        try await produce(
+            reading: { feed in
+                for try await record in records {
+                    if !feed.offer(record) { await feed.push(record) }
+                }
+            }, onReport: onReport)
+    }
+
+    /// `produce` with the reading of the source as `read`, which puts every record in the feed.
+    @usableFromInline
+    func produce(
+        reading read: (RecordFeed) async throws -> Void, onReport: @escaping @Sendable (Int, KafkaDeliveryOutcome) -> Void
+    ) async throws {
         let feed = RecordFeed(limit: Self.streamingWindow)
+        let sink = DeliverySink(report: onReport, finished: { feed.release($0) })
         let engine = self.engine
         var failure: Error?
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
                 var next = 0
                 while let chunk = await feed.take() {
-                    await engine.enqueue(contentsOf: chunk, firstIndex: next) { index, outcome in
-                        onReport(index, outcome)
-                        feed.release(1)
-                    }
+                    await engine.enqueue(contentsOf: chunk, firstIndex: next, sink: sink)
                     next += chunk.count
                 }
             }
             do {
-                for try await record in records {
-                    await feed.push(record)
-                }
+                try await read(feed)
             } catch {
                 failure = error
             }
@@ -134,6 +147,7 @@ public final class KafkaProducer: Sendable {
 /// The records `produce` has read and not yet seen answered: those waiting to be handed to
 /// the engine (`take` hands them all over at once) and those in the engine. `push` waits while
 /// `limit` are outstanding, so memory does not grow with the input.
+@usableFromInline
 final class RecordFeed: Sendable {
     private struct State {
         var buffered: [ProducerRecord] = []
@@ -152,34 +166,36 @@ final class RecordFeed: Sendable {
         self.limit = limit
     }
 
-    /// Adds a record read from the source; waits first while the feed is full. One reader only.
-    func push(_ record: ProducerRecord) async {
-        while true {
-            enum Result { case added(CheckedContinuation<[ProducerRecord]?, Never>?, [ProducerRecord]), full }
-            let result = state.withLockedValue { state -> Result in
-                guard state.outstanding < limit else { return .full }
-                state.outstanding += 1
-                guard let taker = state.taker else {
-                    state.buffered.append(record)
-                    return .added(nil, [])
-                }
-                // The engine side waits: hand this record over directly.
+    /// Adds a record read from the source unless the feed is full; then returns false and the
+    /// reader calls `push`. One reader only.
+    @usableFromInline
+    func offer(_ record: ProducerRecord) -> Bool {
+        let (added, taker) = state.withLockedValue { state -> (Bool, CheckedContinuation<[ProducerRecord]?, Never>?) in
+            guard state.outstanding < limit else { return (false, nil) }
+            state.outstanding += 1
+            // A waiting engine side means nothing is buffered: this record goes at once, alone.
+            if let taker = state.taker {
                 state.taker = nil
-                return .added(taker, [record])
+                return (true, taker)
             }
-            switch result {
-            case .added(let taker, let chunk):
-                taker?.resume(returning: chunk)
-                return
-            case .full:
-                await withCheckedContinuation { continuation in
-                    let hasRoom = state.withLockedValue { state -> Bool in
-                        if state.outstanding < limit { return true }
-                        state.pusher = continuation
-                        return false
-                    }
-                    if hasRoom { continuation.resume() }
+            state.buffered.append(record)
+            return (true, nil)
+        }
+        taker?.resume(returning: [record])
+        return added
+    }
+
+    /// Adds a record read from the source; waits first while the feed is full. One reader only.
+    @usableFromInline
+    func push(_ record: ProducerRecord) async {
+        while !offer(record) {
+            await withCheckedContinuation { continuation in
+                let hasRoom = state.withLockedValue { state -> Bool in
+                    if state.outstanding < limit { return true }
+                    state.pusher = continuation
+                    return false
                 }
+                if hasRoom { continuation.resume() }
             }
         }
     }

@@ -46,8 +46,8 @@ actor ProducerEngine {
     private var inFlight: [Int32: Int] = [:]
     private var slotWaiters: [Int32: [CheckedContinuation<Void, Never>]] = [:]
 
-    private var queues: [TopicPartition: PartitionQueue] = [:]
-    private var sticky: [String: Int32] = [:]
+    /// Partition queues and the sticky partition, per topic.
+    private var queues: [String: TopicQueues] = [:]
 
     private var idempotent: Bool
     private var identity: Identity?
@@ -285,72 +285,83 @@ actor ProducerEngine {
 
     // MARK: enqueue
 
-    func enqueue(_ record: ProducerRecord, complete: @escaping @Sendable (KafkaDeliveryOutcome) -> Void) async {
-        await enqueue(contentsOf: [record], firstIndex: 0) { _, outcome in complete(outcome) }
-    }
-
-    /// Places records in their partition queues, in order; `complete` gets each record's
-    /// outcome with its index (`firstIndex` + its position in `records`). The topic's
-    /// partitions are looked up once per run of records with the same topic, and the clock is
-    /// read once per call.
-    func enqueue(
-        contentsOf records: [ProducerRecord], firstIndex: Int,
-        complete: @escaping @Sendable (Int, KafkaDeliveryOutcome) -> Void
-    ) async {
+    /// Places records in their partition queues, in order; `sink` gets each record's outcome
+    /// with its index (`firstIndex` + its position in `records`). The topic's partitions are
+    /// looked up once per run of records with the same topic, and the clock is read once.
+    func enqueue(contentsOf records: [ProducerRecord], firstIndex: Int, sink: DeliverySink) async {
         guard !closed else {
-            for index in records.indices {
-                complete(firstIndex + index, .failed(code: -1, name: "PRODUCER_CLOSED", message: "the producer is closed; the record was not sent"))
+            for position in records.indices {
+                sink.report(firstIndex + position, .failed(code: -1, name: "PRODUCER_CLOSED", message: "the producer is closed; the record was not sent"))
             }
+            sink.finished(records.count)
             return
         }
         outstanding += records.count
         let nowMs = Self.nowMs()
         let now = ContinuousClock.now
-        var currentTopic: String?
-        var leaders: Result<[Int32: Int32], TopicUnusable> = .failure(TopicUnusable(outcome: .unknown(message: "")))
-        for (position, record) in records.enumerated() {
-            let index = firstIndex + position
-            if record.topic != currentTopic {
-                currentTopic = record.topic
-                leaders = await usablePartitions(of: record.topic)
-            }
-            func finish(_ outcome: KafkaDeliveryOutcome) {
-                complete(index, outcome)
-                recordsFinished(1)
-            }
-            let known: [Int32: Int32]
-            switch leaders {
-            case .success(let value): known = value
+        var start = 0
+        while start < records.count {
+            let topic = records[start].topic
+            var end = start + 1
+            while end < records.count, records[end].topic == topic { end += 1 }
+            switch await usablePartitions(of: topic) {
+            case .success(let leaders):
+                place(records, start..<end, topic: topic, leaders: leaders, firstIndex: firstIndex, sink: sink, nowMs: nowMs, now: now)
             case .failure(let unusable):
-                finish(unusable.outcome)
-                continue
+                for position in start..<end { sink.report(firstIndex + position, unusable.outcome) }
+                sink.finished(end - start)
+                recordsFinished(end - start)
             }
+            start = end
+        }
+    }
+
+    /// Appends records of one topic to their partitions' batches (no suspension: the topic's
+    /// queues are taken out of the dictionary meanwhile, so each record costs no lookup).
+    private func place(
+        _ records: [ProducerRecord], _ range: Range<Int>, topic: String, leaders: [Int32: Int32], firstIndex: Int,
+        sink: DeliverySink, nowMs: Int64, now: ContinuousClock.Instant
+    ) {
+        let partitionCount = Int32(leaders.count)
+        var state = queues.removeValue(forKey: topic) ?? TopicQueues()
+        state.grow(to: Int(partitionCount), batchMaxBytes: configuration.batchMaxBytes)
+        var refused = 0
+        for position in range {
             let partition: Int32
-            if let explicit = record.partition {
-                guard known[explicit] != nil else {
-                    finish(
+            if let explicit = records[position].partition {
+                guard leaders[explicit] != nil else {
+                    sink.report(
+                        firstIndex + position,
                         .failed(
                             code: KafkaErrorCode.unknownTopicOrPartition.rawValue, name: "UNKNOWN_TOPIC_OR_PARTITION",
-                            message: "partition \(explicit) does not exist in topic \(record.topic) (it has \(known.count))"))
+                            message: "partition \(explicit) does not exist in topic \(topic) (it has \(partitionCount))"))
+                    sink.finished(1)
+                    refused += 1
                     continue
                 }
                 partition = explicit
-            } else if let key = record.key {
-                partition = Partitioner.partition(forKey: key, partitionCount: known.count)
+            } else if let key = records[position].key {
+                partition = Partitioner.partition(forKey: key, partitionCount: Int(partitionCount))
             } else {
-                partition = sticky[record.topic] ?? Int32.random(in: 0..<Int32(known.count))
-                sticky[record.topic] = partition
+                partition = state.sticky ?? Int32.random(in: 0..<partitionCount)
+                state.sticky = partition
             }
-            let kafkaRecord = KafkaRecord(
-                key: record.key, value: record.value,
-                headers: record.headers.map { KafkaHeader(name: $0.name, value: $0.value) },
-                timestampMs: record.timestamp ?? nowMs)
-            // Deltas take at most a few bytes more inside a batch than on their own.
-            let size = RecordBatch.encodedSize(of: kafkaRecord, offsetDelta: 0, baseTimestamp: kafkaRecord.timestampMs) + 8
-            let tp = TopicPartition(topic: record.topic, partition: partition)
-            let pending = PendingRecord(record: kafkaRecord, size: size, enqueuedAt: now) { complete(index, $0) }
-            perform(updateQueue(tp) { $0.append(pending) }, for: tp)
+            let action = state.partitions[Int(partition)].append(
+                records[position], timestampMs: records[position].timestamp ?? nowMs, index: firstIndex + position, sink: sink,
+                now: now)
+            switch action {
+            case .none:
+                break
+            case .scheduleLinger:
+                scheduleLinger(TopicPartition(topic: topic, partition: partition))
+            case .sendNow:
+                let batch = state.partitions[Int(partition)].takeBatch()
+                state.batchLeft(partition, partitionCount: partitionCount)
+                startDelivery(batch, to: TopicPartition(topic: topic, partition: partition))
+            }
         }
+        queues[topic] = state
+        if refused > 0 { recordsFinished(refused) }
     }
 
     /// Why the records of a topic cannot be sent, as their outcome.
@@ -390,27 +401,32 @@ actor ProducerEngine {
         case .none:
             break
         case .scheduleLinger:
-            let linger = Duration.milliseconds(configuration.lingerMs)
-            Task {
-                try? await Task.sleep(for: linger)
-                self.lingerExpired(tp)
-            }
+            scheduleLinger(tp)
         case .sendNow:
+            let partitionCount = Int32(topics[tp.topic]?.count ?? 0)
             let batch = updateQueue(tp) { $0.takeBatch() }
-            // Unkeyed records move to another partition once a batch leaves (sticky partitioner).
-            if sticky[tp.topic] == tp.partition, let count = topics[tp.topic]?.count, count > 1 {
-                var next = Int32.random(in: 0..<Int32(count - 1))
-                if next >= tp.partition { next += 1 }
-                sticky[tp.topic] = next
-            }
-            Task { await self.deliver(batch, to: tp) }
+            queues[tp.topic]?.batchLeft(tp.partition, partitionCount: partitionCount)
+            startDelivery(batch, to: tp)
         }
+    }
+
+    private func scheduleLinger(_ tp: TopicPartition) {
+        let linger = Duration.milliseconds(configuration.lingerMs)
+        Task {
+            try? await Task.sleep(for: linger)
+            self.lingerExpired(tp)
+        }
+    }
+
+    private func startDelivery(_ batch: PendingBatch, to tp: TopicPartition) {
+        Task { await self.deliver(batch, to: tp) }
     }
 
     /// Changes a partition queue in place: copying it out of the dictionary would copy its
     /// buffer of records on every append.
     private func updateQueue<Result>(_ tp: TopicPartition, _ body: (inout PartitionQueue) -> Result) -> Result {
-        body(&queues[tp, default: PartitionQueue(batchMaxBytes: configuration.batchMaxBytes)])
+        let batchMaxBytes = configuration.batchMaxBytes
+        return queues[tp.topic, default: TopicQueues()].update(Int(tp.partition), batchMaxBytes: batchMaxBytes, body)
     }
 
     private func lingerExpired(_ tp: TopicPartition) {
@@ -422,8 +438,11 @@ actor ProducerEngine {
     }
 
     private func flushAllQueues() {
-        for tp in Array(queues.keys) {
-            perform(updateQueue(tp) { $0.flush() }, for: tp)
+        for (topic, state) in queues {
+            for partition in state.partitions.indices {
+                let tp = TopicPartition(topic: topic, partition: Int32(partition))
+                perform(updateQueue(tp) { $0.flush() }, for: tp)
+            }
         }
     }
 
@@ -460,16 +479,16 @@ actor ProducerEngine {
 
     /// Sends one batch until it has an outcome: retries retriable errors and lost connections
     /// (lost after writing only when idempotent, as the broker then drops the duplicate).
-    private func deliver(_ batch: [PendingRecord], to tp: TopicPartition) async {
+    private func deliver(_ batch: PendingBatch, to tp: TopicPartition) async {
         let stamp = await stamp(for: tp, count: batch.count)
-        let encoded = RecordBatch.encode(batch.map(\.record), stamp: stamp)
-        let deadline = batch[0].enqueuedAt + configuration.deliveryTimeout
+        let header = batch.builder.sealedHeader(stamp: stamp)
+        let deadline = batch.enqueuedAt + configuration.deliveryTimeout
         var mayHaveBeenWritten = false
         var lastProblem = "no attempt made"
         var attempt = 0
 
-        func finish(_ outcome: (Int, PendingRecord) -> KafkaDeliveryOutcome) {
-            for (index, record) in batch.enumerated() { record.complete(outcome(index, record)) }
+        func finish(_ outcome: (Int, Int64) -> KafkaDeliveryOutcome) {
+            batch.finish(outcome)
         }
 
         while true {
@@ -478,7 +497,8 @@ actor ProducerEngine {
                     let reached = mayHaveBeenWritten
                         ? "an attempt was written and its answer lost, so the records may be stored"
                         : "no attempt was stored"
-                    finish { _, _ in .unknown(message: "delivery timeout of \(configuration.deliveryTimeout) spent after \(attempt) attempts to \(tp) (\(reached)); last problem: \(lastProblem)") }
+                    let outcome: KafkaDeliveryOutcome = .unknown(message: "delivery timeout of \(configuration.deliveryTimeout) spent after \(attempt) attempts to \(tp) (\(reached)); last problem: \(lastProblem)")
+                    finish { _, _ in outcome }
                     if mayHaveBeenWritten { identityNeedsReset = true }
                     break
                 }
@@ -500,14 +520,15 @@ actor ProducerEngine {
                 continue
             }
             guard let version = connection.version(for: .produce) else {
-                finish { _, _ in .failed(code: KafkaErrorCode.unsupportedVersion.rawValue, name: "UNSUPPORTED_VERSION", message: "\(connection.address) supports no Produce version 3...11") }
+                let outcome: KafkaDeliveryOutcome = .failed(code: KafkaErrorCode.unsupportedVersion.rawValue, name: "UNSUPPORTED_VERSION", message: "\(connection.address) supports no Produce version 3...11")
+                finish { _, _ in outcome }
                 break
             }
             // The broker must give up before we do, or its late answer would find no one.
             let timeoutMs = Int32(clamping: max(1000, min(configuration.requestTimeout.milliseconds - 1000, 30_000)))
             let request = ProduceRequest(
                 version: version, timeoutMs: timeoutMs,
-                topics: [.init(topic: tp.topic, partitions: [.init(partition: tp.partition, batch: encoded)])])
+                topics: [.init(topic: tp.topic, partitions: [.init(partition: tp.partition, batch: header, rest: batch.builder.records)])])
             await acquireSlot(leader)
             let response: ProduceResponse
             do {
@@ -520,7 +541,8 @@ actor ProducerEngine {
                 if error.mayHaveReachedBroker {
                     mayHaveBeenWritten = true
                     if !idempotent || stamp == .none {
-                        finish { _, _ in .unknown(message: "request to \(connection.address) written, then: \(error.message); retrying could duplicate") }
+                        let outcome: KafkaDeliveryOutcome = .unknown(message: "request to \(connection.address) written, then: \(error.message); retrying could duplicate")
+                        finish { _, _ in outcome }
                         break
                     }
                 }
@@ -529,7 +551,8 @@ actor ProducerEngine {
             } catch {
                 releaseSlot(leader)
                 dropConnection(leader)
-                finish { _, _ in .unknown(message: "unreadable answer from \(connection.address): \(KafkaErrorDescription.describe(error))") }
+                let outcome: KafkaDeliveryOutcome = .unknown(message: "unreadable answer from \(connection.address): \(KafkaErrorDescription.describe(error))")
+                finish { _, _ in outcome }
                 identityNeedsReset = true
                 break
             }
@@ -540,14 +563,14 @@ actor ProducerEngine {
             }
             let code = answer.errorCode
             if code == 0 {
-                finish { index, record in
-                    .delivered(partition: tp.partition, offset: answer.baseOffset + Int64(index),
-                        timestampMs: answer.logAppendTimeMs >= 0 ? answer.logAppendTimeMs : record.record.timestampMs)
+                finish { position, timestampMs in
+                    .delivered(partition: tp.partition, offset: answer.baseOffset + Int64(position),
+                        timestampMs: answer.logAppendTimeMs >= 0 ? answer.logAppendTimeMs : timestampMs)
                 }
                 break
             }
             if code == KafkaErrorCode.duplicateSequenceNumber.rawValue {
-                finish { _, record in .delivered(partition: tp.partition, offset: -1, timestampMs: record.record.timestampMs) }
+                finish { _, timestampMs in .delivered(partition: tp.partition, offset: -1, timestampMs: timestampMs) }
                 break
             }
             let name = KafkaErrorCode.name(of: code)
@@ -571,7 +594,8 @@ actor ProducerEngine {
             let message = code == KafkaErrorCode.topicAuthorizationFailed.rawValue
                 ? KafkaProducerError.topicAuthorizationFailed(tp.topic).description + detail
                 : "broker \(connection.address) refused the batch for \(tp) with \(name)\(detail)"
-            finish { _, _ in .failed(code: code, name: name, message: message) }
+            let outcome: KafkaDeliveryOutcome = .failed(code: code, name: name, message: message)
+            finish { _, _ in outcome }
             break
         }
         recordsFinished(batch.count)
@@ -604,5 +628,29 @@ actor ProducerEngine {
 
     static func nowMs() -> Int64 {
         Int64((Date().timeIntervalSince1970 * 1000).rounded(.down))
+    }
+}
+
+/// The partition queues of one topic, indexed by partition, and its sticky partition.
+struct TopicQueues: Sendable {
+    var partitions: [PartitionQueue] = []
+    /// Where records without key and partition go, until a batch of that partition leaves.
+    var sticky: Int32?
+
+    mutating func grow(to count: Int, batchMaxBytes: Int) {
+        while partitions.count < count { partitions.append(PartitionQueue(batchMaxBytes: batchMaxBytes)) }
+    }
+
+    mutating func update<Result>(_ partition: Int, batchMaxBytes: Int, _ body: (inout PartitionQueue) -> Result) -> Result {
+        grow(to: partition + 1, batchMaxBytes: batchMaxBytes)
+        return body(&partitions[partition])
+    }
+
+    /// A batch of `partition` left: unkeyed records move to another partition (sticky partitioner).
+    mutating func batchLeft(_ partition: Int32, partitionCount: Int32) {
+        guard sticky == partition, partitionCount > 1 else { return }
+        var next = Int32.random(in: 0..<(partitionCount - 1))
+        if next >= partition { next += 1 }
+        sticky = next
     }
 }

@@ -1,3 +1,5 @@
+import NIOCore
+
 /// CRC-32C (Castagnoli, reflected polynomial 0x82F63B78), the checksum of RecordBatch v2.
 /// Slicing-by-8 tables: batches are checksummed on every send, so this is on the hot path.
 enum CRC32C {
@@ -27,8 +29,24 @@ enum CRC32C {
     }
 
     static func checksum(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt32 {
+        update(0xFFFF_FFFF, bytes) ^ 0xFFFF_FFFF
+    }
+
+    /// The checksum of several pieces taken as one sequence of bytes.
+    static func checksum(_ pieces: [ByteBuffer]) -> UInt32 {
+        var state: UInt32 = 0xFFFF_FFFF
+        for piece in pieces {
+            state = piece.withUnsafeReadableBytes { (raw: UnsafeRawBufferPointer) -> UInt32 in
+                update(state, raw.bindMemory(to: UInt8.self))
+            }
+        }
+        return state ^ 0xFFFF_FFFF
+    }
+
+    /// Runs the register over `bytes` (no initial or final inversion).
+    private static func update(_ state: UInt32, _ bytes: UnsafeBufferPointer<UInt8>) -> UInt32 {
         let t = tables
-        var crc: UInt32 = 0xFFFF_FFFF
+        var crc = state
         var index = 0
         let count = bytes.count
         t[0].withUnsafeBufferPointer { t0 in
@@ -60,6 +78,6 @@ enum CRC32C {
                 }
             }
         }
-        return crc ^ 0xFFFF_FFFF
+        return crc
     }
 }
