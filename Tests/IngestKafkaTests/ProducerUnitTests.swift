@@ -114,6 +114,45 @@ import Testing
     }
 }
 
+@Suite struct RecordFeedTests {
+    static func record(_ n: Int) -> ProducerRecord { ProducerRecord(topic: "t", value: [UInt8(n)]) }
+
+    @Test func boundedTakesAllBufferedAndDrains() async {
+        let feed = RecordFeed(limit: 3)
+        #expect(feed.offer(Self.record(0)) && feed.offer(Self.record(1)) && feed.offer(Self.record(2)))
+        #expect(!feed.offer(Self.record(3)), "full: at most `limit` read and not answered")
+        #expect(await feed.take()?.map(\.value) == [[0], [1], [2]], "everything buffered at once")
+        #expect(!feed.offer(Self.record(3)), "taken is not answered: still full")
+        feed.release(2)
+        #expect(feed.offer(Self.record(3)))
+        feed.finish()
+        #expect(await feed.take()?.map(\.value) == [[3]])
+        #expect(await feed.take() == nil)
+        let drained = Task { await feed.drain() }
+        feed.release(2)
+        await drained.value
+    }
+
+    @Test func waitingTakerGetsTheNextRecordAtOnce() async {
+        let feed = RecordFeed(limit: 10)
+        let taken = Task { await feed.take()?.count }
+        try? await Task.sleep(for: .milliseconds(50))
+        #expect(feed.offer(Self.record(0)))
+        #expect(await taken.value == 1)
+    }
+
+    @Test func pushWaitsForRoom() async {
+        let feed = RecordFeed(limit: 1)
+        #expect(feed.offer(Self.record(0)))
+        let pushed = Task { await feed.push(Self.record(1)) }
+        try? await Task.sleep(for: .milliseconds(50))
+        #expect(await feed.take()?.count == 1)
+        feed.release(1)
+        await pushed.value
+        #expect(await feed.take()?.count == 1)
+    }
+}
+
 @Suite struct ConfigurationTests {
     @Test func passwordNeverAppearsWhenPrinted() {
         let configuration = KafkaProducerConfiguration(
