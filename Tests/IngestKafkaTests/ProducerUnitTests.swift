@@ -34,26 +34,35 @@ import Testing
     /// A record whose value has `bytes` bytes (under 57): it takes `bytes` + 7 in a batch
     /// (length, attributes, deltas, null key, value length, header count); from 57 to 63,
     /// `bytes` + 8, as its zigzag length then takes two bytes.
-    static func append(_ bytes: Int, to queue: inout PartitionQueue, index: Int = 0) -> PartitionQueue.Action {
+    static func append(
+        _ bytes: Int, to queue: inout PartitionQueue, index: Int = 0, at now: ContinuousClock.Instant = t0
+    ) -> PartitionQueue.Action {
         queue.append(
             ProducerRecord(topic: "t", value: [UInt8](repeating: 7, count: bytes)), timestampMs: 1000, index: index, sink: sink,
-            now: .now)
+            now: now)
+    }
+
+    static let t0 = ContinuousClock.now
+    static let linger = Duration.milliseconds(5)
+
+    static func queue(batchMaxBytes: Int) -> PartitionQueue {
+        PartitionQueue(batchMaxBytes: batchMaxBytes, linger: linger)
     }
 
     @Test func firstRecordLingersThenSends() {
-        var queue = PartitionQueue(batchMaxBytes: 200)
-        #expect(Self.append(10, to: &queue) == .scheduleLinger)
-        #expect(Self.append(10, to: &queue) == .none)
+        var queue = Self.queue(batchMaxBytes: 200)
+        #expect(Self.append(10, to: &queue) == .scheduleLinger(after: Self.linger))
+        #expect(Self.append(10, to: &queue, at: Self.t0 + .milliseconds(1)) == .none)
         #expect(queue.pendingBytes == 2 * 17)
-        #expect(queue.lingerExpired() == .sendNow)
+        #expect(queue.lingerExpired(now: Self.t0 + Self.linger) == .sendNow)
         #expect(queue.takeBatch().count == 2)
         #expect(queue.inFlight)
         #expect(queue.pendingBytes == 0)
     }
 
     @Test func fullBatchSendsWithoutLinger() {
-        var queue = PartitionQueue(batchMaxBytes: RecordBatch.headerSize + 100)
-        #expect(Self.append(60, to: &queue) == .scheduleLinger)
+        var queue = Self.queue(batchMaxBytes: RecordBatch.headerSize + 100)
+        #expect(Self.append(60, to: &queue) == .scheduleLinger(after: Self.linger))
         #expect(Self.append(60, to: &queue) == .sendNow)
         #expect(queue.takeBatch().count == 1, "a batch stays under batchMaxBytes")
         #expect(queue.pendingRecords == 1)
@@ -61,19 +70,35 @@ import Testing
     }
 
     @Test func oneBatchInFlightPerPartition() {
-        var queue = PartitionQueue(batchMaxBytes: RecordBatch.headerSize + 100)
+        var queue = Self.queue(batchMaxBytes: RecordBatch.headerSize + 100)
         _ = Self.append(10, to: &queue)
-        _ = queue.lingerExpired()
+        _ = queue.lingerExpired(now: Self.t0 + Self.linger)
         _ = queue.takeBatch()
         #expect(Self.append(200, to: &queue) == .none, "busy: waits for the batch in flight")
-        #expect(queue.lingerExpired() == .none)
-        #expect(queue.batchFinished() == .sendNow)
+        #expect(queue.lingerExpired(now: Self.t0 + Self.linger) == .none)
+        #expect(queue.batchFinished(now: Self.t0 + .milliseconds(1)) == .sendNow, "full: goes without lingering")
         #expect(queue.takeBatch().count == 1, "an oversized record still goes, alone")
-        #expect(queue.batchFinished() == .none)
+        #expect(queue.batchFinished(now: Self.t0 + .milliseconds(2)) == .none)
+    }
+
+    /// Records that came while a batch was in flight go when their own linger is over, not
+    /// as soon as the batch in flight is answered: on a fast network that would make tiny batches.
+    @Test func recordsWaitingBehindABatchKeepTheirLinger() {
+        var queue = Self.queue(batchMaxBytes: 10_000)
+        _ = Self.append(10, to: &queue)
+        _ = queue.lingerExpired(now: Self.t0 + Self.linger)
+        _ = queue.takeBatch()
+        #expect(Self.append(10, to: &queue, at: Self.t0 + .milliseconds(6)) == .none)
+        #expect(queue.batchFinished(now: Self.t0 + .milliseconds(7)) == .scheduleLinger(after: .milliseconds(4)))
+        #expect(queue.lingerExpired(now: Self.t0 + .milliseconds(9)) == .scheduleLinger(after: .milliseconds(2)), "early timer: again for the rest")
+        #expect(queue.lingerExpired(now: Self.t0 + .milliseconds(11)) == .sendNow)
+        _ = queue.takeBatch()
+        #expect(Self.append(10, to: &queue, at: Self.t0 + .milliseconds(12)) == .none)
+        #expect(queue.batchFinished(now: Self.t0 + .milliseconds(20)) == .sendNow, "waited its linger behind the batch in flight")
     }
 
     @Test func flushSendsIdleQueue() {
-        var queue = PartitionQueue(batchMaxBytes: 100)
+        var queue = Self.queue(batchMaxBytes: 100)
         #expect(queue.flush() == .none)
         _ = Self.append(10, to: &queue)
         #expect(queue.flush() == .sendNow)
@@ -87,7 +112,7 @@ import Testing
         let sink = DeliverySink(
             report: { index, outcome in reports.withLockedValue { $0.append((index, outcome)) } },
             finished: { count in finished.withLockedValue { $0.append(count) } })
-        var queue = PartitionQueue(batchMaxBytes: 10_000)
+        var queue = Self.queue(batchMaxBytes: 10_000)
         let records = [
             ProducerRecord(topic: "t", key: Array("k".utf8), value: Array("one".utf8), headers: [("h", Array("v".utf8)), ("n", nil)]),
             ProducerRecord(topic: "t", value: nil, timestamp: 900),

@@ -77,8 +77,8 @@ struct PendingBatch: Sendable {
 struct PartitionQueue: Sendable {
     enum Action: Equatable {
         case none
-        /// Start a timer; when it fires call `lingerExpired()`.
-        case scheduleLinger
+        /// Start a timer; when it fires call `lingerExpired(now:)`.
+        case scheduleLinger(after: Duration)
         /// Call `takeBatch()` and send it.
         case sendNow
     }
@@ -93,9 +93,12 @@ struct PartitionQueue: Sendable {
     private(set) var inFlight = false
     private var lingerScheduled = false
     let batchMaxBytes: Int
+    /// How long the first record of a batch may wait for more.
+    let linger: Duration
 
-    init(batchMaxBytes: Int) {
+    init(batchMaxBytes: Int, linger: Duration) {
         self.batchMaxBytes = batchMaxBytes
+        self.linger = linger
     }
 
     var pendingRecords: Int { closed.reduce(0) { $0 + $1.count } + open.count }
@@ -119,16 +122,25 @@ struct PartitionQueue: Sendable {
         let before = open.byteCount
         open.append(record, timestampMs: timestampMs, index: index, sink: sink, now: now)
         pendingBytes += open.byteCount - before
-        if inFlight { return .none }
-        if !closed.isEmpty || open.byteCount >= batchMaxBytes { return .sendNow }
-        if lingerScheduled { return .none }
-        lingerScheduled = true
-        return .scheduleLinger
+        return inFlight ? .none : idleAction(now: now)
     }
 
-    mutating func lingerExpired() -> Action {
+    /// With no batch in flight: a full batch, or one whose first record has waited its
+    /// linger, goes; otherwise a timer for the rest of the linger (one at a time: one that
+    /// fires early is started again for what remains).
+    private mutating func idleAction(now: ContinuousClock.Instant) -> Action {
+        if !closed.isEmpty || open.byteCount >= batchMaxBytes { return .sendNow }
+        if open.count == 0 { return .none }
+        let waited = now - open.enqueuedAt
+        if waited >= linger { return .sendNow }
+        if lingerScheduled { return .none }
+        lingerScheduled = true
+        return .scheduleLinger(after: linger - waited)
+    }
+
+    mutating func lingerExpired(now: ContinuousClock.Instant) -> Action {
         lingerScheduled = false
-        return inFlight || isEmpty ? .none : .sendNow
+        return inFlight ? .none : idleAction(now: now)
     }
 
     private var isEmpty: Bool { closed.isEmpty && open.count == 0 }
@@ -153,10 +165,11 @@ struct PartitionQueue: Sendable {
         return batch
     }
 
-    /// The in-flight batch has its outcome. Records that piled up meanwhile have waited at
-    /// least one round trip, longer than any sensible linger: they go out at once.
-    mutating func batchFinished() -> Action {
+    /// The in-flight batch has its outcome. Records that piled up meanwhile go when their
+    /// batch is full or has waited its linger: on a fast network a round trip is shorter than
+    /// the linger, and sending at once would make many small batches.
+    mutating func batchFinished(now: ContinuousClock.Instant) -> Action {
         inFlight = false
-        return isEmpty ? .none : .sendNow
+        return idleAction(now: now)
     }
 }

@@ -324,7 +324,7 @@ actor ProducerEngine {
     ) {
         let partitionCount = Int32(leaders.count)
         var state = queues.removeValue(forKey: topic) ?? TopicQueues()
-        state.grow(to: Int(partitionCount), batchMaxBytes: configuration.batchMaxBytes)
+        state.grow(to: Int(partitionCount), batchMaxBytes: configuration.batchMaxBytes, linger: .milliseconds(configuration.lingerMs))
         var refused = 0
         for position in range {
             let partition: Int32
@@ -343,7 +343,7 @@ actor ProducerEngine {
             } else if let key = records[position].key {
                 partition = Partitioner.partition(forKey: key, partitionCount: Int(partitionCount))
             } else {
-                partition = state.sticky ?? Int32.random(in: 0..<partitionCount)
+                partition = state.sticky ?? Int32.random(in: 0..<partitionCount, using: &state.random)
                 state.sticky = partition
             }
             let action = state.partitions[Int(partition)].append(
@@ -352,8 +352,8 @@ actor ProducerEngine {
             switch action {
             case .none:
                 break
-            case .scheduleLinger:
-                scheduleLinger(TopicPartition(topic: topic, partition: partition))
+            case .scheduleLinger(let after):
+                scheduleLinger(TopicPartition(topic: topic, partition: partition), after: after)
             case .sendNow:
                 let batch = state.partitions[Int(partition)].takeBatch()
                 state.batchLeft(partition, partitionCount: partitionCount)
@@ -400,8 +400,8 @@ actor ProducerEngine {
         switch action {
         case .none:
             break
-        case .scheduleLinger:
-            scheduleLinger(tp)
+        case .scheduleLinger(let after):
+            scheduleLinger(tp, after: after)
         case .sendNow:
             let partitionCount = Int32(topics[tp.topic]?.count ?? 0)
             let batch = updateQueue(tp) { $0.takeBatch() }
@@ -410,10 +410,9 @@ actor ProducerEngine {
         }
     }
 
-    private func scheduleLinger(_ tp: TopicPartition) {
-        let linger = Duration.milliseconds(configuration.lingerMs)
+    private func scheduleLinger(_ tp: TopicPartition, after: Duration) {
         Task {
-            try? await Task.sleep(for: linger)
+            try? await Task.sleep(for: after)
             self.lingerExpired(tp)
         }
     }
@@ -426,15 +425,18 @@ actor ProducerEngine {
     /// buffer of records on every append.
     private func updateQueue<Result>(_ tp: TopicPartition, _ body: (inout PartitionQueue) -> Result) -> Result {
         let batchMaxBytes = configuration.batchMaxBytes
-        return queues[tp.topic, default: TopicQueues()].update(Int(tp.partition), batchMaxBytes: batchMaxBytes, body)
+        return queues[tp.topic, default: TopicQueues()].update(
+            Int(tp.partition), batchMaxBytes: batchMaxBytes, linger: .milliseconds(configuration.lingerMs), body)
     }
 
     private func lingerExpired(_ tp: TopicPartition) {
-        perform(updateQueue(tp) { $0.lingerExpired() }, for: tp)
+        let now = ContinuousClock.now
+        perform(updateQueue(tp) { $0.lingerExpired(now: now) }, for: tp)
     }
 
     private func batchFinished(_ tp: TopicPartition) {
-        perform(updateQueue(tp) { $0.batchFinished() }, for: tp)
+        let now = ContinuousClock.now
+        perform(updateQueue(tp) { $0.batchFinished(now: now) }, for: tp)
     }
 
     private func flushAllQueues() {
@@ -636,21 +638,42 @@ struct TopicQueues: Sendable {
     var partitions: [PartitionQueue] = []
     /// Where records without key and partition go, until a batch of that partition leaves.
     var sticky: Int32?
+    /// For the sticky partition only: seeded once, so a batch costs no getrandom call.
+    var random = StickyRandom(seed: UInt64.random(in: .min ... .max))
 
-    mutating func grow(to count: Int, batchMaxBytes: Int) {
-        while partitions.count < count { partitions.append(PartitionQueue(batchMaxBytes: batchMaxBytes)) }
+    mutating func grow(to count: Int, batchMaxBytes: Int, linger: Duration) {
+        while partitions.count < count { partitions.append(PartitionQueue(batchMaxBytes: batchMaxBytes, linger: linger)) }
     }
 
-    mutating func update<Result>(_ partition: Int, batchMaxBytes: Int, _ body: (inout PartitionQueue) -> Result) -> Result {
-        grow(to: partition + 1, batchMaxBytes: batchMaxBytes)
+    mutating func update<Result>(
+        _ partition: Int, batchMaxBytes: Int, linger: Duration, _ body: (inout PartitionQueue) -> Result
+    ) -> Result {
+        grow(to: partition + 1, batchMaxBytes: batchMaxBytes, linger: linger)
         return body(&partitions[partition])
     }
 
     /// A batch of `partition` left: unkeyed records move to another partition (sticky partitioner).
     mutating func batchLeft(_ partition: Int32, partitionCount: Int32) {
         guard sticky == partition, partitionCount > 1 else { return }
-        var next = Int32.random(in: 0..<(partitionCount - 1))
+        var next = Int32.random(in: 0..<(partitionCount - 1), using: &random)
         if next >= partition { next += 1 }
         sticky = next
+    }
+}
+
+/// A small fast generator (SplitMix64), good enough to spread partitions.
+struct StickyRandom: RandomNumberGenerator, Sendable {
+    private var state: UInt64
+
+    init(seed: UInt64) {
+        state = seed
+    }
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
     }
 }
