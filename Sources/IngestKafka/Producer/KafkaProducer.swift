@@ -153,7 +153,8 @@ final class RecordFeed: Sendable {
         var buffered: [ProducerRecord] = []
         var outstanding = 0
         var finished = false
-        var taker: CheckedContinuation<[ProducerRecord]?, Never>?
+        /// The engine side, parked until a record comes.
+        var taker: CheckedContinuation<Void, Never>?
         var pusher: CheckedContinuation<Void, Never>?
         var drainWaiters: [CheckedContinuation<Void, Never>] = []
     }
@@ -170,18 +171,16 @@ final class RecordFeed: Sendable {
     /// reader calls `push`. One reader only.
     @usableFromInline
     func offer(_ record: ProducerRecord) -> Bool {
-        let (added, taker) = state.withLockedValue { state -> (Bool, CheckedContinuation<[ProducerRecord]?, Never>?) in
+        let (added, taker) = state.withLockedValue { state -> (Bool, CheckedContinuation<Void, Never>?) in
             guard state.outstanding < limit else { return (false, nil) }
             state.outstanding += 1
-            // A waiting engine side means nothing is buffered: this record goes at once, alone.
-            if let taker = state.taker {
-                state.taker = nil
-                return (true, taker)
-            }
             state.buffered.append(record)
-            return (true, nil)
+            defer { state.taker = nil }
+            return (true, state.taker)
         }
-        taker?.resume(returning: [record])
+        // The engine side wakes and takes what is buffered by then: this record and those
+        // read while its thread got going.
+        taker?.resume()
         return added
     }
 
@@ -202,35 +201,33 @@ final class RecordFeed: Sendable {
 
     /// No more records will come.
     func finish() {
-        let taker = state.withLockedValue { state -> CheckedContinuation<[ProducerRecord]?, Never>? in
+        let taker = state.withLockedValue { state -> CheckedContinuation<Void, Never>? in
             state.finished = true
             defer { state.taker = nil }
-            return state.buffered.isEmpty ? state.taker : nil
+            return state.taker
         }
-        taker?.resume(returning: nil)
+        taker?.resume()
     }
 
     /// Everything buffered, as soon as there is something; nil once finished and empty. One taker only.
     func take() async -> [ProducerRecord]? {
-        let ready = state.withLockedValue { state -> [ProducerRecord]?? in
-            if !state.buffered.isEmpty {
-                defer { state.buffered = [] }
-                return .some(state.buffered)
-            }
-            return state.finished ? .some(nil) : .none
-        }
-        if let ready { return ready }
-        return await withCheckedContinuation { continuation in
+        while true {
             let ready = state.withLockedValue { state -> [ProducerRecord]?? in
                 if !state.buffered.isEmpty {
                     defer { state.buffered = [] }
                     return .some(state.buffered)
                 }
-                if state.finished { return .some(nil) }
-                state.taker = continuation
-                return .none
+                return state.finished ? .some(nil) : .none
             }
-            if let ready { continuation.resume(returning: ready) }
+            if let ready { return ready }
+            await withCheckedContinuation { continuation in
+                let parked = state.withLockedValue { state -> Bool in
+                    guard state.buffered.isEmpty, !state.finished else { return false }
+                    state.taker = continuation
+                    return true
+                }
+                if !parked { continuation.resume() }
+            }
         }
     }
 
