@@ -60,7 +60,10 @@ public final class KafkaProducer: Sendable {
     ) async throws where Records.Element == ProducerRecord {
         try await produce(
             reading: { feed in
-                for try await record in records {
+                // next() rather than for-await's next(isolation:): this task is not isolated,
+                // and the isolation-passing variant costs executor checks per record.
+                var iterator = records.makeAsyncIterator()
+                while let record = try await iterator.next() {
                     if !feed.offer(record) { await feed.push(record) }
                 }
             }, onReport: onReport)
