@@ -166,7 +166,7 @@ final class RecordFeed: Sendable {
     }
 
     private let limit: Int
-    private let state = NIOLockedValueBox(State())
+    private let state = SpinningLockedBox(State())
 
     init(limit: Int) {
         precondition(limit > 0, "the feed needs room for at least one record")
