@@ -346,6 +346,9 @@ actor ProducerEngine {
                 partition = state.sticky ?? Int32.random(in: 0..<partitionCount, using: &state.random)
                 state.sticky = partition
             }
+            if Int(partition) >= state.partitions.count {  // partition ids beyond the count: not in Kafka, but not a crash
+                state.grow(to: Int(partition) + 1, batchMaxBytes: configuration.batchMaxBytes, linger: .milliseconds(configuration.lingerMs))
+            }
             let action = state.partitions[Int(partition)].append(
                 records[position], timestampMs: records[position].timestamp ?? nowMs, index: firstIndex + position, sink: sink,
                 now: now)

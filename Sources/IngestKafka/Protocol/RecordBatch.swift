@@ -48,32 +48,6 @@ enum RecordBatch {
     static let attributesOffset = 21
     static let crcOffset = 17
 
-    /// The exact size `record` takes inside a batch whose base timestamp is `baseTimestamp`
-    /// and where it has index `offsetDelta`, including its own length prefix.
-    static func encodedSize(of record: KafkaRecord, offsetDelta: Int32, baseTimestamp: Int64) -> Int {
-        let body = bodySize(of: record, offsetDelta: offsetDelta, baseTimestamp: baseTimestamp)
-        return varintSize(Int64(body)) + body
-    }
-
-    private static func bodySize(of record: KafkaRecord, offsetDelta: Int32, baseTimestamp: Int64) -> Int {
-        var size = 1  // attributes
-        size += varintSize(record.timestampMs &- baseTimestamp)
-        size += varintSize(Int64(offsetDelta))
-        size += bytesFieldSize(record.key)
-        size += bytesFieldSize(record.value)
-        size += varintSize(Int64(record.headers.count))
-        for header in record.headers {
-            size += bytesFieldSize(Array(header.name.utf8))
-            size += bytesFieldSize(header.value)
-        }
-        return size
-    }
-
-    private static func bytesFieldSize(_ bytes: [UInt8]?) -> Int {
-        guard let bytes else { return 1 }
-        return varintSize(Int64(bytes.count)) + bytes.count
-    }
-
     /// Size of a zigzag varint/varlong.
     static func varintSize(_ value: Int64) -> Int {
         var raw = UInt64(bitPattern: (value << 1) ^ (value >> 63))
@@ -94,15 +68,6 @@ enum RecordBatch {
             }
         }
         return builder.sealed(stamp: stamp)
-    }
-
-    private static func writeBytesField(_ bytes: [UInt8]?, into buffer: inout ByteBuffer) {
-        guard let bytes else {
-            buffer.writeVarint(-1)
-            return
-        }
-        buffer.writeVarint(Int32(bytes.count))
-        buffer.writeBytes(bytes)
     }
 
     /// Decodes every complete batch in a record set (as Fetch returns it). A partial batch at
