@@ -20,6 +20,12 @@ final class FrontSession: ChannelInboundHandler, RemovableChannelHandler {
     /// What an upstream answer is for, in request order.
     private enum Pending {
         case relayed(apiKey: Int16, version: Int16)
+        /// A Metadata request with topics outside the allowed ones taken out.
+        case metadata(version: Int16, plan: FrontTopicFilter.MetadataPlan)
+        /// A Produce request with topics outside the allowed ones taken out.
+        case produce(version: Int16, refused: [FrontTopicFilter.RefusedTopic])
+        /// An answer made here, sent once the answers before it are.
+        case local(ByteBuffer)
         /// Our own ApiVersions v0 question, asked to answer the client's ApiVersions.
         case apiVersions(clientCorrelationID: Int32, clientVersion: Int16)
     }
@@ -97,8 +103,7 @@ final class FrontSession: ChannelInboundHandler, RemovableChannelHandler {
         _ = try reader.nullableString("client id")
 
         if case .relaying = state {
-            pending.append(.relayed(apiKey: apiKey, version: version))
-            sendUpstream(frame)
+            try relay(frame, apiKey: apiKey, version: version, correlationID: correlationID, context: context)
             return
         }
         switch apiKey {
@@ -161,6 +166,57 @@ final class FrontSession: ChannelInboundHandler, RemovableChannelHandler {
         }
     }
 
+    private func relay(_ frame: ByteBuffer, apiKey: Int16, version: Int16, correlationID: Int32, context: ChannelHandlerContext) throws {
+        // Produce with acks = 0 gets no answer: nothing to wait for.
+        let answered = try apiKey != KafkaAPIKey.produce.rawValue || FrontTopicFilter.produceExpectsAnswer(frame, version: version)
+        if let allowed = shared.allowedTopics {
+            switch apiKey {
+            case KafkaAPIKey.metadata.rawValue:
+                let (request, plan) = try FrontTopicFilter.filterMetadataRequest(frame, version: version, allowed: allowed)
+                pending.append(.metadata(version: version, plan: plan))
+                sendUpstream(request)
+                return
+            case KafkaAPIKey.produce.rawValue:
+                switch try FrontTopicFilter.filterProduceRequest(frame, version: version, allowed: allowed) {
+                case .relay:
+                    break
+                case .relayPart(let request, let refused):
+                    if answered { pending.append(.produce(version: version, refused: refused)) }
+                    sendUpstream(request)
+                    return
+                case .refuseAll(let refused):
+                    if answered {
+                        answerHere(FrontTopicFilter.refusedProduceAnswer(correlationID: correlationID, version: version, refused: refused), context: context)
+                    }
+                    return
+                }
+            default:
+                break
+            }
+        }
+        if answered { pending.append(.relayed(apiKey: apiKey, version: version)) }
+        sendUpstream(frame)
+    }
+
+    /// Sends an answer made here (size prefix not included) in its turn: Kafka clients expect
+    /// answers in request order.
+    private func answerHere(_ answer: ByteBuffer, context: ChannelHandlerContext) {
+        if pending.isEmpty {
+            writeToClient(answer, context: context)
+        } else {
+            pending.append(.local(answer))
+        }
+    }
+
+    private func writeToClient(_ answer: ByteBuffer, context: ChannelHandlerContext) {
+        var answer = answer
+        var sized = ByteBuffer()
+        sized.reserveCapacity(4 + answer.readableBytes)
+        sized.writeInteger(Int32(answer.readableBytes))
+        sized.writeBuffer(&answer)
+        context.writeAndFlush(wrapOutboundOut(sized), promise: nil)
+    }
+
     private static func authenticateBody(version: Int16, error: Int16, message: String?, bytes: [UInt8]) -> ByteBuffer {
         let flexible = version >= 2
         var body = ByteBuffer()
@@ -201,6 +257,15 @@ final class FrontSession: ChannelInboundHandler, RemovableChannelHandler {
             case .relayed(let apiKey, let version):
                 out = apiKey == KafkaAPIKey.metadata.rawValue
                     ? try FrontRewriter.rewriteMetadata(frame, version: version, shared.advertised) : frame
+            case .metadata(let version, let plan):
+                out = try FrontRewriter.rewriteMetadata(
+                    frame, version: version, shared.advertised, topics: shared.allowedTopics.map { ($0, plan) })
+            case .produce(let version, let refused):
+                out = try FrontTopicFilter.addRefused(refused, toProduceAnswer: frame, version: version)
+            case .local(let answer):
+                // Not reached: local answers are sent as soon as they reach the head (below).
+                writeToClient(answer, context: context)
+                return
             case .apiVersions(let clientCorrelationID, let clientVersion):
                 var reader = KafkaReader(frame)
                 _ = try reader.int32("correlation id")
@@ -215,10 +280,11 @@ final class FrontSession: ChannelInboundHandler, RemovableChannelHandler {
                 out.writeInteger(clientCorrelationID)
                 out.writeImmutableBuffer(versions.encode(version: min(clientVersion, 2)))
             }
-            var sized = ByteBuffer()
-            sized.writeInteger(Int32(out.readableBytes))
-            sized.writeBuffer(&out)
-            context.writeAndFlush(wrapOutboundOut(sized), promise: nil)
+            writeToClient(out, context: context)
+            while case .local(let answer)? = pending.first {
+                pending.removeFirst()
+                writeToClient(answer, context: context)
+            }
         } catch {
             logger.debug("front cannot rewrite an upstream answer: \(error)")
             context.close(promise: nil)
@@ -255,8 +321,10 @@ private final class UpstreamHandler: ChannelInboundHandler {
 enum FrontRewriter {
     /// Replaces broker addresses in a Metadata answer (the brokers array comes first in every
     /// version); the rest of the answer is copied byte for byte.
+    /// With `topics`, the topics part is also filtered (see `FrontTopicFilter.filterMetadataTopics`).
     static func rewriteMetadata(
-        _ frame: ByteBuffer, version: Int16, _ advertised: @Sendable (String, Int32) -> (String, Int32)?
+        _ frame: ByteBuffer, version: Int16, _ advertised: @Sendable (String, Int32) -> (String, Int32)?,
+        topics: (allowed: Set<String>, plan: FrontTopicFilter.MetadataPlan)? = nil
     ) throws -> ByteBuffer {
         let flexible = KafkaAPIKey.metadata.isFlexible(version)
         var reader = KafkaReader(frame)
@@ -282,6 +350,11 @@ enum FrontRewriter {
                 try reader.skipTaggedFields()
                 out.writeEmptyTaggedFields(flexible: true)
             }
+        }
+        if let topics {
+            if version >= 2 { out.writeKafkaString(try reader.nullableString(flexible: flexible, "cluster id"), flexible: flexible) }
+            if version >= 1 { out.writeInteger(try reader.int32("controller id")) }
+            try FrontTopicFilter.filterMetadataTopics(&reader, into: &out, version: version, allowed: topics.allowed, plan: topics.plan)
         }
         var rest = reader.buffer
         out.writeBuffer(&rest)

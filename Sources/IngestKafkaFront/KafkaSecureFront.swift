@@ -23,10 +23,16 @@ public final class KafkaSecureFront: Sendable {
         /// DNS names and IPv4 addresses the server certificate is valid for; nil means the
         /// advertised host and the listening address.
         public var certificateNames: [String]?
+        /// The topics clients may see and write to; nil means every topic of the cluster.
+        /// Others are answered UNKNOWN_TOPIC_OR_PARTITION by the front and never reach the
+        /// cluster, so a cluster that auto-creates topics on Metadata (librdkafka's mock does)
+        /// cannot create them.
+        public var allowedTopics: Set<String>?
 
         public init(
             upstreams: [String], users: [String: String], mechanisms: [SCRAMMechanism] = [.sha512, .sha256],
-            listenHost: String = "127.0.0.1", advertisedHost: String = "localhost", certificateNames: [String]? = nil
+            listenHost: String = "127.0.0.1", advertisedHost: String = "localhost", certificateNames: [String]? = nil,
+            allowedTopics: Set<String>? = nil
         ) {
             self.upstreams = upstreams
             self.users = users
@@ -34,6 +40,7 @@ public final class KafkaSecureFront: Sendable {
             self.listenHost = listenHost
             self.advertisedHost = advertisedHost
             self.certificateNames = certificateNames
+            self.allowedTopics = allowedTopics
         }
     }
 
@@ -103,12 +110,14 @@ public final class KafkaSecureFront: Sendable {
 /// What all sessions of one front share: credentials and the upstream -> listener map.
 final class FrontShared: Sendable {
     let mechanisms: [SCRAMMechanism]
+    let allowedTopics: Set<String>?
     private let credentials: [SCRAMMechanism: [String: SCRAMCredential]]
     private let listeners = NIOLockedValueBox<[String: Int]>([:])
     private let advertisedHost: String
 
     init(configuration: KafkaSecureFront.Configuration) {
         mechanisms = configuration.mechanisms
+        allowedTopics = configuration.allowedTopics
         advertisedHost = configuration.advertisedHost
         var credentials: [SCRAMMechanism: [String: SCRAMCredential]] = [:]
         for mechanism in configuration.mechanisms {

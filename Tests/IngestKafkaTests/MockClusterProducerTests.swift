@@ -1,5 +1,6 @@
 import Foundation
 import IngestSandbox
+import NIOConcurrencyHelpers
 import Testing
 
 @testable import IngestKafka
@@ -172,6 +173,91 @@ import Testing
             }
         }
         #expect(Set(payloads).isSuperset(of: delivered.keys))
+    }
+
+    /// Reports in the order they came: those of one partition must come in record order
+    /// with rising offsets, every record exactly once.
+    static func checkOrder(_ reports: [(Int, KafkaDeliveryOutcome)], count: Int) {
+        #expect(reports.count == count, "one report per record")
+        #expect(Set(reports.map(\.0)) == Set(0..<count), "every record reported once")
+        var last: [Int32: (index: Int, offset: Int64)] = [:]
+        for (index, outcome) in reports {
+            guard case .delivered(let partition, let offset, _) = outcome else { continue }
+            if let previous = last[partition] {
+                #expect(previous.index < index && previous.offset < offset, "partition \(partition): \(previous) then \((index, offset))")
+            }
+            last[partition] = (index, offset)
+        }
+    }
+
+    /// A source faster than the producer: records go to the engine in chunks, the window
+    /// (20,000 records) fills and empties, partitions keep their order.
+    @Test func fastSourceChunksKeepOrderAndGiveOneOutcomeEach() async throws {
+        let cluster = try MockCluster(brokers: 3)
+        try cluster.createTopic("fast", partitions: 6)
+        let producer = try await KafkaProducer.connect(Self.configuration(cluster))
+        let count = 50_000
+        let records = (0..<count).map { i in
+            ProducerRecord(
+                topic: "fast", partition: i % 1000 == 999 ? 99 : (i % 10 == 5 ? 4 : nil),
+                key: i % 3 == 0 ? Array("k\(i % 11)".utf8) : nil, value: Array("fast-\(i)".utf8))
+        }
+        let reports = NIOLockedValueBox<[(Int, KafkaDeliveryOutcome)]>([])
+        try await producer.produce(records.async) { index, outcome in reports.withLockedValue { $0.append((index, outcome)) } }
+        await producer.close()
+        let all = reports.withLockedValue { $0 }
+        Self.checkOrder(all, count: count)
+        var delivered = 0
+        for (index, outcome) in all {
+            switch outcome {
+            case .delivered(let partition, _, _):
+                delivered += 1
+                if let explicit = records[index].partition { #expect(partition == explicit) }
+                else if let key = records[index].key { #expect(partition == Partitioner.partition(forKey: key, partitionCount: 6)) }
+            case .failed(let code, _, let message):
+                #expect(records[index].partition == 99 && code == KafkaErrorCode.unknownTopicOrPartition.rawValue, "\(index): \(message)")
+            case .unknown(let message):
+                Issue.record("record \(index): \(message)")
+            }
+        }
+        #expect(delivered == count - count / 1000)
+        let stored = try Kcat.consumeAll(bootstrap: cluster.bootstrap, topic: "fast")
+        #expect(stored.count == delivered)
+        #expect(Set(stored.compactMap(\.payload)).count == delivered, "no duplicates")
+    }
+
+    /// A source that gives one record and then waits for its outcome: no record waits for a
+    /// chunk to fill; each goes at once.
+    @Test func slowSourceRecordsGoOneByOneWithoutWaitingForMore() async throws {
+        let cluster = try MockCluster(brokers: 3)
+        try cluster.createTopic("slow-source", partitions: 3)
+        let producer = try await KafkaProducer.connect(Self.configuration(cluster))
+        let count = 20
+        let (stream, input) = AsyncStream<ProducerRecord>.makeStream()
+        let reports = NIOLockedValueBox<[(Int, KafkaDeliveryOutcome)]>([])
+        let (answers, answered) = AsyncStream<Int>.makeStream()
+        let feeder = Task {
+            var iterator = answers.makeAsyncIterator()
+            for i in 0..<count {
+                let yielded = ContinuousClock.now
+                input.yield(ProducerRecord(topic: "slow-source", key: i % 2 == 0 ? Array("key".utf8) : nil, value: Array("slow-\(i)".utf8)))
+                // The source does not end and gives nothing more until this record has its outcome.
+                let index = await iterator.next()
+                #expect(index == i)
+                // Linger is 2 ms: a record waiting for company would wait for ever.
+                #expect(ContinuousClock.now - yielded < .seconds(2), "record \(i) waited")
+            }
+            input.finish()
+        }
+        try await producer.produce(stream) { index, outcome in
+            reports.withLockedValue { $0.append((index, outcome)) }
+            answered.yield(index)
+        }
+        await feeder.value
+        await producer.close()
+        let all = reports.withLockedValue { $0 }
+        Self.checkOrder(all, count: count)
+        #expect(all.allSatisfy { if case .delivered = $0.1 { true } else { false } })
     }
 
     static func timestamp(_ outcome: KafkaDeliveryOutcome) throws -> Int64 {

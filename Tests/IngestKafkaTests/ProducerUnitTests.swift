@@ -1,3 +1,4 @@
+import NIOConcurrencyHelpers
 import Testing
 
 @testable import IngestKafka
@@ -28,44 +29,152 @@ import Testing
 }
 
 @Suite struct PartitionQueueTests {
-    static func record(_ size: Int) -> PendingRecord {
-        PendingRecord(record: KafkaRecord(key: nil, value: [], timestampMs: 0), size: size, enqueuedAt: .now, complete: { _ in })
+    static let sink = DeliverySink(report: { _, _ in })
+
+    /// A record whose value has `bytes` bytes (under 57): it takes `bytes` + 7 in a batch
+    /// (length, attributes, deltas, null key, value length, header count); from 57 to 63,
+    /// `bytes` + 8, as its zigzag length then takes two bytes.
+    static func append(
+        _ bytes: Int, to queue: inout PartitionQueue, index: Int = 0, at now: ContinuousClock.Instant = t0
+    ) -> PartitionQueue.Action {
+        queue.append(
+            ProducerRecord(topic: "t", value: [UInt8](repeating: 7, count: bytes)), timestampMs: 1000, index: index, sink: sink,
+            now: now)
+    }
+
+    static let t0 = ContinuousClock.now
+    static let linger = Duration.milliseconds(5)
+
+    static func queue(batchMaxBytes: Int) -> PartitionQueue {
+        PartitionQueue(batchMaxBytes: batchMaxBytes, linger: linger)
     }
 
     @Test func firstRecordLingersThenSends() {
-        var queue = PartitionQueue(batchMaxBytes: 100)
-        #expect(queue.append(Self.record(10)) == .scheduleLinger)
-        #expect(queue.append(Self.record(10)) == .none)
-        #expect(queue.lingerExpired() == .sendNow)
+        var queue = Self.queue(batchMaxBytes: 200)
+        #expect(Self.append(10, to: &queue) == .scheduleLinger(after: Self.linger))
+        #expect(Self.append(10, to: &queue, at: Self.t0 + .milliseconds(1)) == .none)
+        #expect(queue.pendingBytes == 2 * 17)
+        #expect(queue.lingerExpired(now: Self.t0 + Self.linger) == .sendNow)
         #expect(queue.takeBatch().count == 2)
         #expect(queue.inFlight)
+        #expect(queue.pendingBytes == 0)
     }
 
     @Test func fullBatchSendsWithoutLinger() {
-        var queue = PartitionQueue(batchMaxBytes: 100)
-        #expect(queue.append(Self.record(60)) == .scheduleLinger)
-        #expect(queue.append(Self.record(60)) == .sendNow)
+        var queue = Self.queue(batchMaxBytes: RecordBatch.headerSize + 100)
+        #expect(Self.append(60, to: &queue) == .scheduleLinger(after: Self.linger))
+        #expect(Self.append(60, to: &queue) == .sendNow)
         #expect(queue.takeBatch().count == 1, "a batch stays under batchMaxBytes")
-        #expect(queue.pendingBytes == 60)
+        #expect(queue.pendingRecords == 1)
+        #expect(queue.pendingBytes == 68)
     }
 
     @Test func oneBatchInFlightPerPartition() {
-        var queue = PartitionQueue(batchMaxBytes: 100)
-        _ = queue.append(Self.record(10))
-        _ = queue.lingerExpired()
+        var queue = Self.queue(batchMaxBytes: RecordBatch.headerSize + 100)
+        _ = Self.append(10, to: &queue)
+        _ = queue.lingerExpired(now: Self.t0 + Self.linger)
         _ = queue.takeBatch()
-        #expect(queue.append(Self.record(200)) == .none, "busy: waits for the batch in flight")
-        #expect(queue.lingerExpired() == .none)
-        #expect(queue.batchFinished() == .sendNow)
+        #expect(Self.append(200, to: &queue) == .none, "busy: waits for the batch in flight")
+        #expect(queue.lingerExpired(now: Self.t0 + Self.linger) == .none)
+        #expect(queue.batchFinished(now: Self.t0 + .milliseconds(1)) == .sendNow, "full: goes without lingering")
         #expect(queue.takeBatch().count == 1, "an oversized record still goes, alone")
-        #expect(queue.batchFinished() == .none)
+        #expect(queue.batchFinished(now: Self.t0 + .milliseconds(2)) == .none)
+    }
+
+    /// Records that came while a batch was in flight go when their own linger is over, not
+    /// as soon as the batch in flight is answered: on a fast network that would make tiny batches.
+    @Test func recordsWaitingBehindABatchKeepTheirLinger() {
+        var queue = Self.queue(batchMaxBytes: 10_000)
+        _ = Self.append(10, to: &queue)
+        _ = queue.lingerExpired(now: Self.t0 + Self.linger)
+        _ = queue.takeBatch()
+        #expect(Self.append(10, to: &queue, at: Self.t0 + .milliseconds(6)) == .none)
+        #expect(queue.batchFinished(now: Self.t0 + .milliseconds(7)) == .scheduleLinger(after: .milliseconds(4)))
+        #expect(queue.lingerExpired(now: Self.t0 + .milliseconds(9)) == .scheduleLinger(after: .milliseconds(2)), "early timer: again for the rest")
+        #expect(queue.lingerExpired(now: Self.t0 + .milliseconds(11)) == .sendNow)
+        _ = queue.takeBatch()
+        #expect(Self.append(10, to: &queue, at: Self.t0 + .milliseconds(12)) == .none)
+        #expect(queue.batchFinished(now: Self.t0 + .milliseconds(20)) == .sendNow, "waited its linger behind the batch in flight")
     }
 
     @Test func flushSendsIdleQueue() {
-        var queue = PartitionQueue(batchMaxBytes: 100)
+        var queue = Self.queue(batchMaxBytes: 100)
         #expect(queue.flush() == .none)
-        _ = queue.append(Self.record(10))
+        _ = Self.append(10, to: &queue)
         #expect(queue.flush() == .sendNow)
+    }
+
+    /// Records are encoded as they come; outcomes go back in batch order with their indices,
+    /// one `finished` per run of consecutive indices.
+    @Test func batchEncodesRecordsAndReportsInOrder() throws {
+        let reports = NIOLockedValueBox<[(Int, KafkaDeliveryOutcome)]>([])
+        let finished = NIOLockedValueBox<[Int]>([])
+        let sink = DeliverySink(
+            report: { index, outcome in reports.withLockedValue { $0.append((index, outcome)) } },
+            finished: { count in finished.withLockedValue { $0.append(count) } })
+        var queue = Self.queue(batchMaxBytes: 10_000)
+        let records = [
+            ProducerRecord(topic: "t", key: Array("k".utf8), value: Array("one".utf8), headers: [("h", Array("v".utf8)), ("n", nil)]),
+            ProducerRecord(topic: "t", value: nil, timestamp: 900),
+            ProducerRecord(topic: "t", key: [], value: Array(repeating: 9, count: 300), timestamp: 5000),
+        ]
+        for (record, index) in zip(records, [5, 6, 9]) {
+            _ = queue.append(record, timestampMs: record.timestamp ?? 1000, index: index, sink: sink, now: .now)
+        }
+        let batch = queue.takeBatch()
+        let decoded = try RecordBatch.decodeBatch(batch.builder.sealed(stamp: .none))
+        #expect(decoded.map(\.offset) == [0, 1, 2])
+        #expect(decoded.map(\.record) == [
+            KafkaRecord(key: Array("k".utf8), value: Array("one".utf8), headers: [.init(name: "h", value: Array("v".utf8)), .init(name: "n", value: nil)], timestampMs: 1000),
+            KafkaRecord(key: nil, value: nil, timestampMs: 900),
+            KafkaRecord(key: [], value: Array(repeating: 9, count: 300), timestampMs: 5000),
+        ])
+        batch.finish { position, timestampMs in .delivered(partition: 0, offset: Int64(position), timestampMs: timestampMs) }
+        #expect(reports.withLockedValue { $0.map(\.0) } == [5, 6, 9])
+        #expect(reports.withLockedValue { $0.map(\.1) } == [
+            .delivered(partition: 0, offset: 0, timestampMs: 1000), .delivered(partition: 0, offset: 1, timestampMs: 900),
+            .delivered(partition: 0, offset: 2, timestampMs: 5000),
+        ])
+        #expect(finished.withLockedValue { $0 } == [2, 1])
+    }
+}
+
+@Suite struct RecordFeedTests {
+    static func record(_ n: Int) -> ProducerRecord { ProducerRecord(topic: "t", value: [UInt8(n)]) }
+
+    @Test func boundedTakesAllBufferedAndDrains() async {
+        let feed = RecordFeed(limit: 3)
+        #expect(feed.offer(Self.record(0)) && feed.offer(Self.record(1)) && feed.offer(Self.record(2)))
+        #expect(!feed.offer(Self.record(3)), "full: at most `limit` read and not answered")
+        #expect(await feed.take()?.map(\.value) == [[0], [1], [2]], "everything buffered at once")
+        #expect(!feed.offer(Self.record(3)), "taken is not answered: still full")
+        feed.release(2)
+        #expect(feed.offer(Self.record(3)))
+        feed.finish()
+        #expect(await feed.take()?.map(\.value) == [[3]])
+        #expect(await feed.take() == nil)
+        let drained = Task { await feed.drain() }
+        feed.release(2)
+        await drained.value
+    }
+
+    @Test func waitingTakerGetsTheNextRecordAtOnce() async {
+        let feed = RecordFeed(limit: 10)
+        let taken = Task { await feed.take()?.count }
+        try? await Task.sleep(for: .milliseconds(50))
+        #expect(feed.offer(Self.record(0)))
+        #expect(await taken.value == 1)
+    }
+
+    @Test func pushWaitsForRoom() async {
+        let feed = RecordFeed(limit: 1)
+        #expect(feed.offer(Self.record(0)))
+        let pushed = Task { await feed.push(Self.record(1)) }
+        try? await Task.sleep(for: .milliseconds(50))
+        #expect(await feed.take()?.count == 1)
+        feed.release(1)
+        await pushed.value
+        #expect(await feed.take()?.count == 1)
     }
 }
 

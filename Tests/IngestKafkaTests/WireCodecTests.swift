@@ -52,6 +52,11 @@ import Testing
             }
             #expect(CRC32C.checksum(Array(data[..<length])) == crc ^ 0xFFFF_FFFF)
         }
+        // In pieces (a batch header, then its records) as in one.
+        for cut in 0...data.count {
+            let pieces = [ByteBuffer(bytes: data[..<cut]), ByteBuffer(bytes: data[cut...])]
+            #expect(CRC32C.checksum(pieces) == CRC32C.checksum(data))
+        }
     }
 
     @Test func requestHeaderV1AndV2() {

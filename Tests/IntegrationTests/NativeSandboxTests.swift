@@ -115,4 +115,67 @@ import Testing
         #expect(Set(lines).count == lines.count)
         await platform.stop()
     }
+
+    /// Topic names `kcat -L -J` lists as existing (no error, some partitions).
+    func listedTopics(bootstrap: String, extra: [String], topic: String? = nil) throws -> [String] {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/kcat")
+        process.arguments = ["-L", "-J", "-b", bootstrap, "-m", "10", "-X", "log_level=0"] + (topic.map { ["-t", $0] } ?? []) + extra
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let killer = DispatchWorkItem { if process.isRunning { process.terminate() } }
+        DispatchQueue.global().asyncAfter(deadline: .now() + 30, execute: killer)
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        killer.cancel()
+        struct Listing: Decodable {
+            struct Topic: Decodable {
+                struct Partition: Decodable { var partition: Int32 }
+                var topic: String
+                var err: String?
+                var error: String?
+                var partitions: [Partition]?
+            }
+            var topics: [Topic]
+        }
+        let listing = try JSONDecoder().decode(Listing.self, from: data)
+        return listing.topics.filter { $0.err == nil && $0.error == nil && !($0.partitions ?? []).isEmpty }.map(\.topic)
+    }
+
+    /// The mock cluster creates any topic a Metadata request names; the sandbox's front keeps
+    /// it to its own topics, as the platform would.
+    @Test func unknownTopicFailsAndIsNeverCreated() async throws {
+        let platform = try await Platform.start()
+        let target = try await platform.target()
+        let typo = "ing-staging-evnets"
+        let result = await NativeSender.send(source: ListSource(SandboxHarness.jsonRecords(3)), topic: typo,
+                                             configuration: NativeSender.configuration(target)) { _ in }
+        #expect(result.ledger.total == 0)
+        #expect(result.ledger.delivered == 0)
+        #expect(result.stopReason?.contains("topic \(typo) does not exist: topics are created by the platform") == true, "\(result.stopReason ?? "")")
+
+        // Record by record (no topic check first): each record fails with UNKNOWN_TOPIC_OR_PARTITION.
+        let producer = try await KafkaProducer.connect(NativeSender.configuration(target))
+        let outcome = await producer.send(ProducerRecord(topic: typo, value: Array("{}".utf8)))
+        await producer.close()
+        guard case .failed(let code, let message) = NativeSender.outcome(outcome) else {
+            Issue.record("expected failed, got \(outcome)")
+            await platform.stop()
+            return
+        }
+        #expect(code == 3)
+        #expect(message.hasPrefix("UNKNOWN_TOPIC_OR_PARTITION: "), "\(message)")
+        #expect(message.contains("topics are created by the platform"), "\(message)")
+
+        // Not there through the front (as a client sees it) nor in the mock cluster itself.
+        let secure = ["-X", "security.protocol=SASL_SSL", "-X", "sasl.mechanisms=SCRAM-SHA-512", "-X", "sasl.username=producer",
+                      "-X", "sasl.password=\(platform.kafka.password)", "-X", "ssl.ca.location=\(platform.kafka.caFile)"]
+        let front = platform.kafka.bootstrap.joined(separator: ",")
+        #expect(try listedTopics(bootstrap: front, extra: secure, topic: typo).isEmpty)
+        #expect(try listedTopics(bootstrap: front, extra: secure) == ["ing-staging-events"])
+        #expect(try listedTopics(bootstrap: platform.kafka.cluster.bootstrap, extra: []) == ["ing-staging-events"])
+        await platform.stop()
+    }
 }

@@ -6,74 +6,170 @@ struct TopicPartition: Hashable, Sendable, CustomStringConvertible {
     var description: String { "\(topic)-\(partition)" }
 }
 
-/// A record waiting in a partition queue, with the callback that receives its outcome.
-struct PendingRecord: Sendable {
-    var record: KafkaRecord
-    var size: Int
-    var enqueuedAt: ContinuousClock.Instant
-    var complete: @Sendable (KafkaDeliveryOutcome) -> Void
+/// Receives the outcomes of records: one `report` per record, with the index the record was
+/// enqueued with, then `finished` with how many were just reported (so a caller counting
+/// records in flight takes one step per batch, not one per record).
+final class DeliverySink: Sendable {
+    let report: @Sendable (Int, KafkaDeliveryOutcome) -> Void
+    let finished: @Sendable (Int) -> Void
+
+    init(report: @escaping @Sendable (Int, KafkaDeliveryOutcome) -> Void, finished: @escaping @Sendable (Int) -> Void = { _ in }) {
+        self.report = report
+        self.finished = finished
+    }
+}
+
+/// Records of one partition in a batch (encoded as they came) and who gets their outcomes.
+struct PendingBatch: Sendable {
+    /// Consecutive records of one sink with consecutive indices.
+    struct Run: Sendable {
+        let sink: DeliverySink
+        let first: Int
+        var count: Int
+    }
+
+    var builder = RecordBatchBuilder()
+    /// Each record's own timestamp, for its outcome when the broker does not give one.
+    var timestamps: [Int64] = []
+    var runs: [Run] = []
+    /// When the first record came: the delivery timeout counts from there.
+    private(set) var enqueuedAt: ContinuousClock.Instant
+
+    init(enqueuedAt: ContinuousClock.Instant) {
+        self.enqueuedAt = enqueuedAt
+    }
+
+    var count: Int { Int(builder.count) }
+    var byteCount: Int { builder.byteCount }
+
+    mutating func append(_ record: ProducerRecord, timestampMs: Int64, index: Int, sink: DeliverySink, now: ContinuousClock.Instant) {
+        if builder.count == 0 { enqueuedAt = now }
+        builder.append(key: record.key, value: record.value, headerCount: record.headers.count, timestampMs: timestampMs) { visit in
+            for header in record.headers { visit(header.name, header.value) }
+        }
+        timestamps.append(timestampMs)
+        if let last = runs.indices.last, runs[last].sink === sink, runs[last].first + runs[last].count == index {
+            runs[last].count += 1
+        } else {
+            runs.append(Run(sink: sink, first: index, count: 1))
+        }
+    }
+
+    /// Gives every record its outcome (from its position in the batch and its timestamp),
+    /// in batch order, then tells each sink how many it got.
+    func finish(_ outcome: (Int, Int64) -> KafkaDeliveryOutcome) {
+        var position = 0
+        for run in runs {
+            for offset in 0..<run.count {
+                run.sink.report(run.first + offset, outcome(position, timestamps[position]))
+                position += 1
+            }
+            run.sink.finished(run.count)
+        }
+    }
 }
 
 /// Records of one partition waiting to be sent, as a value-type state machine. At most one
 /// batch per partition is in flight: that keeps records in order and idempotent sequence
-/// numbers contiguous across retries, while other partitions go out in parallel.
+/// numbers contiguous across retries, while other partitions go out in parallel. Records are
+/// encoded into their batch as they are appended; a batch is closed when the next record
+/// would take it past `batchMaxBytes`.
 struct PartitionQueue: Sendable {
     enum Action: Equatable {
         case none
-        /// Start a timer; when it fires call `lingerExpired()`.
-        case scheduleLinger
+        /// Start a timer; when it fires call `lingerExpired(now:)`.
+        case scheduleLinger(after: Duration)
         /// Call `takeBatch()` and send it.
         case sendNow
     }
 
-    private(set) var pending = CircularBuffer<PendingRecord>()
+    /// Full batches waiting, oldest first.
+    private(set) var closed = CircularBuffer<PendingBatch>()
+    /// The batch that takes the next records (empty when none waits). Kept apart from
+    /// `closed`, and not optional: a record is appended in place, without copying the batch.
+    private(set) var open = PendingBatch(enqueuedAt: .now)
+    /// Bytes of the records waiting (batch headers not counted).
     private(set) var pendingBytes = 0
     private(set) var inFlight = false
     private var lingerScheduled = false
     let batchMaxBytes: Int
+    /// How long the first record of a batch may wait for more.
+    let linger: Duration
 
-    init(batchMaxBytes: Int) {
+    init(batchMaxBytes: Int, linger: Duration) {
         self.batchMaxBytes = batchMaxBytes
+        self.linger = linger
     }
 
-    mutating func append(_ record: PendingRecord) -> Action {
-        pending.append(record)
-        pendingBytes += record.size
-        if inFlight { return .none }
-        if pendingBytes >= batchMaxBytes { return .sendNow }
+    var pendingRecords: Int { closed.reduce(0) { $0 + $1.count } + open.count }
+
+    mutating func append(
+        _ record: ProducerRecord, timestampMs: Int64, index: Int, sink: DeliverySink, now: ContinuousClock.Instant
+    ) -> Action {
+        if open.count > 0 {
+            var headerBytes = 0
+            for header in record.headers {
+                headerBytes += RecordBatchBuilder.fieldSize(header.name.utf8.count) + RecordBatchBuilder.fieldSize(header.value?.count)
+            }
+            let size = open.builder.size(
+                keyCount: record.key?.count, valueCount: record.value?.count, headerCount: record.headers.count,
+                headerBytes: headerBytes, timestampMs: timestampMs)
+            if open.byteCount + size > batchMaxBytes {
+                closed.append(open)  // full
+                open = PendingBatch(enqueuedAt: now)
+            }
+        }
+        let before = open.byteCount
+        open.append(record, timestampMs: timestampMs, index: index, sink: sink, now: now)
+        pendingBytes += open.byteCount - before
+        return inFlight ? .none : idleAction(now: now)
+    }
+
+    /// With no batch in flight: a full batch, or one whose first record has waited its
+    /// linger, goes; otherwise a timer for the rest of the linger (one at a time: one that
+    /// fires early is started again for what remains).
+    private mutating func idleAction(now: ContinuousClock.Instant) -> Action {
+        if !closed.isEmpty || open.byteCount >= batchMaxBytes { return .sendNow }
+        if open.count == 0 { return .none }
+        let waited = now - open.enqueuedAt
+        if waited >= linger { return .sendNow }
         if lingerScheduled { return .none }
         lingerScheduled = true
-        return .scheduleLinger
+        return .scheduleLinger(after: linger - waited)
     }
 
-    mutating func lingerExpired() -> Action {
+    mutating func lingerExpired(now: ContinuousClock.Instant) -> Action {
         lingerScheduled = false
-        return inFlight || pending.isEmpty ? .none : .sendNow
+        return inFlight ? .none : idleAction(now: now)
     }
+
+    private var isEmpty: Bool { closed.isEmpty && open.count == 0 }
 
     /// Everything should go out without waiting (closing).
     mutating func flush() -> Action {
-        inFlight || pending.isEmpty ? .none : .sendNow
+        inFlight || isEmpty ? .none : .sendNow
     }
 
-    /// Takes up to `batchMaxBytes` of records (at least one) and marks the partition busy.
-    mutating func takeBatch() -> [PendingRecord] {
-        precondition(!inFlight && !pending.isEmpty, "takeBatch needs an idle partition with records")
-        var batch: [PendingRecord] = []
-        var bytes = 0
-        while let next = pending.first, batch.isEmpty || bytes + next.size <= batchMaxBytes {
-            bytes += next.size
-            batch.append(pending.removeFirst())
+    /// Takes the oldest batch and marks the partition busy.
+    mutating func takeBatch() -> PendingBatch {
+        precondition(!inFlight && !isEmpty, "takeBatch needs an idle partition with records")
+        let batch: PendingBatch
+        if let oldest = closed.popFirst() {
+            batch = oldest
+        } else {
+            batch = open
+            open = PendingBatch(enqueuedAt: .now)
         }
-        pendingBytes -= bytes
+        pendingBytes -= batch.byteCount - RecordBatch.headerSize
         inFlight = true
         return batch
     }
 
-    /// The in-flight batch has its outcome. Records that piled up meanwhile have waited at
-    /// least one round trip, longer than any sensible linger: they go out at once.
-    mutating func batchFinished() -> Action {
+    /// The in-flight batch has its outcome. Records that piled up meanwhile go when their
+    /// batch is full or has waited its linger: on a fast network a round trip is shorter than
+    /// the linger, and sending at once would make many small batches.
+    mutating func batchFinished(now: ContinuousClock.Instant) -> Action {
         inFlight = false
-        return pending.isEmpty ? .none : .sendNow
+        return idleAction(now: now)
     }
 }

@@ -46,8 +46,8 @@ actor ProducerEngine {
     private var inFlight: [Int32: Int] = [:]
     private var slotWaiters: [Int32: [CheckedContinuation<Void, Never>]] = [:]
 
-    private var queues: [TopicPartition: PartitionQueue] = [:]
-    private var sticky: [String: Int32] = [:]
+    /// Partition queues and the sticky partition, per topic.
+    private var queues: [String: TopicQueues] = [:]
 
     private var idempotent: Bool
     private var identity: Identity?
@@ -285,57 +285,112 @@ actor ProducerEngine {
 
     // MARK: enqueue
 
-    func enqueue(_ record: ProducerRecord, complete: @escaping @Sendable (KafkaDeliveryOutcome) -> Void) async {
+    /// Places records in their partition queues, in order; `sink` gets each record's outcome
+    /// with its index (`firstIndex` + its position in `records`). The topic's partitions are
+    /// looked up once per run of records with the same topic, and the clock is read once.
+    func enqueue(contentsOf records: [ProducerRecord], firstIndex: Int, sink: DeliverySink) async {
         guard !closed else {
-            complete(.failed(code: -1, name: "PRODUCER_CLOSED", message: "the producer is closed; the record was not sent"))
-            return
-        }
-        outstanding += 1
-        func finish(_ outcome: KafkaDeliveryOutcome) {
-            complete(outcome)
-            recordsFinished(1)
-        }
-        let leaders: [Int32: Int32]
-        do {
-            leaders = try await partitions(of: record.topic)
-        } catch KafkaProducerError.unknownTopic(let topic) {
-            finish(Self.unknownTopic(topic))
-            return
-        } catch KafkaProducerError.topicAuthorizationFailed(let topic) {
-            finish(
-                .failed(
-                    code: KafkaErrorCode.topicAuthorizationFailed.rawValue, name: "TOPIC_AUTHORIZATION_FAILED",
-                    message: KafkaProducerError.topicAuthorizationFailed(topic).description))
-            return
-        } catch {
-            finish(.unknown(message: "could not read metadata for topic \(record.topic): \(KafkaErrorDescription.describe(error)); the record was not sent"))
-            return
-        }
-        let partition: Int32
-        if let explicit = record.partition {
-            guard leaders[explicit] != nil else {
-                finish(
-                    .failed(
-                        code: KafkaErrorCode.unknownTopicOrPartition.rawValue, name: "UNKNOWN_TOPIC_OR_PARTITION",
-                        message: "partition \(explicit) does not exist in topic \(record.topic) (it has \(leaders.count))"))
-                return
+            for position in records.indices {
+                sink.report(firstIndex + position, .failed(code: -1, name: "PRODUCER_CLOSED", message: "the producer is closed; the record was not sent"))
             }
-            partition = explicit
-        } else if let key = record.key {
-            partition = Partitioner.partition(forKey: key, partitionCount: leaders.count)
-        } else {
-            partition = sticky[record.topic] ?? Int32.random(in: 0..<Int32(leaders.count))
-            sticky[record.topic] = partition
+            sink.finished(records.count)
+            return
         }
-        let kafkaRecord = KafkaRecord(
-            key: record.key, value: record.value,
-            headers: record.headers.map { KafkaHeader(name: $0.name, value: $0.value) },
-            timestampMs: record.timestamp ?? Self.nowMs())
-        // Deltas take at most a few bytes more inside a batch than on their own.
-        let size = RecordBatch.encodedSize(of: kafkaRecord, offsetDelta: 0, baseTimestamp: kafkaRecord.timestampMs) + 8
-        let tp = TopicPartition(topic: record.topic, partition: partition)
-        let pending = PendingRecord(record: kafkaRecord, size: size, enqueuedAt: .now, complete: complete)
-        perform(updateQueue(tp) { $0.append(pending) }, for: tp)
+        outstanding += records.count
+        let nowMs = Self.nowMs()
+        let now = ContinuousClock.now
+        var start = 0
+        while start < records.count {
+            let topic = records[start].topic
+            var end = start + 1
+            while end < records.count, records[end].topic == topic { end += 1 }
+            switch await usablePartitions(of: topic) {
+            case .success(let leaders):
+                place(records, start..<end, topic: topic, leaders: leaders, firstIndex: firstIndex, sink: sink, nowMs: nowMs, now: now)
+            case .failure(let unusable):
+                for position in start..<end { sink.report(firstIndex + position, unusable.outcome) }
+                sink.finished(end - start)
+                recordsFinished(end - start)
+            }
+            start = end
+        }
+    }
+
+    /// Appends records of one topic to their partitions' batches (no suspension: the topic's
+    /// queues are taken out of the dictionary meanwhile, so each record costs no lookup).
+    private func place(
+        _ records: [ProducerRecord], _ range: Range<Int>, topic: String, leaders: [Int32: Int32], firstIndex: Int,
+        sink: DeliverySink, nowMs: Int64, now: ContinuousClock.Instant
+    ) {
+        let partitionCount = Int32(leaders.count)
+        var state = queues.removeValue(forKey: topic) ?? TopicQueues()
+        state.grow(to: Int(partitionCount), batchMaxBytes: configuration.batchMaxBytes, linger: .milliseconds(configuration.lingerMs))
+        var refused = 0
+        for position in range {
+            let partition: Int32
+            if let explicit = records[position].partition {
+                guard leaders[explicit] != nil else {
+                    sink.report(
+                        firstIndex + position,
+                        .failed(
+                            code: KafkaErrorCode.unknownTopicOrPartition.rawValue, name: "UNKNOWN_TOPIC_OR_PARTITION",
+                            message: "partition \(explicit) does not exist in topic \(topic) (it has \(partitionCount))"))
+                    sink.finished(1)
+                    refused += 1
+                    continue
+                }
+                partition = explicit
+            } else if let key = records[position].key {
+                partition = Partitioner.partition(forKey: key, partitionCount: Int(partitionCount))
+            } else {
+                partition = state.sticky ?? Int32.random(in: 0..<partitionCount, using: &state.random)
+                state.sticky = partition
+            }
+            if Int(partition) >= state.partitions.count {  // partition ids beyond the count: not in Kafka, but not a crash
+                state.grow(to: Int(partition) + 1, batchMaxBytes: configuration.batchMaxBytes, linger: .milliseconds(configuration.lingerMs))
+            }
+            let action = state.partitions[Int(partition)].append(
+                records[position], timestampMs: records[position].timestamp ?? nowMs, index: firstIndex + position, sink: sink,
+                now: now)
+            switch action {
+            case .none:
+                break
+            case .scheduleLinger(let after):
+                scheduleLinger(TopicPartition(topic: topic, partition: partition), after: after)
+            case .sendNow:
+                let batch = state.partitions[Int(partition)].takeBatch()
+                state.batchLeft(partition, partitionCount: partitionCount)
+                startDelivery(batch, to: TopicPartition(topic: topic, partition: partition))
+            }
+        }
+        queues[topic] = state
+        if refused > 0 { recordsFinished(refused) }
+    }
+
+    /// Why the records of a topic cannot be sent, as their outcome.
+    struct TopicUnusable: Error {
+        var outcome: KafkaDeliveryOutcome
+    }
+
+    /// Partition -> leader of a topic, or the outcome its records get when it cannot be used.
+    private func usablePartitions(of topic: String) async -> Result<[Int32: Int32], TopicUnusable> {
+        if let known = topics[topic] { return .success(known) }
+        do {
+            return .success(try await partitions(of: topic))
+        } catch KafkaProducerError.unknownTopic(let topic) {
+            return .failure(TopicUnusable(outcome: Self.unknownTopic(topic)))
+        } catch KafkaProducerError.topicAuthorizationFailed(let topic) {
+            return .failure(
+                TopicUnusable(
+                    outcome: .failed(
+                        code: KafkaErrorCode.topicAuthorizationFailed.rawValue, name: "TOPIC_AUTHORIZATION_FAILED",
+                        message: KafkaProducerError.topicAuthorizationFailed(topic).description)))
+        } catch {
+            return .failure(
+                TopicUnusable(
+                    outcome: .unknown(
+                        message: "could not read metadata for topic \(topic): \(KafkaErrorDescription.describe(error)); the record was not sent")))
+        }
     }
 
     static func unknownTopic(_ topic: String) -> KafkaDeliveryOutcome {
@@ -348,41 +403,51 @@ actor ProducerEngine {
         switch action {
         case .none:
             break
-        case .scheduleLinger:
-            let linger = Duration.milliseconds(configuration.lingerMs)
-            Task {
-                try? await Task.sleep(for: linger)
-                self.lingerExpired(tp)
-            }
+        case .scheduleLinger(let after):
+            scheduleLinger(tp, after: after)
         case .sendNow:
+            let partitionCount = Int32(topics[tp.topic]?.count ?? 0)
             let batch = updateQueue(tp) { $0.takeBatch() }
-            // Unkeyed records move to another partition once a batch leaves (sticky partitioner).
-            if sticky[tp.topic] == tp.partition, let count = topics[tp.topic]?.count, count > 1 {
-                var next = Int32.random(in: 0..<Int32(count - 1))
-                if next >= tp.partition { next += 1 }
-                sticky[tp.topic] = next
-            }
-            Task { await self.deliver(batch, to: tp) }
+            queues[tp.topic]?.batchLeft(tp.partition, partitionCount: partitionCount)
+            startDelivery(batch, to: tp)
         }
+    }
+
+    private func scheduleLinger(_ tp: TopicPartition, after: Duration) {
+        Task {
+            try? await Task.sleep(for: after)
+            self.lingerExpired(tp)
+        }
+    }
+
+    private func startDelivery(_ batch: PendingBatch, to tp: TopicPartition) {
+        Task { await self.deliver(batch, to: tp) }
     }
 
     /// Changes a partition queue in place: copying it out of the dictionary would copy its
     /// buffer of records on every append.
     private func updateQueue<Result>(_ tp: TopicPartition, _ body: (inout PartitionQueue) -> Result) -> Result {
-        body(&queues[tp, default: PartitionQueue(batchMaxBytes: configuration.batchMaxBytes)])
+        let batchMaxBytes = configuration.batchMaxBytes
+        return queues[tp.topic, default: TopicQueues()].update(
+            Int(tp.partition), batchMaxBytes: batchMaxBytes, linger: .milliseconds(configuration.lingerMs), body)
     }
 
     private func lingerExpired(_ tp: TopicPartition) {
-        perform(updateQueue(tp) { $0.lingerExpired() }, for: tp)
+        let now = ContinuousClock.now
+        perform(updateQueue(tp) { $0.lingerExpired(now: now) }, for: tp)
     }
 
     private func batchFinished(_ tp: TopicPartition) {
-        perform(updateQueue(tp) { $0.batchFinished() }, for: tp)
+        let now = ContinuousClock.now
+        perform(updateQueue(tp) { $0.batchFinished(now: now) }, for: tp)
     }
 
     private func flushAllQueues() {
-        for tp in Array(queues.keys) {
-            perform(updateQueue(tp) { $0.flush() }, for: tp)
+        for (topic, state) in queues {
+            for partition in state.partitions.indices {
+                let tp = TopicPartition(topic: topic, partition: Int32(partition))
+                perform(updateQueue(tp) { $0.flush() }, for: tp)
+            }
         }
     }
 
@@ -419,16 +484,16 @@ actor ProducerEngine {
 
     /// Sends one batch until it has an outcome: retries retriable errors and lost connections
     /// (lost after writing only when idempotent, as the broker then drops the duplicate).
-    private func deliver(_ batch: [PendingRecord], to tp: TopicPartition) async {
+    private func deliver(_ batch: PendingBatch, to tp: TopicPartition) async {
         let stamp = await stamp(for: tp, count: batch.count)
-        let encoded = RecordBatch.encode(batch.map(\.record), stamp: stamp)
-        let deadline = batch[0].enqueuedAt + configuration.deliveryTimeout
+        let header = batch.builder.sealedHeader(stamp: stamp)
+        let deadline = batch.enqueuedAt + configuration.deliveryTimeout
         var mayHaveBeenWritten = false
         var lastProblem = "no attempt made"
         var attempt = 0
 
-        func finish(_ outcome: (Int, PendingRecord) -> KafkaDeliveryOutcome) {
-            for (index, record) in batch.enumerated() { record.complete(outcome(index, record)) }
+        func finish(_ outcome: (Int, Int64) -> KafkaDeliveryOutcome) {
+            batch.finish(outcome)
         }
 
         while true {
@@ -437,7 +502,8 @@ actor ProducerEngine {
                     let reached = mayHaveBeenWritten
                         ? "an attempt was written and its answer lost, so the records may be stored"
                         : "no attempt was stored"
-                    finish { _, _ in .unknown(message: "delivery timeout of \(configuration.deliveryTimeout) spent after \(attempt) attempts to \(tp) (\(reached)); last problem: \(lastProblem)") }
+                    let outcome: KafkaDeliveryOutcome = .unknown(message: "delivery timeout of \(configuration.deliveryTimeout) spent after \(attempt) attempts to \(tp) (\(reached)); last problem: \(lastProblem)")
+                    finish { _, _ in outcome }
                     if mayHaveBeenWritten { identityNeedsReset = true }
                     break
                 }
@@ -459,14 +525,15 @@ actor ProducerEngine {
                 continue
             }
             guard let version = connection.version(for: .produce) else {
-                finish { _, _ in .failed(code: KafkaErrorCode.unsupportedVersion.rawValue, name: "UNSUPPORTED_VERSION", message: "\(connection.address) supports no Produce version 3...11") }
+                let outcome: KafkaDeliveryOutcome = .failed(code: KafkaErrorCode.unsupportedVersion.rawValue, name: "UNSUPPORTED_VERSION", message: "\(connection.address) supports no Produce version 3...11")
+                finish { _, _ in outcome }
                 break
             }
             // The broker must give up before we do, or its late answer would find no one.
             let timeoutMs = Int32(clamping: max(1000, min(configuration.requestTimeout.milliseconds - 1000, 30_000)))
             let request = ProduceRequest(
                 version: version, timeoutMs: timeoutMs,
-                topics: [.init(topic: tp.topic, partitions: [.init(partition: tp.partition, batch: encoded)])])
+                topics: [.init(topic: tp.topic, partitions: [.init(partition: tp.partition, batch: header, rest: batch.builder.records)])])
             await acquireSlot(leader)
             let response: ProduceResponse
             do {
@@ -479,7 +546,8 @@ actor ProducerEngine {
                 if error.mayHaveReachedBroker {
                     mayHaveBeenWritten = true
                     if !idempotent || stamp == .none {
-                        finish { _, _ in .unknown(message: "request to \(connection.address) written, then: \(error.message); retrying could duplicate") }
+                        let outcome: KafkaDeliveryOutcome = .unknown(message: "request to \(connection.address) written, then: \(error.message); retrying could duplicate")
+                        finish { _, _ in outcome }
                         break
                     }
                 }
@@ -488,7 +556,8 @@ actor ProducerEngine {
             } catch {
                 releaseSlot(leader)
                 dropConnection(leader)
-                finish { _, _ in .unknown(message: "unreadable answer from \(connection.address): \(KafkaErrorDescription.describe(error))") }
+                let outcome: KafkaDeliveryOutcome = .unknown(message: "unreadable answer from \(connection.address): \(KafkaErrorDescription.describe(error))")
+                finish { _, _ in outcome }
                 identityNeedsReset = true
                 break
             }
@@ -499,14 +568,14 @@ actor ProducerEngine {
             }
             let code = answer.errorCode
             if code == 0 {
-                finish { index, record in
-                    .delivered(partition: tp.partition, offset: answer.baseOffset + Int64(index),
-                        timestampMs: answer.logAppendTimeMs >= 0 ? answer.logAppendTimeMs : record.record.timestampMs)
+                finish { position, timestampMs in
+                    .delivered(partition: tp.partition, offset: answer.baseOffset + Int64(position),
+                        timestampMs: answer.logAppendTimeMs >= 0 ? answer.logAppendTimeMs : timestampMs)
                 }
                 break
             }
             if code == KafkaErrorCode.duplicateSequenceNumber.rawValue {
-                finish { _, record in .delivered(partition: tp.partition, offset: -1, timestampMs: record.record.timestampMs) }
+                finish { _, timestampMs in .delivered(partition: tp.partition, offset: -1, timestampMs: timestampMs) }
                 break
             }
             let name = KafkaErrorCode.name(of: code)
@@ -530,7 +599,8 @@ actor ProducerEngine {
             let message = code == KafkaErrorCode.topicAuthorizationFailed.rawValue
                 ? KafkaProducerError.topicAuthorizationFailed(tp.topic).description + detail
                 : "broker \(connection.address) refused the batch for \(tp) with \(name)\(detail)"
-            finish { _, _ in .failed(code: code, name: name, message: message) }
+            let outcome: KafkaDeliveryOutcome = .failed(code: code, name: name, message: message)
+            finish { _, _ in outcome }
             break
         }
         recordsFinished(batch.count)
@@ -563,5 +633,50 @@ actor ProducerEngine {
 
     static func nowMs() -> Int64 {
         Int64((Date().timeIntervalSince1970 * 1000).rounded(.down))
+    }
+}
+
+/// The partition queues of one topic, indexed by partition, and its sticky partition.
+struct TopicQueues: Sendable {
+    var partitions: [PartitionQueue] = []
+    /// Where records without key and partition go, until a batch of that partition leaves.
+    var sticky: Int32?
+    /// For the sticky partition only: seeded once, so a batch costs no getrandom call.
+    var random = StickyRandom(seed: UInt64.random(in: .min ... .max))
+
+    mutating func grow(to count: Int, batchMaxBytes: Int, linger: Duration) {
+        while partitions.count < count { partitions.append(PartitionQueue(batchMaxBytes: batchMaxBytes, linger: linger)) }
+    }
+
+    mutating func update<Result>(
+        _ partition: Int, batchMaxBytes: Int, linger: Duration, _ body: (inout PartitionQueue) -> Result
+    ) -> Result {
+        grow(to: partition + 1, batchMaxBytes: batchMaxBytes, linger: linger)
+        return body(&partitions[partition])
+    }
+
+    /// A batch of `partition` left: unkeyed records move to another partition (sticky partitioner).
+    mutating func batchLeft(_ partition: Int32, partitionCount: Int32) {
+        guard sticky == partition, partitionCount > 1 else { return }
+        var next = Int32.random(in: 0..<(partitionCount - 1), using: &random)
+        if next >= partition { next += 1 }
+        sticky = next
+    }
+}
+
+/// A small fast generator (SplitMix64), good enough to spread partitions.
+struct StickyRandom: RandomNumberGenerator, Sendable {
+    private var state: UInt64
+
+    init(seed: UInt64) {
+        state = seed
+    }
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
     }
 }

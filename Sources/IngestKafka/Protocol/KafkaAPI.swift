@@ -53,6 +53,12 @@ protocol KafkaRequest: Sendable {
     static var apiKey: KafkaAPIKey { get }
     var version: Int16 { get }
     func encodeBody(into buffer: inout ByteBuffer)
+    /// About how many bytes the framed request takes, so its buffer is allocated once.
+    var encodedSizeHint: Int { get }
+}
+
+extension KafkaRequest {
+    var encodedSizeHint: Int { 256 }
 }
 
 /// A response body decoded for a given version.
@@ -65,7 +71,7 @@ enum KafkaFraming {
     /// client id stays a classic nullable string even then), then the body.
     static func encode<R: KafkaRequest>(_ request: R, correlationID: Int32, clientID: String?) -> ByteBuffer {
         var buffer = ByteBuffer()
-        buffer.reserveCapacity(256)
+        buffer.reserveCapacity(request.encodedSizeHint)
         let flexible = R.apiKey.isFlexible(request.version)
         let sizeIndex = buffer.writerIndex
         buffer.writeInteger(Int32(0))

@@ -57,7 +57,7 @@ extension ByteBuffer {
         writeImmutableBuffer(value)
     }
 
-    private mutating func writeKafkaBytesLength(_ count: Int, flexible: Bool) {
+    package mutating func writeKafkaBytesLength(_ count: Int, flexible: Bool) {
         if flexible {
             writeUnsignedVarint(UInt32(count + 1))
         } else {

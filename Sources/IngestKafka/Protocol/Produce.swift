@@ -5,6 +5,14 @@ struct ProduceRequest: KafkaRequest {
     struct PartitionData: Sendable {
         var partition: Int32
         var batch: ByteBuffer
+        /// Bytes that follow `batch` in the same records field (a batch's records after its header).
+        var rest: ByteBuffer?
+
+        init(partition: Int32, batch: ByteBuffer, rest: ByteBuffer? = nil) {
+            self.partition = partition
+            self.batch = batch
+            self.rest = rest
+        }
     }
 
     struct TopicData: Sendable {
@@ -17,6 +25,13 @@ struct ProduceRequest: KafkaRequest {
     var timeoutMs: Int32
     var topics: [TopicData]
 
+    var encodedSizeHint: Int {
+        topics.reduce(256) { total, topic in
+            total + 64 + topic.topic.utf8.count
+                + topic.partitions.reduce(0) { $0 + 32 + $1.batch.readableBytes + ($1.rest?.readableBytes ?? 0) }
+        }
+    }
+
     func encodeBody(into buffer: inout ByteBuffer) {
         let flexible = Self.apiKey.isFlexible(version)
         buffer.writeKafkaString(nil, flexible: flexible)  // transactional id
@@ -28,7 +43,13 @@ struct ProduceRequest: KafkaRequest {
             buffer.writeKafkaArrayCount(topic.partitions.count, flexible: flexible)
             for partition in topic.partitions {
                 buffer.writeInteger(partition.partition)
-                buffer.writeKafkaBytes(partition.batch, flexible: flexible)
+                if let rest = partition.rest {
+                    buffer.writeKafkaBytesLength(partition.batch.readableBytes + rest.readableBytes, flexible: flexible)
+                    buffer.writeImmutableBuffer(partition.batch)
+                    buffer.writeImmutableBuffer(rest)
+                } else {
+                    buffer.writeKafkaBytes(partition.batch, flexible: flexible)
+                }
                 buffer.writeEmptyTaggedFields(flexible: flexible)
             }
             buffer.writeEmptyTaggedFields(flexible: flexible)

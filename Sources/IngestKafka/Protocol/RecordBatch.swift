@@ -48,32 +48,6 @@ enum RecordBatch {
     static let attributesOffset = 21
     static let crcOffset = 17
 
-    /// The exact size `record` takes inside a batch whose base timestamp is `baseTimestamp`
-    /// and where it has index `offsetDelta`, including its own length prefix.
-    static func encodedSize(of record: KafkaRecord, offsetDelta: Int32, baseTimestamp: Int64) -> Int {
-        let body = bodySize(of: record, offsetDelta: offsetDelta, baseTimestamp: baseTimestamp)
-        return varintSize(Int64(body)) + body
-    }
-
-    private static func bodySize(of record: KafkaRecord, offsetDelta: Int32, baseTimestamp: Int64) -> Int {
-        var size = 1  // attributes
-        size += varintSize(record.timestampMs &- baseTimestamp)
-        size += varintSize(Int64(offsetDelta))
-        size += bytesFieldSize(record.key)
-        size += bytesFieldSize(record.value)
-        size += varintSize(Int64(record.headers.count))
-        for header in record.headers {
-            size += bytesFieldSize(Array(header.name.utf8))
-            size += bytesFieldSize(header.value)
-        }
-        return size
-    }
-
-    private static func bytesFieldSize(_ bytes: [UInt8]?) -> Int {
-        guard let bytes else { return 1 }
-        return varintSize(Int64(bytes.count)) + bytes.count
-    }
-
     /// Size of a zigzag varint/varlong.
     static func varintSize(_ value: Int64) -> Int {
         var raw = UInt64(bitPattern: (value << 1) ^ (value >> 63))
@@ -87,56 +61,13 @@ enum RecordBatch {
 
     static func encode(_ records: [KafkaRecord], stamp: ProducerStamp = .none) -> ByteBuffer {
         precondition(!records.isEmpty, "a record batch holds at least one record")
-        let baseTimestamp = records[0].timestampMs
-        var maxTimestamp = baseTimestamp
-        var recordsSize = 0
-        for (index, record) in records.enumerated() {
-            maxTimestamp = max(maxTimestamp, record.timestampMs)
-            recordsSize += encodedSize(of: record, offsetDelta: Int32(index), baseTimestamp: baseTimestamp)
-        }
-        var buffer = ByteBuffer()
-        buffer.reserveCapacity(headerSize + recordsSize)
-        buffer.writeInteger(Int64(0))  // base offset: the broker assigns offsets
-        buffer.writeInteger(Int32(headerSize - 12 + recordsSize))  // batch length after this field
-        buffer.writeInteger(Int32(-1))  // partition leader epoch
-        buffer.writeInteger(Int8(2))  // magic
-        buffer.writeInteger(UInt32(0))  // crc, set below
-        buffer.writeInteger(Int16(0))  // attributes: no compression, CreateTime, not transactional
-        buffer.writeInteger(Int32(records.count - 1))  // last offset delta
-        buffer.writeInteger(baseTimestamp)
-        buffer.writeInteger(maxTimestamp)
-        buffer.writeInteger(stamp.producerID)
-        buffer.writeInteger(stamp.epoch)
-        buffer.writeInteger(stamp.baseSequence)
-        buffer.writeInteger(Int32(records.count))
-        for (index, record) in records.enumerated() {
-            let body = bodySize(of: record, offsetDelta: Int32(index), baseTimestamp: baseTimestamp)
-            buffer.writeVarint(Int32(body))
-            buffer.writeInteger(Int8(0))
-            buffer.writeVarlong(record.timestampMs &- baseTimestamp)
-            buffer.writeVarint(Int32(index))
-            writeBytesField(record.key, into: &buffer)
-            writeBytesField(record.value, into: &buffer)
-            buffer.writeVarint(Int32(record.headers.count))
-            for header in record.headers {
-                writeBytesField(Array(header.name.utf8), into: &buffer)
-                writeBytesField(header.value, into: &buffer)
+        var builder = RecordBatchBuilder()
+        for record in records {
+            builder.append(key: record.key, value: record.value, headerCount: record.headers.count, timestampMs: record.timestampMs) { visit in
+                for header in record.headers { visit(header.name, header.value) }
             }
         }
-        let crc = buffer.withUnsafeReadableBytes { raw in
-            CRC32C.checksum(UnsafeBufferPointer(rebasing: raw.bindMemory(to: UInt8.self)[attributesOffset...]))
-        }
-        buffer.setInteger(crc, at: buffer.readerIndex + crcOffset)
-        return buffer
-    }
-
-    private static func writeBytesField(_ bytes: [UInt8]?, into buffer: inout ByteBuffer) {
-        guard let bytes else {
-            buffer.writeVarint(-1)
-            return
-        }
-        buffer.writeVarint(Int32(bytes.count))
-        buffer.writeBytes(bytes)
+        return builder.sealed(stamp: stamp)
     }
 
     /// Decodes every complete batch in a record set (as Fetch returns it). A partial batch at
@@ -219,5 +150,166 @@ enum RecordBatch {
         let length = try reader.varint("\(what) length")
         if length == -1 { return nil }
         return try reader.raw(Int(length), what)
+    }
+}
+
+/// Records encoded one by one into the record part of a RecordBatch v2 as they arrive, so a
+/// batch waiting to go holds bytes rather than record values; `sealed` puts the batch header
+/// (with the producer stamp and the CRC) in front when it goes.
+struct RecordBatchBuilder: Sendable {
+    /// The encoded records, without the batch header.
+    private(set) var records: ByteBuffer
+    private(set) var count: Int32 = 0
+    private(set) var baseTimestamp: Int64 = 0
+    private(set) var maxTimestamp: Int64 = 0
+
+    init(capacity: Int = 16 * 1024) {
+        records = ByteBuffer()
+        records.reserveCapacity(capacity)
+    }
+
+    /// Bytes of the whole batch, header included.
+    var byteCount: Int { RecordBatch.headerSize + records.readableBytes }
+
+    /// The bytes a record adds to this batch. `headers` are visited for their sizes.
+    func size(
+        keyCount: Int?, valueCount: Int?, headerCount: Int, headerBytes: Int, timestampMs: Int64
+    ) -> Int {
+        let body = Self.bodySize(
+            keyCount: keyCount, valueCount: valueCount, headerCount: headerCount, headerBytes: headerBytes,
+            timestampDelta: count == 0 ? 0 : timestampMs &- baseTimestamp, offsetDelta: count)
+        return RecordBatch.varintSize(Int64(body)) + body
+    }
+
+    /// `headerBytes`: the encoded size of all headers (name and value fields with their lengths).
+    private static func bodySize(
+        keyCount: Int?, valueCount: Int?, headerCount: Int, headerBytes: Int, timestampDelta: Int64, offsetDelta: Int32
+    ) -> Int {
+        1 + RecordBatch.varintSize(timestampDelta) + RecordBatch.varintSize(Int64(offsetDelta))
+            + fieldSize(keyCount) + fieldSize(valueCount) + RecordBatch.varintSize(Int64(headerCount)) + headerBytes
+    }
+
+    @inline(__always)
+    static func fieldSize(_ count: Int?) -> Int {
+        guard let count else { return 1 }
+        return RecordBatch.varintSize(Int64(count)) + count
+    }
+
+    /// Appends one record. `headers` calls its argument once per header, in order (so no
+    /// array of headers needs to be built).
+    mutating func append(
+        key: [UInt8]?, value: [UInt8]?, headerCount: Int, timestampMs: Int64,
+        headers: ((String, [UInt8]?) -> Void) -> Void = { _ in }
+    ) {
+        if count == 0 {
+            baseTimestamp = timestampMs
+            maxTimestamp = timestampMs
+        } else if timestampMs > maxTimestamp {
+            maxTimestamp = timestampMs
+        }
+        let timestampDelta = timestampMs &- baseTimestamp
+        var headerBytes = 0
+        if headerCount > 0 {
+            headers { name, value in headerBytes += Self.fieldSize(name.utf8.count) + Self.fieldSize(value?.count) }
+        }
+        let body = Self.bodySize(
+            keyCount: key?.count, valueCount: value?.count, headerCount: headerCount, headerBytes: headerBytes,
+            timestampDelta: timestampDelta, offsetDelta: count)
+        let total = RecordBatch.varintSize(Int64(body)) + body
+        let offsetDelta = count
+        records.writeWithUnsafeMutableBytes(minimumWritableBytes: total) { raw in
+            var out = RecordWriter(base: raw.baseAddress!)
+            out.varlong(Int64(body))
+            out.byte(0)  // attributes
+            out.varlong(timestampDelta)
+            out.varlong(Int64(offsetDelta))
+            out.field(key)
+            out.field(value)
+            out.varlong(Int64(headerCount))
+            return out.written
+        }
+        if headerCount > 0 {
+            // Rare: headers go through ByteBuffer's own writers.
+            headers { name, value in
+                records.writeVarint(Int32(name.utf8.count))
+                records.writeString(name)
+                if let value {
+                    records.writeVarint(Int32(value.count))
+                    records.writeBytes(value)
+                } else {
+                    records.writeVarint(-1)
+                }
+            }
+        }
+        count += 1
+    }
+
+    /// The whole batch: header (with `stamp` and the CRC-32C) and records.
+    func sealed(stamp: ProducerStamp) -> ByteBuffer {
+        var buffer = sealedHeader(stamp: stamp)
+        buffer.writeImmutableBuffer(records)
+        return buffer
+    }
+
+    /// The batch header, with `stamp` and the CRC-32C of the whole batch: sent with `records`
+    /// right after it, so the records need not be copied into a batch buffer first.
+    func sealedHeader(stamp: ProducerStamp) -> ByteBuffer {
+        precondition(count > 0, "a record batch holds at least one record")
+        var header = ByteBuffer()
+        header.reserveCapacity(RecordBatch.headerSize + records.readableBytes)  // room for `sealed`
+        header.writeInteger(Int64(0))  // base offset: the broker assigns offsets
+        header.writeInteger(Int32(byteCount - 12))  // batch length after this field
+        header.writeInteger(Int32(-1))  // partition leader epoch
+        header.writeInteger(Int8(2))  // magic
+        header.writeInteger(UInt32(0))  // crc, set below
+        header.writeInteger(Int16(0))  // attributes: no compression, CreateTime, not transactional
+        header.writeInteger(count - 1)  // last offset delta
+        header.writeInteger(baseTimestamp)
+        header.writeInteger(maxTimestamp)
+        header.writeInteger(stamp.producerID)
+        header.writeInteger(stamp.epoch)
+        header.writeInteger(stamp.baseSequence)
+        header.writeInteger(count)
+        let crc = CRC32C.checksum([header.getSlice(at: header.readerIndex + RecordBatch.attributesOffset, length: RecordBatch.headerSize - RecordBatch.attributesOffset)!, records])
+        header.setInteger(crc, at: header.readerIndex + RecordBatch.crcOffset)
+        return header
+    }
+}
+
+/// Writes varints and byte fields straight into memory reserved for exactly them.
+private struct RecordWriter {
+    let base: UnsafeMutableRawPointer
+    var written = 0
+
+    @inline(__always)
+    mutating func byte(_ value: UInt8) {
+        base.storeBytes(of: value, toByteOffset: written, as: UInt8.self)
+        written += 1
+    }
+
+    /// Zigzag varlong (a varint is the same for values that fit 32 bits).
+    @inline(__always)
+    mutating func varlong(_ value: Int64) {
+        var raw = UInt64(bitPattern: (value << 1) ^ (value >> 63))
+        while raw >= 0x80 {
+            byte(UInt8(truncatingIfNeeded: raw) | 0x80)
+            raw >>= 7
+        }
+        byte(UInt8(raw))
+    }
+
+    @inline(__always)
+    mutating func field(_ bytes: [UInt8]?) {
+        guard let bytes else {
+            varlong(-1)
+            return
+        }
+        varlong(Int64(bytes.count))
+        bytes.withUnsafeBytes { source in
+            if let address = source.baseAddress, source.count > 0 {
+                (base + written).copyMemory(from: address, byteCount: source.count)
+            }
+        }
+        written += bytes.count
     }
 }

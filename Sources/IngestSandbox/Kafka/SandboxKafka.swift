@@ -22,7 +22,8 @@ public final class SandboxKafka: Sendable {
         for topic in topics { try cluster.createTopic(topic, partitions: partitions) }
         let front = try await KafkaSecureFront.start(.init(
             upstreams: cluster.bootstrap.split(separator: ",").map(String.init), users: ["producer": password],
-            mechanisms: [.sha512, .sha256], listenHost: "127.0.0.1", advertisedHost: "127.0.0.1"))
+            mechanisms: [.sha512, .sha256], listenHost: "127.0.0.1", advertisedHost: "127.0.0.1",
+            allowedTopics: Set(topics)))
         let caFile = FileManager.default.temporaryDirectory.appendingPathComponent("ingest-sandbox-ca-\(UUID().uuidString.prefix(8)).pem").path
         guard FileManager.default.createFile(atPath: caFile, contents: Data(front.caCertificatePEM.utf8), attributes: [.posixPermissions: 0o600]) else {
             await front.stop()
