@@ -490,6 +490,8 @@ actor ProducerEngine {
         let deadline = batch.enqueuedAt + configuration.deliveryTimeout
         var mayHaveBeenWritten = false
         var lastProblem = "no attempt made"
+        /// The broker's last refusal, when the last problem was one.
+        var lastCode: Int16?
         var attempt = 0
 
         func finish(_ outcome: (Int, Int64) -> KafkaDeliveryOutcome) {
@@ -502,7 +504,12 @@ actor ProducerEngine {
                     let reached = mayHaveBeenWritten
                         ? "an attempt was written and its answer lost, so the records may be stored"
                         : "no attempt was stored"
-                    let outcome: KafkaDeliveryOutcome = .unknown(message: "delivery timeout of \(configuration.deliveryTimeout) spent after \(attempt) attempts to \(tp) (\(reached)); last problem: \(lastProblem)")
+                    // Unknown only if some attempt may have been stored; otherwise nothing is in
+                    // Kafka and the records failed, with the broker's last refusal when there was one.
+                    let text = "delivery timeout of \(configuration.deliveryTimeout) spent after \(attempt) attempts to \(tp) (\(reached)); last problem: \(lastProblem)"
+                    let outcome: KafkaDeliveryOutcome = mayHaveBeenWritten
+                        ? .unknown(message: text)
+                        : .failed(code: lastCode ?? -1, name: lastCode.map { KafkaErrorCode.name(of: $0) } ?? "DELIVERY_TIMEOUT", message: text)
                     finish { _, _ in outcome }
                     if mayHaveBeenWritten { identityNeedsReset = true }
                     break
@@ -512,6 +519,7 @@ actor ProducerEngine {
             attempt += 1
             guard let leader = topics[tp.topic]?[tp.partition], leader >= 0 else {
                 lastProblem = "no leader known for \(tp)"
+                lastCode = nil
                 try? await refreshMetadata(adding: tp.topic)
                 continue
             }
@@ -520,6 +528,7 @@ actor ProducerEngine {
                 connection = try await self.connection(to: leader)
             } catch {
                 lastProblem = "broker \(leader): \(KafkaErrorDescription.describe(error))"
+                lastCode = nil
                 dropConnection(leader)
                 try? await refreshMetadata()
                 continue
@@ -543,6 +552,7 @@ actor ProducerEngine {
                 releaseSlot(leader)
                 dropConnection(leader)
                 lastProblem = error.message
+                lastCode = nil
                 if error.mayHaveReachedBroker {
                     mayHaveBeenWritten = true
                     if !idempotent || stamp == .none {
@@ -581,6 +591,11 @@ actor ProducerEngine {
             let name = KafkaErrorCode.name(of: code)
             if KafkaErrorCode.isRetriable(code) {
                 lastProblem = "\(name) from \(connection.address)"
+                lastCode = code
+                // The broker may have appended the batch before timing out on its replicas.
+                if code == KafkaErrorCode.requestTimedOut.rawValue || code == KafkaErrorCode.notEnoughReplicasAfterAppend.rawValue {
+                    mayHaveBeenWritten = true
+                }
                 logger.debug("retriable produce error", metadata: ["partition": "\(tp)", "error": "\(name)"])
                 if KafkaErrorCode.needsMetadataRefresh(code) { try? await refreshMetadata() }
                 continue
