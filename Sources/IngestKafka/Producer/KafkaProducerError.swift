@@ -80,7 +80,16 @@ enum KafkaErrorDescription {
         return text
     }
 
+    /// A TLS failure that another address of the cluster would meet too (trust, versions).
+    /// A peer that hangs up during the handshake is a connection problem, not one of TLS.
     static func isTLS(_ error: Error) -> Bool {
-        error is NIOSSLError || error is NIOSSLExtraError
+        if let error = error as? NIOSSLError {
+            switch error {
+            case .uncleanShutdown: return false
+            case .handshakeFailed(let inner) where String(describing: inner).contains("EOF during handshake"): return false
+            default: return true
+            }
+        }
+        return error is NIOSSLExtraError
     }
 }
