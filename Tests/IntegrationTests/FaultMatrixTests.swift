@@ -71,6 +71,9 @@ import Testing
         Case(label: "unknown topic, batch", send: ["--mode", "batch"], topic: "nosuch", expect: .allFailed(code: 40403)),
         Case(label: "native, retriable Kafka errors then success", sandbox: ["--kafka-fail", "6,6,6"], send: ["--via", "native"], kafka: true, expect: .allDelivered),
         Case(label: "native, fatal Kafka error", sandbox: ["--kafka-fail", "10"], send: ["--via", "native"], kafka: true, expect: .someFailed(code: 10)),
+        // Broker 1 leads partition 0 and is down from the start: nothing can be written, and
+        // past the delivery timeout every record failed (none may be stored).
+        Case(label: "native, leader down past the timeout", sandbox: ["--kafka-leader-down", "0"], send: ["--via", "native", "--partition", "0", "--timeout", "2"], kafka: true, expect: .allFailed(code: -1)),
         Case(label: "native, wrong Kafka password", send: ["--via", "native"], kafka: true, wrongPassword: true, expect: .nothingSent(mentioning: "kafka.password")),
         Case(label: "native, untrusted CA", send: ["--via", "native"], kafka: true, untrustedCA: true, expect: .nothingSent(mentioning: "trusted CA")),
         Case(label: "REST host does not resolve", send: ["--mode", "stream"], unresolvable: true, expect: .nothingSent(mentioning: "resolve")),

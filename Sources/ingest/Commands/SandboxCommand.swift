@@ -22,6 +22,7 @@ struct SandboxCommand: AsyncParsableCommand {
     @Flag(name: .customLong("buffer-requests"), help: "Fault: read the whole request before answering, like a buffering gateway.") var bufferRequests = false
     @Flag(name: .customLong("memory-log"), help: "No Kafka: keep records in an in-memory log (faster; for REST benchmarks).") var memoryLog = false
     @Option(name: .customLong("kafka-fail"), help: "Fault: Kafka error codes for the next Produce requests, in order (e.g. 6,6 = NOT_LEADER twice).") var kafkaFail: String?
+    @Option(name: .customLong("kafka-leader-down"), help: "Fault: make broker 1 lead this partition of every topic, then take broker 1 down.") var kafkaLeaderDown: Int32?
     @Option(name: .customLong("fail"), help: "Fault: answer every produce with 429-html, 429-json, 500, 503, 502-html or 403.") var fail: String?
 
     func run() async throws {
@@ -29,6 +30,9 @@ struct SandboxCommand: AsyncParsableCommand {
         if let loaded = try? ProfileStore.standard().load(profile), let settings = loaded.sandbox {
             topicNames += try settings.topics.map { try loaded.fullTopic($0) }
         }
+        // A --topic the profile also lists is created once.
+        var seen = Set<String>()
+        topicNames = topicNames.filter { seen.insert($0).inserted }
         // Credentials given by reference are the operator's to keep: resolved, never printed.
         var resolver = SecretResolver()
         let keyShown: String
@@ -85,6 +89,15 @@ struct SandboxCommand: AsyncParsableCommand {
                 throw ExitCode(Exit.usage)
             }
             kafka.cluster.failNextProduceRequests(codes)
+        }
+        if let partition = kafkaLeaderDown {
+            guard let kafka = configuration.kafka, partition >= 0, partition < partitions else {
+                Output.error("ingest: --kafka-leader-down takes a partition below --partitions and needs the Kafka cluster (not --memory-log)")
+                await configuration.kafka?.stop()
+                throw ExitCode(Exit.usage)
+            }
+            for topic in topicNames { kafka.cluster.setPartitionLeader(topic: topic, partition: partition, broker: 1) }
+            kafka.cluster.setBrokerDown(1)
         }
         let server = SandboxServer(configuration)
         do { try await server.start() } catch {

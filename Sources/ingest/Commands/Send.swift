@@ -27,7 +27,7 @@ struct Send: AsyncParsableCommand {
     @Option(help: "Send --data this many times.") var count = 1
     @Option(help: "Records per second, e.g. 100 or 100/s.") var rate: String?
     @Option(help: "Unanswered records allowed in a stream (default: the profile's).") var window: Int?
-    @Option(help: "Seconds to wait for the proxy's next bytes before the records in flight are unknown (default 30).") var timeout: Int?
+    @Option(help: "REST: seconds to wait for the proxy's answer before the records in flight are unknown (default 30). Native: seconds a record may be retried (default 120).") var timeout: Int?
     @Option(name: .customLong("confirm-production"), help: "Required to send to a production profile: the full topic name.") var confirmProduction: String?
 
     func run() async throws {
@@ -75,7 +75,13 @@ struct Send: AsyncParsableCommand {
         var native: KafkaProducerConfiguration?
         if via == .native {
             do {
-                native = NativeSender.configuration(try await session.nativeTarget())
+                var configuration = NativeSender.configuration(try await session.nativeTarget())
+                if let timeout {
+                    let seconds = Duration.seconds(max(1, timeout))
+                    configuration.deliveryTimeout = seconds
+                    configuration.requestTimeout = min(configuration.requestTimeout, seconds)
+                }
+                native = configuration
             } catch {
                 await session.close()
                 Output.error("ingest: \(error)")
