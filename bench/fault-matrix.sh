@@ -56,6 +56,7 @@ for f in 429-html 429-json 500 503 502-html 403; do start_sandbox "fail${f//-/}"
 start_sandbox late --memory-log --delay-ms 2500
 start_sandbox kretry --kafka-fail 6,6,6
 start_sandbox kfatal --kafka-fail 10
+start_sandbox kdown --kafka-leader-down 0
 
 echo "| case (50 records asked) | sent | delivered | failed | unknown | exit |"
 echo "|---|---|---|---|---|---|"
@@ -76,6 +77,7 @@ TOPIC=nosuch row "unknown topic, batch" ok key-ok-000000 --mode batch
 WRONG_PASSWORD=1 row "native, wrong Kafka password" ok key-ok-000000 --via native
 row "native, NOT_LEADER x3 then fine" kretry key-kretry-000000 --via native
 row "native, MESSAGE_TOO_LARGE once" kfatal key-kfatal-000000 --via native
+row "native, leader of partition 0 down, --timeout 2" kdown key-kdown-000000 --via native --partition 0 --timeout 2
 grep -v '^ca_file' "$WORK/ok.toml" > "$WORK/untrusted.toml"; cp "$WORK/ok.password" "$WORK/untrusted.password"
 row "native, untrusted CA" untrusted key-ok-000000 --via native
 # A first label longer than DNS allows: glibc fails the lookup without sending a query.
