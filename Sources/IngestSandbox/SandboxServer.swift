@@ -6,6 +6,7 @@ import IngestKafka
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore
+import ServiceLifecycle
 
 /// An in-process stand-in for the platform's REST Proxy v3 behind its API gateway, faithful
 /// to `rest-proxy-v3.md`: discovery, produce (single and streamed), records:batch, the
@@ -38,6 +39,7 @@ public final class SandboxServer: Sendable {
     let clock = TimestampClock()
     private let faultsBox: NIOLockedValueBox<SandboxFaults>
     private let task = NIOLockedValueBox<Task<Void, any Error>?>(nil)
+    private let group = NIOLockedValueBox<ServiceGroup?>(nil)
     private let boundPort = NIOLockedValueBox<Int?>(nil)
     /// Produce requests seen (tests count them to prove that nothing was sent).
     private let requestCounter = NIOLockedValueBox(0)
@@ -74,8 +76,13 @@ public final class SandboxServer: Sendable {
             },
             logger: logger
         )
-        let task = Task { try await app.run() }
+        // Run in a service group so that stop() can shut down gracefully: cancelling the
+        // server instead can drop a connection it accepted but had not served yet, and
+        // swift-nio traps on that channel's unfinished writer (apple/swift-nio#2637).
+        let group = ServiceGroup(services: [app], logger: logger)
+        let task = Task { try await group.run() }
         self.task.withLockedValue { $0 = task }
+        self.group.withLockedValue { $0 = group }
         var iterator = ready.makeAsyncIterator()
         let port = await withTaskCancellationHandler {
             await iterator.next()
@@ -91,10 +98,19 @@ public final class SandboxServer: Sendable {
         boundPort.withLockedValue { $0 = port }
     }
 
+    /// Graceful: stops accepting, serves what was accepted, then ends. A request still
+    /// streaming after 3 s is cut off by cancelling.
     public func stop() async {
         guard let task = task.withLockedValue({ $0 }) else { return }
-        task.cancel()
+        if let group = group.withLockedValue({ $0 }) { await group.triggerGracefulShutdown() }
+        let stopped = NIOLockedValueBox(false)
+        let deadline = Task {
+            try? await Task.sleep(for: .seconds(3))
+            if !stopped.withLockedValue({ $0 }) { task.cancel() }
+        }
         _ = await task.result
+        stopped.withLockedValue { $0 = true }
+        deadline.cancel()
     }
 
     // MARK: Routes

@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import IngestSandbox
 import NIOCore
+import NIOPosix
 import Testing
 @testable import IngestCore
 
@@ -80,5 +81,23 @@ enum ConcatenatedJSONSplitterBox {
     static func codes(_ text: String) throws -> [Int?] {
         var splitter = ConcatenatedJSONSplitter()
         return try splitter.feed(Array(text.utf8)).map { Wire.Report.decode($0)?.error_code }
+    }
+}
+
+/// Stopping the sandbox right after connections arrive (a doctor's TCP probe, a client that
+/// gives up) must not bring the process down: swift-nio traps on an accepted connection the
+/// server never served, which cancelling the server used to leave behind.
+@Suite struct SandboxStopTests {
+    @Test func stoppingRightAfterConnectionsArriveIsSafe() async throws {
+        for _ in 0..<40 {
+            let server = SandboxServer(.init(apiKey: "stop-key-000000001", topics: ["ing-staging-events"]))
+            try await server.start()
+            for _ in 0..<4 {
+                let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                    .connect(host: "127.0.0.1", port: server.port).get()
+                channel.close(promise: nil)
+            }
+            await server.stop()
+        }
     }
 }
