@@ -137,16 +137,7 @@ public final class Journal: Sendable {
         case .unknown(let message):
             entry.message = message
         }
-        var line = Array(SecretScrubber.scrub(entry.jsonLine).utf8)
-        line.append(0x0A)
-        line.withUnsafeBytes { bytes in
-            var offset = 0
-            while offset < bytes.count {
-                let written = write(fd, bytes.baseAddress! + offset, bytes.count - offset)
-                if written <= 0 { break }
-                offset += written
-            }
-        }
+        writeAll(fd, Array((SecretScrubber.scrub(entry.jsonLine) + "\n").utf8))
     }
 
     /// Every readable entry, oldest first; a torn or foreign line is skipped and counted.

@@ -49,14 +49,7 @@ public struct IngestLogHandler: LogHandler {
         init(fd: Int32) { self.fd = fd }
 
         func write(_ line: String) {
-            lock.withLock {
-                var bytes = Array(line.utf8)[...]
-                while !bytes.isEmpty {
-                    let written = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
-                    if written <= 0 { return }
-                    bytes = bytes.dropFirst(written)
-                }
-            }
+            lock.withLock { writeAll(fd, Array(line.utf8)) }
         }
     }
 }

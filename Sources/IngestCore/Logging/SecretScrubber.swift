@@ -19,33 +19,37 @@ public enum SecretScrubber {
         }
     }
 
-    /// `text` with every registered secret replaced by `••••`.
+    /// `text` with every registered secret replaced by `••••`. Runs on every output line, so
+    /// the common case (no secret in the line) only reads the string's bytes, copying nothing.
     public static func scrub(_ text: String) -> String {
         let list = secrets.withLockedValue { $0 }
         guard !list.isEmpty else { return text }
+        var text = text
+        let found = text.withUTF8 { bytes in list.contains { find($0, in: bytes, from: 0) != nil } }
+        guard found else { return text }
         var bytes = Array(text.utf8)
-        var changed = false
-        for secret in list where bytes.count >= secret.count {
-            while let at = find(secret, in: bytes) {
-                bytes.replaceSubrange(at..<(at + secret.count), with: Array("••••".utf8))
-                changed = true
+        let mask = Array("••••".utf8)
+        for secret in list {
+            var masked: [UInt8] = []
+            var start = 0
+            while let at = bytes.withUnsafeBufferPointer({ find(secret, in: $0, from: start) }) {
+                masked += bytes[start..<at] + mask
+                start = at + secret.count
             }
+            if start > 0 { bytes = masked + bytes[start...] }
         }
-        return changed ? String(decoding: bytes, as: UTF8.self) : text
+        return String(decoding: bytes, as: UTF8.self)
     }
 
-    private static func find(_ needle: [UInt8], in haystack: [UInt8]) -> Int? {
-        haystack.withUnsafeBufferPointer { hay in
-            needle.withUnsafeBufferPointer { pin in
-                let first = pin[0]
-                var at = 0
-                let last = hay.count - pin.count
-                while at <= last {
-                    if hay[at] == first, memcmp(hay.baseAddress! + at, pin.baseAddress!, pin.count) == 0 { return at }
-                    at += 1
-                }
-                return nil
+    private static func find(_ needle: [UInt8], in hay: UnsafeBufferPointer<UInt8>, from start: Int) -> Int? {
+        guard hay.count - start >= needle.count else { return nil }
+        return needle.withUnsafeBufferPointer { pin in
+            let first = pin[0]
+            for at in start...(hay.count - pin.count)
+            where hay[at] == first && memcmp(hay.baseAddress! + at, pin.baseAddress!, pin.count) == 0 {
+                return at
             }
+            return nil
         }
     }
 }
