@@ -107,7 +107,7 @@ public struct SecretResolver: Sendable {
             return Secret(value)
         case .prompt:
             guard let prompt, let value = prompt(what), !value.isEmpty else {
-                throw SecretError("\(what) must be typed in (the profile says prompt), but no terminal is available to ask: use env:NAME or file:PATH instead")
+                throw SecretError("\(what) must be typed in (the profile says prompt), but nothing here can ask for it (no terminal, or the console owns it): use env:NAME or file:PATH instead")
             }
             return Secret(value)
         case .sandbox:

@@ -76,9 +76,6 @@ struct Session {
         if let kafkaPassword {
             password = kafkaPassword
         } else if let reference = profile.kafka.password, var resolver {
-            if reference == .prompt, resolver.prompt == nil {
-                throw InputError("\(profile.source): kafka.password = \"prompt\" cannot be asked here (no terminal to ask on, or the console owns it): use env:NAME or file:PATH")
-            }
             password = try resolver.resolve(reference, what: "the Kafka password (kafka.password) of profile \(profile.name)")
         } else {
             throw InputError("\(profile.source): kafka.password is not set: native sends need the Kafka password (env:NAME, file:PATH or prompt)")
