@@ -33,20 +33,12 @@ struct SandboxCommand: AsyncParsableCommand {
         // A --topic the profile also lists is created once.
         var seen = Set<String>()
         topicNames = topicNames.filter { seen.insert($0).inserted }
-        // Credentials given by reference are the operator's to keep: resolved, never printed.
-        var resolver = SecretResolver()
-        let keyShown: String
-        let key: String
-        if let apiKey, let reference = SecretReference.parse(apiKey), reference != .prompt, reference != .sandbox {
-            do { key = try resolver.resolve(reference, what: "the sandbox's API key").reveal() } catch {
-                Output.error("ingest: \(error)")
-                throw ExitCode(Exit.usage)
-            }
-            keyShown = "(from \(reference))"
-        } else {
-            key = apiKey ?? "sbx-" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
-            keyShown = key
-        }
+        let (key, keyShown) = try Self.credential(
+            apiKey, what: "the sandbox's API key", option: "--api-key", literalAllowed: true,
+            made: "sbx-" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: ""))
+        let (password, passwordShown) = try Self.credential(
+            kafkaPassword, what: "the sandbox's Kafka password", option: "--kafka-password", literalAllowed: false,
+            made: "sbx-" + UUID().uuidString.lowercased())
         var configuration = SandboxServer.Configuration(apiKey: key, topics: topicNames, partitions: partitions)
         configuration.port = port
         configuration.faults.closeStreamAfter = closeAfter
@@ -59,19 +51,6 @@ struct SandboxCommand: AsyncParsableCommand {
                 throw ExitCode(Exit.usage)
             }
             configuration.faults.failRequests = failure
-        }
-        var password = "sbx-" + UUID().uuidString.lowercased()
-        var passwordShown = password
-        if let kafkaPassword {
-            guard let reference = SecretReference.parse(kafkaPassword), reference != .prompt, reference != .sandbox else {
-                Output.error("ingest: --kafka-password takes env:NAME or file:PATH, never the password itself")
-                throw ExitCode(Exit.usage)
-            }
-            do { password = try resolver.resolve(reference, what: "the sandbox's Kafka password").reveal() } catch {
-                Output.error("ingest: \(error)")
-                throw ExitCode(Exit.usage)
-            }
-            passwordShown = "(from \(reference))"
         }
         do {
             if !memoryLog {
@@ -116,6 +95,29 @@ struct SandboxCommand: AsyncParsableCommand {
         await SignalWait.interrupt()
         await server.stop()
         await configuration.kafka?.stop()
+    }
+}
+
+extension SandboxCommand {
+    /// A credential option and how the banner shows it: a reference (env:NAME, file:PATH) is
+    /// the operator's to keep, resolved and never printed; a literal or a newly made one is
+    /// printed, for the guide's curl commands.
+    static func credential(_ given: String?, what: String, option: String, literalAllowed: Bool, made: String) throws -> (value: String, shown: String) {
+        guard let given else { return (made, made) }
+        guard let reference = SecretReference.parse(given), reference != .prompt, reference != .sandbox else {
+            guard literalAllowed else {
+                Output.error("ingest: \(option) takes env:NAME or file:PATH, never the secret itself")
+                throw ExitCode(Exit.usage)
+            }
+            return (given, given)
+        }
+        var resolver = SecretResolver()
+        do {
+            return (try resolver.resolve(reference, what: what).reveal(), "(from \(reference))")
+        } catch {
+            Output.error("ingest: \(error)")
+            throw ExitCode(Exit.usage)
+        }
     }
 }
 
