@@ -117,7 +117,7 @@ let package = Package(
         .systemLibrary(name: "CRdKafka", path: "Sources/CRdKafka"),
         .testTarget(
             name: "IngestKafkaTests",
-            dependencies: ["IngestKafka", "IngestKafkaFront", "IngestSandbox"]
+            dependencies: ["IngestKafka", "IngestKafkaFront", "IngestSandbox", "TestSupport"]
         ),
         // ncursesw, wide-character build. All curses calls live in IngestTUI/Runtime/NCursesBackend.swift.
         .systemLibrary(

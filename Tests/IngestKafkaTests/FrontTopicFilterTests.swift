@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import IngestSandbox
 import NIOCore
 import Testing
@@ -97,7 +98,7 @@ import Testing
     }
 
     @Test func garbageIsRefusedNotCrashed() {
-        var generator = SplitMix64(seed: 11)
+        var generator = SeededGenerator(state: 11)
         let valid = Array(Self.produce(version: 9, topics: ["typo", "events"]).readableBytesView)
         for cut in 0..<valid.count {
             _ = try? FrontTopicFilter.filterProduceRequest(ByteBuffer(bytes: valid[..<cut]), version: 9, allowed: ["events"])
@@ -124,7 +125,7 @@ import Testing
                 "-X", "sasl.password=\(SecureFrontTests.password)", "-X", "ssl.ca.location=\(caFile)",
             ]
         }
-        let output = try TestPeers.run(try Kcat.path(), arguments, timeout: .seconds(30))
+        let output = try ToolRun.output(try Kcat.path(), arguments, timeout: .seconds(30))
         struct Listing: Decodable {
             struct Topic: Decodable {
                 var topic: String

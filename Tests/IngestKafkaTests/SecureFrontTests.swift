@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import IngestSandbox
 import NIOCore
 @testable import IngestKafkaFront
@@ -63,7 +64,7 @@ import Testing
         let setup = try await Self.setUp(topic: "kcat-secure")
         defer { try? FileManager.default.removeItem(at: setup.directory) }
         let lines = (0..<50).map { "kcat-line-\($0)" }
-        try TestPeers.run(
+        try ToolRun.output(
             try Kcat.path(),
             [
                 "-P", "-b", setup.front.bootstrap, "-t", "kcat-secure", "-X", "security.protocol=SASL_SSL",
@@ -136,7 +137,7 @@ extension SecureFrontTests {
     }
 
     @Test func garbageIsRefusedNotCrashed() {
-        var generator = SplitMix64(seed: 7)
+        var generator = SeededGenerator(state: 7)
         let valid = Array(MetadataFixtures.response(version: 12).readableBytesView)
         for cut in 0..<valid.count {
             _ = try? FrontRewriter.rewriteMetadata(ByteBuffer(bytes: valid[..<cut]), version: 12) { _, _ in nil }

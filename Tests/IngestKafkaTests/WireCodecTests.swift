@@ -1,5 +1,6 @@
 import NIOCore
 import Testing
+import TestSupport
 
 @testable import IngestKafka
 
@@ -205,7 +206,7 @@ import Testing
                 _ = try KafkaFraming.decode(SaslAuthenticateResponse.self, frame: $0, apiKey: .saslAuthenticate, version: version)
             }))
         }
-        var generator = SplitMix64(seed: 0x5EED)
+        var generator = SeededGenerator(state: 0x5EED)
         for (input, decode) in valid {
             let bytes = Array(input.readableBytesView)
             // Every truncation point.
@@ -231,18 +232,6 @@ import Testing
     }
 }
 
-/// Deterministic generator so a failure reproduces.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 enum MetadataFixtures {
     /// A Metadata response in the layout of `version`: two brokers, one topic of two partitions.

@@ -19,19 +19,24 @@ struct ConsoleEndToEndTests {
         "env TERM=screen \(CLITests.binary.path) \(arguments)"
     }
 
+    /// The console on the local sandbox, with its own state directory, once its profile is
+    /// active and its first topic filled in.
+    func startOnLocalSandbox(_ session: TmuxSession, state: URL) async {
+        var environment = CLITests.environment()
+        environment["INGEST_STATE_DIR"] = state.path
+        #expect(session.start(command(), environment: environment).status == 0)
+        let ready = await waitFor(session) { $0.contains("topic ing-staging-events") && $0.contains("profile local active") }
+        #expect(ready.ok, "console not ready:\n\(ready.screen)")
+    }
+
     @Test(.timeLimit(.minutes(2)))
     func singleBatchAndStreamByKeystrokes() async throws {
         let session = try #require(TmuxSession())
         defer { session.kill() }
         let state = FileManager.default.temporaryDirectory.appendingPathComponent("ingest-e2e-\(UUID())")
         defer { try? FileManager.default.removeItem(at: state) }
-        var environment = CLITests.environment()
-        environment["INGEST_STATE_DIR"] = state.path
-        #expect(session.start(command(), environment: environment).status == 0)
-
         // The sandbox profile starts with its first topic: the first delivered report is one key away.
-        let ready = await waitFor(session) { $0.contains("topic ing-staging-events") && $0.contains("profile local active") }
-        #expect(ready.ok, "console not ready:\n\(ready.screen)")
+        await startOnLocalSandbox(session, state: state)
         session.keys("s")
         let single = await waitFor(session) { $0.contains("send #1 finished: 1 delivered, 0 failed, 0 unknown") }
         #expect(single.ok, "single send:\n\(single.screen)")
@@ -85,11 +90,7 @@ struct ConsoleEndToEndTests {
         defer { session.kill() }
         let state = FileManager.default.temporaryDirectory.appendingPathComponent("ingest-e2e-doctor-\(UUID())")
         defer { try? FileManager.default.removeItem(at: state) }
-        var environment = CLITests.environment()
-        environment["INGEST_STATE_DIR"] = state.path
-        #expect(session.start(command(), environment: environment).status == 0)
-        let ready = await waitFor(session) { $0.contains("topic ing-staging-events") && $0.contains("profile local active") }
-        #expect(ready.ok, "console not ready:\n\(ready.screen)")
+        await startOnLocalSandbox(session, state: state)
 
         session.keys("7")
         let done = await waitFor(session, 30) { $0.contains("doctor: 9 passed, 1 skipped, none failed") }

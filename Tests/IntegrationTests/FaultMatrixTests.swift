@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// The fault matrix, as the operator meets it: `ingest send` (the real binary) against
 /// `ingest sandbox` (a real server in its own process) with one fault each. For every case:
@@ -198,25 +199,7 @@ extension StandaloneSandbox {
     /// Records appended to `topic` (sum of end offsets, read by kcat on the plaintext port).
     func appended(topic: String) throws -> Int {
         guard let kafka else { return -1 }
-        let output = try KcatReader.run(["-C", "-b", kafka.plaintext, "-t", topic, "-o", "-1", "-e", "-q", "-X", "log_level=3", "-f", "%o\\n"])
+        let output = try ToolRun.output("/usr/bin/kcat", ["-C", "-b", kafka.plaintext, "-t", topic, "-o", "-1", "-e", "-q", "-X", "log_level=3", "-f", "%o\\n"], timeout: .seconds(30))
         return output.split(separator: "\n").compactMap { Int($0) }.reduce(0) { $0 + $1 + 1 }
-    }
-}
-
-enum KcatReader {
-    static func run(_ arguments: [String], timeout: TimeInterval = 30) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/kcat")
-        process.arguments = arguments
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let killer = DispatchWorkItem { if process.isRunning { process.terminate() } }
-        DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: killer)
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        killer.cancel()
-        return String(decoding: data, as: UTF8.self)
     }
 }

@@ -3,6 +3,7 @@ import IngestKafka
 import IngestSandbox
 import NIOConcurrencyHelpers
 import Testing
+import TestSupport
 @testable import IngestCore
 
 /// The sandbox as the platform in small: its REST proxy and native sends land in one Kafka
@@ -39,19 +40,9 @@ import Testing
     }
 
     func readBack(_ platform: Platform, topic: String) throws -> [String] {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/kcat")
-        process.arguments = ["-C", "-b", platform.kafka.cluster.bootstrap, "-t", topic, "-e", "-q", "-f", "%k|%s\\n", "-X", "log_level=3"]
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let killer = DispatchWorkItem { if process.isRunning { process.terminate() } }
-        DispatchQueue.global().asyncAfter(deadline: .now() + 30, execute: killer)
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        killer.cancel()
-        return String(decoding: data, as: UTF8.self).split(separator: "\n").map(String.init)
+        try ToolRun.output("/usr/bin/kcat", ["-C", "-b", platform.kafka.cluster.bootstrap, "-t", topic, "-e", "-q", "-f", "%k|%s\\n", "-X", "log_level=3"],
+                           timeout: .seconds(30), requireSuccess: false)
+            .split(separator: "\n").map(String.init)
     }
 
     @Test func restAndNativeLandInOneLog() async throws {
@@ -118,18 +109,9 @@ import Testing
 
     /// Topic names `kcat -L -J` lists as existing (no error, some partitions).
     func listedTopics(bootstrap: String, extra: [String], topic: String? = nil) throws -> [String] {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/kcat")
-        process.arguments = ["-L", "-J", "-b", bootstrap, "-m", "10", "-X", "log_level=0"] + (topic.map { ["-t", $0] } ?? []) + extra
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let killer = DispatchWorkItem { if process.isRunning { process.terminate() } }
-        DispatchQueue.global().asyncAfter(deadline: .now() + 30, execute: killer)
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        killer.cancel()
+        let output = try ToolRun.output(
+            "/usr/bin/kcat", ["-L", "-J", "-b", bootstrap, "-m", "10", "-X", "log_level=0"] + (topic.map { ["-t", $0] } ?? []) + extra,
+            timeout: .seconds(30), requireSuccess: false)
         struct Listing: Decodable {
             struct Topic: Decodable {
                 struct Partition: Decodable { var partition: Int32 }
@@ -140,7 +122,7 @@ import Testing
             }
             var topics: [Topic]
         }
-        let listing = try JSONDecoder().decode(Listing.self, from: data)
+        let listing = try JSONDecoder().decode(Listing.self, from: Data(output.utf8))
         return listing.topics.filter { $0.err == nil && $0.error == nil && !($0.partitions ?? []).isEmpty }.map(\.topic)
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 
 /// One message as `kcat -C -J` prints it.
 struct KcatMessage: Decodable {
@@ -19,7 +20,7 @@ enum Kcat {
 
     /// Every message of a topic, read by librdkafka through kcat.
     static func consumeAll(bootstrap: String, topic: String) throws -> [KcatMessage] {
-        let output = try TestPeers.run(
+        let output = try ToolRun.output(
             try path(), ["-C", "-b", bootstrap, "-t", topic, "-e", "-J", "-q", "-X", "log_level=3"], timeout: .seconds(60))
         let decoder = JSONDecoder()
         return try output.split(separator: "\n").map { try decoder.decode(KcatMessage.self, from: Data($0.utf8)) }

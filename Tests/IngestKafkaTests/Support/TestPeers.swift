@@ -2,6 +2,7 @@ import Foundation
 import NIOCore
 import NIOPosix
 import Testing
+import TestSupport
 
 @testable import IngestKafka
 
@@ -31,34 +32,6 @@ enum TestPeers {
             try await Task.sleep(for: .milliseconds(50))
         }
         throw TestPeerError("nothing listens on 127.0.0.1:\(port) after \(within)")
-    }
-
-    /// Runs a command to completion, bounded in time, and returns its standard output.
-    @discardableResult
-    static func run(_ executable: String, _ arguments: [String], input: Data? = nil, timeout: Duration = .seconds(60)) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        let output = Pipe()
-        let errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        let stdin = Pipe()
-        process.standardInput = stdin
-        try process.run()
-        if let input { stdin.fileHandleForWriting.write(input) }
-        try stdin.fileHandleForWriting.close()
-        let killer = DispatchWorkItem { if process.isRunning { process.terminate() } }
-        DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(Int(timeout.milliseconds)), execute: killer)
-        let outData = output.fileHandleForReading.readDataToEndOfFile()
-        let errData = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        killer.cancel()
-        guard process.terminationStatus == 0 else {
-            throw TestPeerError(
-                "\(executable) \(arguments.joined(separator: " ")) exited \(process.terminationStatus): \(String(decoding: errData, as: UTF8.self))")
-        }
-        return String(decoding: outData, as: UTF8.self)
     }
 
     static func which(_ name: String) -> String? {
@@ -126,7 +99,7 @@ final class TansuBroker: @unchecked Sendable {
     }
 
     func createTopic(_ name: String, partitions: Int) throws {
-        try TestPeers.run(
+        try ToolRun.output(
             binary, ["topic", "create", name, "--broker", "tcp://localhost:\(port)", "--partitions", "\(partitions)"],
             timeout: .seconds(20))
     }
