@@ -84,6 +84,7 @@ let package = Package(
         .target(
             name: "IngestKafka",
             dependencies: [
+                "CCRC32C",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -93,6 +94,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // CRC-32C in hardware for record batch checksums (C: Swift cannot use the CPU's CRC instruction).
+        .target(name: "CCRC32C"),
         // A TLS + SASL SCRAM front for a plaintext Kafka broker (the sandbox's secure listener).
         .target(
             name: "IngestKafkaFront",
