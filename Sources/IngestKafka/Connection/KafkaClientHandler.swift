@@ -12,7 +12,7 @@ struct KafkaConnectionError: Error, Sendable, CustomStringConvertible {
 
 /// One outbound request: a fully framed request whose correlation id the handler stamps.
 struct KafkaOutboundRequest: Sendable {
-    var frame: ByteBuffer
+    var frame: KafkaFrame
     var promise: EventLoopPromise<ByteBuffer>
 }
 
@@ -50,12 +50,15 @@ final class KafkaClientHandler: ChannelDuplexHandler {
         }
         let correlationID = nextCorrelationID
         nextCorrelationID = nextCorrelationID == .max ? 1 : nextCorrelationID + 1
-        request.frame.setInteger(correlationID, at: request.frame.readerIndex + 8)
+        request.frame.pieces[0].setInteger(correlationID, at: request.frame.pieces[0].readerIndex + 8)
         let timeout = context.eventLoop.assumeIsolated().scheduleTask(in: requestTimeout) { [weak self] () -> Void in
             self?.timedOut(context: context, correlationID: correlationID)
         }
         pending.append(Pending(correlationID: correlationID, promise: request.promise, timeout: timeout))
-        context.write(wrapOutboundOut(request.frame), promise: promise)
+        let last = request.frame.pieces.count - 1
+        for (index, piece) in request.frame.pieces.enumerated() {
+            context.write(wrapOutboundOut(piece), promise: index == last ? promise : nil)
+        }
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {

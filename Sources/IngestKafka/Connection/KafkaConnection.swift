@@ -29,7 +29,7 @@ final class KafkaConnection: Sendable {
     /// or `KafkaProtocolError` (an answer we could not read).
     func send<R: KafkaRequest, T: KafkaResponse>(_ request: R, as: T.Type) async throws -> T {
         let promise = channel.eventLoop.makePromise(of: ByteBuffer.self)
-        let frame = KafkaFraming.encode(request, correlationID: 0, clientID: clientID)
+        let frame = KafkaFraming.encodeFrame(request, correlationID: 0, clientID: clientID)
         channel.writeAndFlush(KafkaOutboundRequest(frame: frame, promise: promise)).whenFailure { [address] error in
             promise.fail(
                 KafkaConnectionError(

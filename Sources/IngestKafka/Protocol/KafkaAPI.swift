@@ -53,12 +53,68 @@ protocol KafkaRequest: Sendable {
     static var apiKey: KafkaAPIKey { get }
     var version: Int16 { get }
     func encodeBody(into buffer: inout ByteBuffer)
-    /// About how many bytes the framed request takes, so its buffer is allocated once.
+    /// Encodes the body into a frame that may keep big byte fields as pieces of their own.
+    func encodeBody(into frame: inout KafkaFrameBuilder)
+    /// About how many bytes the framed request takes (pieces of their own not counted), so
+    /// its buffer is allocated once.
     var encodedSizeHint: Int { get }
 }
 
 extension KafkaRequest {
     var encodedSizeHint: Int { 256 }
+
+    func encodeBody(into frame: inout KafkaFrameBuilder) {
+        encodeBody(into: &frame.buffer)
+    }
+}
+
+/// A framed request as the buffers it is written in, one after the other: a batch's records
+/// go out as their own buffer instead of being copied into the frame (a copy of every byte
+/// produced, into memory the kernel must first fault in).
+struct KafkaFrame: Sendable {
+    /// The first piece starts with the size and the request header.
+    var pieces: [ByteBuffer]
+
+    var byteCount: Int { pieces.reduce(0) { $0 + $1.readableBytes } }
+
+    /// The pieces in one buffer.
+    func joined() -> ByteBuffer {
+        guard pieces.count > 1 else { return pieces[0] }
+        var buffer = ByteBuffer()
+        buffer.reserveCapacity(byteCount)
+        for piece in pieces { buffer.writeImmutableBuffer(piece) }
+        return buffer
+    }
+}
+
+/// Writes a frame: into `buffer`, except byte fields big enough to be worth a piece of their own.
+struct KafkaFrameBuilder {
+    /// Below this, bytes are copied: a piece of its own costs a write and an allocation.
+    static let ownPieceMinimum = 4096
+    private(set) var pieces: [ByteBuffer] = []
+    var buffer: ByteBuffer
+
+    init(capacity: Int) {
+        buffer = ByteBuffer()
+        buffer.reserveCapacity(capacity)
+    }
+
+    /// Adds `bytes` as they are (the caller wrote their length).
+    mutating func append(_ bytes: ByteBuffer) {
+        guard bytes.readableBytes >= Self.ownPieceMinimum else {
+            buffer.writeImmutableBuffer(bytes)
+            return
+        }
+        pieces.append(buffer)
+        pieces.append(bytes)
+        buffer = ByteBuffer()
+        buffer.reserveCapacity(64)
+    }
+
+    consuming func finish() -> KafkaFrame {
+        if buffer.readableBytes > 0 || pieces.isEmpty { pieces.append(buffer) }
+        return KafkaFrame(pieces: pieces)
+    }
 }
 
 /// A response body decoded for a given version.
@@ -70,19 +126,24 @@ enum KafkaFraming {
     /// Frames a request: int32 size, request header (v1, or v2 for flexible versions:
     /// client id stays a classic nullable string even then), then the body.
     static func encode<R: KafkaRequest>(_ request: R, correlationID: Int32, clientID: String?) -> ByteBuffer {
-        var buffer = ByteBuffer()
-        buffer.reserveCapacity(request.encodedSizeHint)
+        encodeFrame(request, correlationID: correlationID, clientID: clientID).joined()
+    }
+
+    /// `encode` as the pieces the request is written in (see `KafkaFrame`).
+    static func encodeFrame<R: KafkaRequest>(_ request: R, correlationID: Int32, clientID: String?) -> KafkaFrame {
+        var builder = KafkaFrameBuilder(capacity: request.encodedSizeHint)
         let flexible = R.apiKey.isFlexible(request.version)
-        let sizeIndex = buffer.writerIndex
-        buffer.writeInteger(Int32(0))
-        buffer.writeInteger(R.apiKey.rawValue)
-        buffer.writeInteger(request.version)
-        buffer.writeInteger(correlationID)
-        buffer.writeKafkaString(clientID, flexible: false)
-        buffer.writeEmptyTaggedFields(flexible: flexible)
-        request.encodeBody(into: &buffer)
-        buffer.setInteger(Int32(buffer.writerIndex - sizeIndex - 4), at: sizeIndex)
-        return buffer
+        builder.buffer.writeInteger(Int32(0))  // size, set below
+        builder.buffer.writeInteger(R.apiKey.rawValue)
+        builder.buffer.writeInteger(request.version)
+        builder.buffer.writeInteger(correlationID)
+        builder.buffer.writeKafkaString(clientID, flexible: false)
+        builder.buffer.writeEmptyTaggedFields(flexible: flexible)
+        request.encodeBody(into: &builder)
+        var frame = builder.finish()
+        let size = Int32(frame.byteCount - 4)
+        frame.pieces[0].setInteger(size, at: frame.pieces[0].readerIndex)
+        return frame
     }
 
     /// Reads the correlation id off a response frame (size prefix already removed).

@@ -25,36 +25,40 @@ struct ProduceRequest: KafkaRequest {
     var timeoutMs: Int32
     var topics: [TopicData]
 
+    /// Without the batches, which go as pieces of their own (small ones are copied; see `KafkaFrameBuilder`).
     var encodedSizeHint: Int {
         topics.reduce(256) { total, topic in
             total + 64 + topic.topic.utf8.count
-                + topic.partitions.reduce(0) { $0 + 32 + $1.batch.readableBytes + ($1.rest?.readableBytes ?? 0) }
+                + topic.partitions.reduce(0) { $0 + 32 + $1.batch.readableBytes + min($1.rest?.readableBytes ?? 0, KafkaFrameBuilder.ownPieceMinimum) }
         }
     }
 
     func encodeBody(into buffer: inout ByteBuffer) {
+        var frame = KafkaFrameBuilder(capacity: 0)
+        swap(&frame.buffer, &buffer)
+        encodeBody(into: &frame)
+        buffer = frame.finish().joined()
+    }
+
+    func encodeBody(into frame: inout KafkaFrameBuilder) {
         let flexible = Self.apiKey.isFlexible(version)
-        buffer.writeKafkaString(nil, flexible: flexible)  // transactional id
-        buffer.writeInteger(Int16(-1))  // acks = all
-        buffer.writeInteger(timeoutMs)
-        buffer.writeKafkaArrayCount(topics.count, flexible: flexible)
+        frame.buffer.writeKafkaString(nil, flexible: flexible)  // transactional id
+        frame.buffer.writeInteger(Int16(-1))  // acks = all
+        frame.buffer.writeInteger(timeoutMs)
+        frame.buffer.writeKafkaArrayCount(topics.count, flexible: flexible)
         for topic in topics {
-            buffer.writeKafkaString(topic.topic, flexible: flexible)
-            buffer.writeKafkaArrayCount(topic.partitions.count, flexible: flexible)
+            frame.buffer.writeKafkaString(topic.topic, flexible: flexible)
+            frame.buffer.writeKafkaArrayCount(topic.partitions.count, flexible: flexible)
             for partition in topic.partitions {
-                buffer.writeInteger(partition.partition)
-                if let rest = partition.rest {
-                    buffer.writeKafkaBytesLength(partition.batch.readableBytes + rest.readableBytes, flexible: flexible)
-                    buffer.writeImmutableBuffer(partition.batch)
-                    buffer.writeImmutableBuffer(rest)
-                } else {
-                    buffer.writeKafkaBytes(partition.batch, flexible: flexible)
-                }
-                buffer.writeEmptyTaggedFields(flexible: flexible)
+                frame.buffer.writeInteger(partition.partition)
+                frame.buffer.writeKafkaBytesLength(partition.batch.readableBytes + (partition.rest?.readableBytes ?? 0), flexible: flexible)
+                frame.append(partition.batch)
+                if let rest = partition.rest { frame.append(rest) }
+                frame.buffer.writeEmptyTaggedFields(flexible: flexible)
             }
-            buffer.writeEmptyTaggedFields(flexible: flexible)
+            frame.buffer.writeEmptyTaggedFields(flexible: flexible)
         }
-        buffer.writeEmptyTaggedFields(flexible: flexible)
+        frame.buffer.writeEmptyTaggedFields(flexible: flexible)
     }
 }
 

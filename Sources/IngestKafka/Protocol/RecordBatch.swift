@@ -246,7 +246,9 @@ struct RecordBatchBuilder: Sendable {
 
     /// The whole batch: header (with `stamp` and the CRC-32C) and records.
     func sealed(stamp: ProducerStamp) -> ByteBuffer {
-        var buffer = sealedHeader(stamp: stamp)
+        var buffer = ByteBuffer()
+        buffer.reserveCapacity(byteCount)
+        buffer.writeImmutableBuffer(sealedHeader(stamp: stamp))
         buffer.writeImmutableBuffer(records)
         return buffer
     }
@@ -256,7 +258,7 @@ struct RecordBatchBuilder: Sendable {
     func sealedHeader(stamp: ProducerStamp) -> ByteBuffer {
         precondition(count > 0, "a record batch holds at least one record")
         var header = ByteBuffer()
-        header.reserveCapacity(RecordBatch.headerSize + records.readableBytes)  // room for `sealed`
+        header.reserveCapacity(RecordBatch.headerSize)
         header.writeInteger(Int64(0))  // base offset: the broker assigns offsets
         header.writeInteger(Int32(byteCount - 12))  // batch length after this field
         header.writeInteger(Int32(-1))  // partition leader epoch
