@@ -139,42 +139,101 @@ import Testing
     }
 }
 
-@Suite struct RecordFeedTests {
-    static func record(_ n: Int) -> ProducerRecord { ProducerRecord(topic: "t", value: [UInt8(n)]) }
-
-    @Test func boundedTakesAllBufferedAndDrains() async {
-        let feed = RecordFeed(limit: 3)
-        #expect(feed.offer(Self.record(0)) && feed.offer(Self.record(1)) && feed.offer(Self.record(2)))
-        #expect(!feed.offer(Self.record(3)), "full: at most `limit` read and not answered")
-        #expect(await feed.take()?.map(\.value) == [[0], [1], [2]], "everything buffered at once")
-        #expect(!feed.offer(Self.record(3)), "taken is not answered: still full")
-        feed.release(2)
-        #expect(feed.offer(Self.record(3)))
-        feed.finish()
-        #expect(await feed.take()?.map(\.value) == [[3]])
-        #expect(await feed.take() == nil)
-        let drained = Task { await feed.drain() }
-        feed.release(2)
-        await drained.value
+@Suite struct RecordAccumulatorTests {
+    static func record(_ n: Int, partition: Int32? = nil, topic: String = "t") -> ProducerRecord {
+        ProducerRecord(topic: topic, partition: partition, value: [UInt8(n)])
     }
 
-    @Test func waitingTakerGetsTheNextRecordAtOnce() async {
-        let feed = RecordFeed(limit: 10)
-        let taken = Task { await feed.take()?.count }
-        try? await Task.sleep(for: .milliseconds(50))
-        #expect(feed.offer(Self.record(0)))
-        #expect(await taken.value == 1)
+    static func append(
+        _ record: ProducerRecord, to accumulator: RecordAccumulator, index: Int = 0, sink: DeliverySink, step: inout RecordAccumulator.Step
+    ) -> RecordAccumulator.Appended {
+        accumulator.append(record, index: index, sink: sink, timestampMs: 1000, now: .now, step: &step)
     }
 
-    @Test func pushWaitsForRoom() async {
-        let feed = RecordFeed(limit: 1)
-        #expect(feed.offer(Self.record(0)))
-        let pushed = Task { await feed.push(Self.record(1)) }
-        try? await Task.sleep(for: .milliseconds(50))
-        #expect(await feed.take()?.count == 1)
-        feed.release(1)
-        await pushed.value
-        #expect(await feed.take()?.count == 1)
+    @Test func unknownTopicIsLeftToTheEngine() {
+        let accumulator = RecordAccumulator(batchMaxBytes: 10_000, linger: .milliseconds(5), window: 10)
+        let sink = DeliverySink(report: { _, _ in Issue.record("no outcome is due") })
+        var step = RecordAccumulator.Step.none
+        #expect(Self.append(Self.record(0), to: accumulator, sink: sink, step: &step) == .topicUnknown)
+        accumulator.updateTopics(["t": [0: 1, 1: 2]])
+        #expect(Self.append(Self.record(0), to: accumulator, sink: sink, step: &step) == .appended)
+        guard case .scheduleLinger(let tp, let after) = step else {
+            Issue.record("the first record of a batch starts its linger, got \(step)")
+            return
+        }
+        #expect(after == .milliseconds(5))
+        #expect(Self.append(Self.record(1, topic: "other"), to: accumulator, sink: sink, step: &step) == .topicUnknown)
+        accumulator.updateTopics([:])
+        #expect(Self.append(Self.record(0), to: accumulator, sink: sink, step: &step) == .topicUnknown, "gone from the metadata: looked up again")
+        #expect(tp.topic == "t")
+    }
+
+    @Test func refusalsGetTheirOutcomeAtOnce() {
+        let accumulator = RecordAccumulator(batchMaxBytes: 10_000, linger: .milliseconds(5), window: 10)
+        accumulator.updateTopics(["t": [0: 1, 1: 2]])
+        let outcomes = NIOLockedValueBox<[Int: KafkaDeliveryOutcome]>([:])
+        let sink = DeliverySink(report: { index, outcome in outcomes.withLockedValue { $0[index] = outcome } })
+        var step = RecordAccumulator.Step.none
+        #expect(Self.append(Self.record(0, partition: 2), to: accumulator, index: 7, sink: sink, step: &step) == .refused)
+        guard case .failed(let code, let name, let message) = outcomes.withLockedValue({ $0[7] }) else {
+            Issue.record("partition 2 of a 2-partition topic must fail")
+            return
+        }
+        #expect(code == 3 && name == "UNKNOWN_TOPIC_OR_PARTITION" && message.contains("it has 2"))
+        accumulator.close()
+        #expect(Self.append(Self.record(0, partition: 0), to: accumulator, index: 8, sink: sink, step: &step) == .refused)
+        #expect(outcomes.withLockedValue { $0[8] } == ProducerEngine.closedOutcome)
+        guard case .none = step else {
+            Issue.record("a refused record asks for nothing, got \(step)")
+            return
+        }
+    }
+
+    /// The window bounds the records appended and unanswered: `.full` at the limit, and
+    /// `waitForRoom` returns once a batch is answered.
+    @Test func windowFillsAndFinishedBatchesMakeRoom() async {
+        let accumulator = RecordAccumulator(batchMaxBytes: 10_000, linger: .milliseconds(5), window: 3)
+        accumulator.updateTopics(["t": [0: 1]])
+        let sink = DeliverySink(report: { _, _ in })
+        var step = RecordAccumulator.Step.none
+        #expect(Self.append(Self.record(0), to: accumulator, index: 0, sink: sink, step: &step) == .appended)
+        #expect(Self.append(Self.record(1), to: accumulator, index: 1, sink: sink, step: &step) == .appended)
+        #expect(Self.append(Self.record(2), to: accumulator, index: 2, sink: sink, step: &step) == .full)
+        let steps = accumulator.flushAll()
+        guard steps.count == 1, case .send(let batch, let tp) = steps[0] else {
+            Issue.record("flush sends the one batch, got \(steps)")
+            return
+        }
+        #expect(batch.count == 3 && tp == TopicPartition(topic: "t", partition: 0))
+        let idle = Task { await accumulator.waitUntilIdle() }
+        let room = Task { await accumulator.waitForRoom() }
+        try? await Task.sleep(for: .milliseconds(20))
+        _ = accumulator.batchFinished(tp, count: batch.count, now: .now)
+        await room.value
+        await idle.value
+        #expect(Self.append(Self.record(3), to: accumulator, index: 3, sink: sink, step: &step) == .appended)
+    }
+
+    /// Unkeyed records stick to one partition until its batch leaves, then move to another.
+    @Test func stickyPartitionMovesWhenItsBatchLeaves() {
+        let accumulator = RecordAccumulator(batchMaxBytes: RecordBatch.headerSize + 30, linger: .seconds(10), window: 100)
+        accumulator.updateTopics(["t": [0: 1, 1: 1, 2: 1, 3: 1]])
+        let sink = DeliverySink(report: { _, _ in })
+        var partitions: [Int32] = []
+        for index in 0..<6 {
+            var step = RecordAccumulator.Step.none
+            _ = Self.append(Self.record(index), to: accumulator, index: index, sink: sink, step: &step)
+            switch step {
+            case .scheduleLinger(let tp, _): partitions.append(tp.partition)
+            case .send(_, let tp): partitions.append(tp.partition)
+            case .none: partitions.append(-1)
+            }
+        }
+        // Records take 8 bytes: three fill a batch, the fourth closes it and the batch goes;
+        // the sticky partition then changes (records already placed stay where they are).
+        #expect(partitions[0] >= 0 && partitions[1] == -1 && partitions[2] == -1)
+        #expect(partitions[3] == partitions[0], "the full batch goes from the sticky partition")
+        #expect(partitions[4] >= 0 && partitions[4] != partitions[0], "the next record starts a batch elsewhere")
     }
 }
 

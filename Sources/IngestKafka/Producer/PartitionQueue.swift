@@ -9,10 +9,12 @@ struct TopicPartition: Hashable, Sendable, CustomStringConvertible {
 /// Receives the outcomes of records: one `report` per record, with the index the record was
 /// enqueued with, then `finished` with how many were just reported (so a caller counting
 /// records in flight takes one step per batch, not one per record).
+@usableFromInline
 final class DeliverySink: Sendable {
     let report: @Sendable (Int, KafkaDeliveryOutcome) -> Void
     let finished: @Sendable (Int) -> Void
 
+    @usableFromInline
     init(report: @escaping @Sendable (Int, KafkaDeliveryOutcome) -> Void, finished: @escaping @Sendable (Int) -> Void = { _ in }) {
         self.report = report
         self.finished = finished
@@ -33,17 +35,28 @@ struct PendingBatch: Sendable {
     var timestamps: [Int64] = []
     var runs: [Run] = []
     /// When the first record came: the delivery timeout counts from there.
-    private(set) var enqueuedAt: ContinuousClock.Instant
+    var enqueuedAt: ContinuousClock.Instant {
+        get { Self.epoch + sinceEpoch }
+        set { sinceEpoch = newValue - Self.epoch }
+    }
+    /// `enqueuedAt` as a Duration since a fixed instant: ContinuousClock.Instant's layout is
+    /// not known when this module is compiled (the standard library may change it), so a
+    /// struct holding one is copied and inspected through runtime calls, on every record.
+    private var sinceEpoch: Duration
+    private static let epoch = ContinuousClock.now
 
     init(enqueuedAt: ContinuousClock.Instant) {
-        self.enqueuedAt = enqueuedAt
+        sinceEpoch = enqueuedAt - Self.epoch
     }
 
     var count: Int { Int(builder.count) }
     var byteCount: Int { builder.byteCount }
 
-    mutating func append(_ record: ProducerRecord, timestampMs: Int64, index: Int, sink: DeliverySink, now: ContinuousClock.Instant) {
-        if builder.count == 0 { enqueuedAt = now }
+    /// Appends a record; the first one of the batch sets `enqueuedAt` to `now` (read only then).
+    mutating func append(
+        _ record: ProducerRecord, timestampMs: Int64, index: Int, sink: DeliverySink, now: () -> ContinuousClock.Instant
+    ) {
+        if builder.count == 0 { enqueuedAt = now() }
         builder.append(key: record.key, value: record.value, headerCount: record.headers.count, timestampMs: timestampMs) { visit in
             for header in record.headers { visit(header.name, header.value) }
         }
@@ -103,9 +116,20 @@ struct PartitionQueue: Sendable {
 
     var pendingRecords: Int { closed.reduce(0) { $0 + $1.count } + open.count }
 
+    /// Appends a record. `now` is read only when needed (a batch's first record, an idle
+    /// partition without a linger timer): a clock read per record is a noticeable share of
+    /// what a record costs.
     mutating func append(
-        _ record: ProducerRecord, timestampMs: Int64, index: Int, sink: DeliverySink, now: ContinuousClock.Instant
+        _ record: ProducerRecord, timestampMs: Int64, index: Int, sink: DeliverySink,
+        now: @autoclosure () -> ContinuousClock.Instant
     ) -> Action {
+        var read: ContinuousClock.Instant?  // `now`, once read
+        func current() -> ContinuousClock.Instant {
+            if let read { return read }
+            let instant = now()
+            read = instant
+            return instant
+        }
         if open.count > 0 {
             var headerBytes = 0
             for header in record.headers {
@@ -116,24 +140,24 @@ struct PartitionQueue: Sendable {
                 headerBytes: headerBytes, timestampMs: timestampMs)
             if open.byteCount + size > batchMaxBytes {
                 closed.append(open)  // full
-                open = PendingBatch(enqueuedAt: now)
+                open = PendingBatch(enqueuedAt: current())
             }
         }
         let before = open.byteCount
-        open.append(record, timestampMs: timestampMs, index: index, sink: sink, now: now)
+        open.append(record, timestampMs: timestampMs, index: index, sink: sink, now: current)
         pendingBytes += open.byteCount - before
-        return inFlight ? .none : idleAction(now: now)
+        return inFlight ? .none : idleAction(now: current())
     }
 
     /// With no batch in flight: a full batch, or one whose first record has waited its
     /// linger, goes; otherwise a timer for the rest of the linger (one at a time: one that
     /// fires early is started again for what remains).
-    private mutating func idleAction(now: ContinuousClock.Instant) -> Action {
+    private mutating func idleAction(now: @autoclosure () -> ContinuousClock.Instant) -> Action {
         if !closed.isEmpty || open.byteCount >= batchMaxBytes { return .sendNow }
-        if open.count == 0 { return .none }
-        let waited = now - open.enqueuedAt
+        // A timer is running: it checks the linger when it fires.
+        if open.count == 0 || lingerScheduled { return .none }
+        let waited = now() - open.enqueuedAt
         if waited >= linger { return .sendNow }
-        if lingerScheduled { return .none }
         lingerScheduled = true
         return .scheduleLinger(after: linger - waited)
     }

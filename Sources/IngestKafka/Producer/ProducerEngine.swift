@@ -1,10 +1,14 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Foundation
 import Logging
 import NIOCore
 import NIOSSL
 
-/// The producer's state: cluster metadata, broker connections, partition queues and the
-/// idempotent identity. An actor, so each piece is touched by one task at a time; the
+/// The producer's state: cluster metadata, broker connections and the idempotent identity,
+/// and the delivery of batches. An actor, so each piece is touched by one task at a time.
+/// Records wait in the `RecordAccumulator` (appended to without the actor); the
 /// per-partition logic is the `PartitionQueue` value type.
 actor ProducerEngine {
     private struct BrokerAddress: Equatable {
@@ -46,8 +50,8 @@ actor ProducerEngine {
     private var inFlight: [Int32: Int] = [:]
     private var slotWaiters: [Int32: [CheckedContinuation<Void, Never>]] = [:]
 
-    /// Partition queues and the sticky partition, per topic.
-    private var queues: [String: TopicQueues] = [:]
+    /// Records waiting for their batch to go, appended to by `produce` directly.
+    nonisolated let accumulator: RecordAccumulator
 
     private var idempotent: Bool
     private var identity: Identity?
@@ -55,12 +59,15 @@ actor ProducerEngine {
     private var identityNeedsReset = false
     private var sequences: [TopicPartition: SequenceState] = [:]
 
-    private var outstanding = 0
-    private var idleWaiters: [CheckedContinuation<Void, Never>] = []
     private var closed = false
 
-    init(configuration: KafkaProducerConfiguration, sslContext: NIOSSLContext?, group: EventLoopGroup, logger: Logger) {
+    init(
+        configuration: KafkaProducerConfiguration, sslContext: NIOSSLContext?, group: EventLoopGroup, logger: Logger,
+        window: Int
+    ) {
         self.configuration = configuration
+        self.accumulator = RecordAccumulator(
+            batchMaxBytes: configuration.batchMaxBytes, linger: .milliseconds(configuration.lingerMs), window: window)
         self.sslContext = sslContext
         self.group = group
         self.logger = logger
@@ -192,6 +199,7 @@ actor ProducerEngine {
             topics[topic.name] = leaders
             missingTopics[topic.name] = nil
         }
+        accumulator.updateTopics(topics)
     }
 
     /// A live connection to any broker: the bootstrap one, or a new one to a known broker.
@@ -285,87 +293,36 @@ actor ProducerEngine {
 
     // MARK: enqueue
 
-    /// Places records in their partition queues, in order; `sink` gets each record's outcome
-    /// with its index (`firstIndex` + its position in `records`). The topic's partitions are
-    /// looked up once per run of records with the same topic, and the clock is read once.
+    /// Appends records the accumulator could not take at once (a topic it does not know yet,
+    /// or a single `send`): looks the topic up, then appends; records of a topic that cannot
+    /// be used get their outcome at once. `sink` gets each record's outcome with its index
+    /// (`firstIndex` + its position in `records`).
     func enqueue(contentsOf records: [ProducerRecord], firstIndex: Int, sink: DeliverySink) async {
-        guard !closed else {
-            for position in records.indices {
-                sink.report(firstIndex + position, .failed(code: -1, name: "PRODUCER_CLOSED", message: "the producer is closed; the record was not sent"))
+        for (position, record) in records.enumerated() {
+            let index = firstIndex + position
+            var step = RecordAccumulator.Step.none
+            var appended = accumulator.append(
+                record, index: index, sink: sink, timestampMs: record.timestamp ?? Self.nowMs(), now: .now, step: &step)
+            if appended == .topicUnknown {
+                // Learning the topic tells the accumulator its partitions.
+                if case .failure(let unusable) = await usablePartitions(of: record.topic) {
+                    sink.report(index, unusable.outcome)
+                    sink.finished(1)
+                    continue
+                }
+                appended = accumulator.append(
+                    record, index: index, sink: sink, timestampMs: record.timestamp ?? Self.nowMs(), now: .now, step: &step)
             }
-            sink.finished(records.count)
-            return
-        }
-        outstanding += records.count
-        let nowMs = Self.nowMs()
-        let now = ContinuousClock.now
-        var start = 0
-        while start < records.count {
-            let topic = records[start].topic
-            var end = start + 1
-            while end < records.count, records[end].topic == topic { end += 1 }
-            switch await usablePartitions(of: topic) {
-            case .success(let leaders):
-                place(records, start..<end, topic: topic, leaders: leaders, firstIndex: firstIndex, sink: sink, nowMs: nowMs, now: now)
-            case .failure(let unusable):
-                for position in start..<end { sink.report(firstIndex + position, unusable.outcome) }
-                sink.finished(end - start)
-                recordsFinished(end - start)
+            if appended == .topicUnknown {  // the topic went away again meanwhile
+                sink.report(index, Self.unknownTopic(record.topic))
+                sink.finished(1)
             }
-            start = end
+            carryOut(step)
         }
     }
 
-    /// Appends records of one topic to their partitions' batches (no suspension: the topic's
-    /// queues are taken out of the dictionary meanwhile, so each record costs no lookup).
-    private func place(
-        _ records: [ProducerRecord], _ range: Range<Int>, topic: String, leaders: [Int32: Int32], firstIndex: Int,
-        sink: DeliverySink, nowMs: Int64, now: ContinuousClock.Instant
-    ) {
-        let partitionCount = Int32(leaders.count)
-        var state = queues.removeValue(forKey: topic) ?? TopicQueues()
-        state.grow(to: Int(partitionCount), batchMaxBytes: configuration.batchMaxBytes, linger: .milliseconds(configuration.lingerMs))
-        var refused = 0
-        for position in range {
-            let partition: Int32
-            if let explicit = records[position].partition {
-                guard leaders[explicit] != nil else {
-                    sink.report(
-                        firstIndex + position,
-                        .failed(
-                            code: KafkaErrorCode.unknownTopicOrPartition.rawValue, name: "UNKNOWN_TOPIC_OR_PARTITION",
-                            message: "partition \(explicit) does not exist in topic \(topic) (it has \(partitionCount))"))
-                    sink.finished(1)
-                    refused += 1
-                    continue
-                }
-                partition = explicit
-            } else if let key = records[position].key {
-                partition = Partitioner.partition(forKey: key, partitionCount: Int(partitionCount))
-            } else {
-                partition = state.sticky ?? Int32.random(in: 0..<partitionCount, using: &state.random)
-                state.sticky = partition
-            }
-            if Int(partition) >= state.partitions.count {  // partition ids beyond the count: not in Kafka, but not a crash
-                state.grow(to: Int(partition) + 1, batchMaxBytes: configuration.batchMaxBytes, linger: .milliseconds(configuration.lingerMs))
-            }
-            let action = state.partitions[Int(partition)].append(
-                records[position], timestampMs: records[position].timestamp ?? nowMs, index: firstIndex + position, sink: sink,
-                now: now)
-            switch action {
-            case .none:
-                break
-            case .scheduleLinger(let after):
-                scheduleLinger(TopicPartition(topic: topic, partition: partition), after: after)
-            case .sendNow:
-                let batch = state.partitions[Int(partition)].takeBatch()
-                state.batchLeft(partition, partitionCount: partitionCount)
-                startDelivery(batch, to: TopicPartition(topic: topic, partition: partition))
-            }
-        }
-        queues[topic] = state
-        if refused > 0 { recordsFinished(refused) }
-    }
+    static let closedOutcome = KafkaDeliveryOutcome.failed(
+        code: -1, name: "PRODUCER_CLOSED", message: "the producer is closed; the record was not sent")
 
     /// Why the records of a topic cannot be sent, as their outcome.
     struct TopicUnusable: Error {
@@ -399,64 +356,19 @@ actor ProducerEngine {
             message: KafkaProducerError.unknownTopic(topic).description)
     }
 
-    private func perform(_ action: PartitionQueue.Action, for tp: TopicPartition) {
-        switch action {
+    /// Does what the accumulator asks: starts a partition's linger timer or sends a batch.
+    /// Nonisolated, so `produce` calls it on its own thread without a hop to the engine.
+    nonisolated func carryOut(_ step: RecordAccumulator.Step) {
+        switch step {
         case .none:
             break
-        case .scheduleLinger(let after):
-            scheduleLinger(tp, after: after)
-        case .sendNow:
-            let partitionCount = Int32(topics[tp.topic]?.count ?? 0)
-            let batch = updateQueue(tp) { $0.takeBatch() }
-            queues[tp.topic]?.batchLeft(tp.partition, partitionCount: partitionCount)
-            startDelivery(batch, to: tp)
-        }
-    }
-
-    private func scheduleLinger(_ tp: TopicPartition, after: Duration) {
-        Task {
-            try? await Task.sleep(for: after)
-            self.lingerExpired(tp)
-        }
-    }
-
-    private func startDelivery(_ batch: PendingBatch, to tp: TopicPartition) {
-        Task { await self.deliver(batch, to: tp) }
-    }
-
-    /// Changes a partition queue in place: copying it out of the dictionary would copy its
-    /// buffer of records on every append.
-    private func updateQueue<Result>(_ tp: TopicPartition, _ body: (inout PartitionQueue) -> Result) -> Result {
-        let batchMaxBytes = configuration.batchMaxBytes
-        return queues[tp.topic, default: TopicQueues()].update(
-            Int(tp.partition), batchMaxBytes: batchMaxBytes, linger: .milliseconds(configuration.lingerMs), body)
-    }
-
-    private func lingerExpired(_ tp: TopicPartition) {
-        let now = ContinuousClock.now
-        perform(updateQueue(tp) { $0.lingerExpired(now: now) }, for: tp)
-    }
-
-    private func batchFinished(_ tp: TopicPartition) {
-        let now = ContinuousClock.now
-        perform(updateQueue(tp) { $0.batchFinished(now: now) }, for: tp)
-    }
-
-    private func flushAllQueues() {
-        for (topic, state) in queues {
-            for partition in state.partitions.indices {
-                let tp = TopicPartition(topic: topic, partition: Int32(partition))
-                perform(updateQueue(tp) { $0.flush() }, for: tp)
+        case .scheduleLinger(let tp, let after):
+            Task {
+                try? await Task.sleep(for: after)
+                self.carryOut(self.accumulator.lingerExpired(tp, now: .now))
             }
-        }
-    }
-
-    private func recordsFinished(_ count: Int) {
-        outstanding -= count
-        if outstanding == 0 {
-            let waiters = idleWaiters
-            idleWaiters = []
-            for waiter in waiters { waiter.resume() }
+        case .send(let batch, let tp):
+            Task { await self.deliver(batch, to: tp) }
         }
     }
 
@@ -618,8 +530,7 @@ actor ProducerEngine {
             finish { _, _ in outcome }
             break
         }
-        recordsFinished(batch.count)
-        batchFinished(tp)
+        carryOut(accumulator.batchFinished(tp, count: batch.count, now: .now))
     }
 
     // MARK: closing
@@ -629,10 +540,8 @@ actor ProducerEngine {
     func close() async {
         guard !closed else { return }
         closed = true
-        flushAllQueues()
-        if outstanding > 0 {
-            await withCheckedContinuation { idleWaiters.append($0) }
-        }
+        accumulator.close()
+        await flush()
         for id in Array(connections.keys) { dropConnection(id) }
         bootstrap?.close()
         bootstrap = nil
@@ -640,58 +549,19 @@ actor ProducerEngine {
 
     /// Waits until every record enqueued so far has its outcome.
     func flush() async {
-        flushAllQueues()
-        if outstanding > 0 {
-            await withCheckedContinuation { idleWaiters.append($0) }
-        }
+        for step in accumulator.flushAll() { carryOut(step) }
+        await accumulator.waitUntilIdle()
     }
 
+    /// Wall-clock milliseconds, for record timestamps (read once per record: clock_gettime
+    /// directly, as Date costs a few conversions more).
     static func nowMs() -> Int64 {
-        Int64((Date().timeIntervalSince1970 * 1000).rounded(.down))
-    }
-}
-
-/// The partition queues of one topic, indexed by partition, and its sticky partition.
-struct TopicQueues: Sendable {
-    var partitions: [PartitionQueue] = []
-    /// Where records without key and partition go, until a batch of that partition leaves.
-    var sticky: Int32?
-    /// For the sticky partition only: seeded once, so a batch costs no getrandom call.
-    var random = StickyRandom(seed: UInt64.random(in: .min ... .max))
-
-    mutating func grow(to count: Int, batchMaxBytes: Int, linger: Duration) {
-        while partitions.count < count { partitions.append(PartitionQueue(batchMaxBytes: batchMaxBytes, linger: linger)) }
-    }
-
-    mutating func update<Result>(
-        _ partition: Int, batchMaxBytes: Int, linger: Duration, _ body: (inout PartitionQueue) -> Result
-    ) -> Result {
-        grow(to: partition + 1, batchMaxBytes: batchMaxBytes, linger: linger)
-        return body(&partitions[partition])
-    }
-
-    /// A batch of `partition` left: unkeyed records move to another partition (sticky partitioner).
-    mutating func batchLeft(_ partition: Int32, partitionCount: Int32) {
-        guard sticky == partition, partitionCount > 1 else { return }
-        var next = Int32.random(in: 0..<(partitionCount - 1), using: &random)
-        if next >= partition { next += 1 }
-        sticky = next
-    }
-}
-
-/// A small fast generator (SplitMix64), good enough to spread partitions.
-struct StickyRandom: RandomNumberGenerator, Sendable {
-    private var state: UInt64
-
-    init(seed: UInt64) {
-        state = seed
-    }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
+        #if canImport(Glibc)
+        var time = timespec()
+        clock_gettime(CLOCK_REALTIME, &time)
+        return Int64(time.tv_sec) * 1000 + Int64(time.tv_nsec) / 1_000_000
+        #else
+        return Int64((Date().timeIntervalSince1970 * 1000).rounded(.down))
+        #endif
     }
 }

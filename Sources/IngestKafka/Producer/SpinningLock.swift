@@ -4,7 +4,7 @@ import Glibc
 import NIOConcurrencyHelpers
 
 /// A value behind a lock that spins a little before it sleeps, for critical sections of a few
-/// nanoseconds taken by two busy threads (the reader and the engine side of `produce`): a
+/// nanoseconds taken by busy threads (the record accumulator's, taken once per record): a
 /// plain mutex puts the loser to sleep in the kernel and wakes it with a system call, which
 /// costs far more than the wait. glibc's adaptive mutex on Linux; NIOLock elsewhere.
 final class SpinningLockedBox<Value>: @unchecked Sendable {
@@ -13,10 +13,13 @@ final class SpinningLockedBox<Value>: @unchecked Sendable {
     #else
     private let lock = NIOLock()
     #endif
-    private var value: Value
+    /// Behind a pointer, not a stored property: a class's stored property passed inout is
+    /// checked for exclusive access at run time, on every lock.
+    private let value: UnsafeMutablePointer<Value>
 
     init(_ value: Value) {
-        self.value = value
+        self.value = .allocate(capacity: 1)
+        self.value.initialize(to: value)
         #if canImport(Glibc)
         mutex = .allocate(capacity: 1)
         var attributes = pthread_mutexattr_t()
@@ -29,6 +32,8 @@ final class SpinningLockedBox<Value>: @unchecked Sendable {
     }
 
     deinit {
+        value.deinitialize(count: 1)
+        value.deallocate()
         #if canImport(Glibc)
         pthread_mutex_destroy(mutex)
         mutex.deallocate()
@@ -39,9 +44,9 @@ final class SpinningLockedBox<Value>: @unchecked Sendable {
         #if canImport(Glibc)
         pthread_mutex_lock(mutex)
         defer { pthread_mutex_unlock(mutex) }
-        return try body(&value)
+        return try body(&value.pointee)
         #else
-        return try lock.withLock { try body(&value) }
+        return try lock.withLock { try body(&value.pointee) }
         #endif
     }
 }
