@@ -37,11 +37,13 @@ public final class KafkaProducer: Sendable {
         return KafkaProducer(engine: engine)
     }
 
-    /// Sends one record and waits for its outcome.
+    /// Sends one record and waits for its outcome (a single send does not wait for the window).
     public func send(_ record: ProducerRecord) async -> KafkaDeliveryOutcome {
         await withCheckedContinuation { continuation in
             let sink = DeliverySink(report: { _, outcome in continuation.resume(returning: outcome) })
-            Task { await engine.enqueue(contentsOf: [record], firstIndex: 0, sink: sink) }
+            if offer(record, index: 0, sink: sink) == .needsEngine {
+                Task { await engine.enqueue(record, index: 0, sink: sink) }
+            }
         }
     }
 
@@ -100,18 +102,12 @@ public final class KafkaProducer: Sendable {
         var step = RecordAccumulator.Step.none
         let appended = engine.accumulator.append(
             record, index: index, sink: sink, timestampMs: record.timestamp ?? ProducerEngine.nowMs(), now: .now, step: &step)
-        switch appended {
-        case .appended, .refused:
-            break
-        case .full:
-            engine.carryOut(step)
-            return .full
-        case .topicUnknown:
-            return .needsEngine
-        }
-        if case .none = step { return .done }
         engine.carryOut(step)
-        return .done
+        switch appended {
+        case .appended, .refused: return .done
+        case .full: return .full
+        case .topicUnknown: return .needsEngine
+        }
     }
 
     /// What `offer` left to do.
@@ -123,7 +119,7 @@ public final class KafkaProducer: Sendable {
         case .full:
             await engine.accumulator.waitForRoom()
         case .needsEngine:
-            await engine.enqueue(contentsOf: [record], firstIndex: index, sink: sink)
+            await engine.enqueue(record, index: index, sink: sink)
             await engine.accumulator.waitForRoom()
         }
     }

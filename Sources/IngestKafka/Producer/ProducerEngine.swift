@@ -293,32 +293,23 @@ actor ProducerEngine {
 
     // MARK: enqueue
 
-    /// Appends records the accumulator could not take at once (a topic it does not know yet,
-    /// or a single `send`): looks the topic up, then appends; records of a topic that cannot
-    /// be used get their outcome at once. `sink` gets each record's outcome with its index
-    /// (`firstIndex` + its position in `records`).
-    func enqueue(contentsOf records: [ProducerRecord], firstIndex: Int, sink: DeliverySink) async {
-        for (position, record) in records.enumerated() {
-            let index = firstIndex + position
-            var step = RecordAccumulator.Step.none
-            var appended = accumulator.append(
-                record, index: index, sink: sink, timestampMs: record.timestamp ?? Self.nowMs(), now: .now, step: &step)
-            if appended == .topicUnknown {
-                // Learning the topic tells the accumulator its partitions.
-                if case .failure(let unusable) = await usablePartitions(of: record.topic) {
-                    sink.report(index, unusable.outcome)
-                    sink.finished(1)
-                    continue
-                }
-                appended = accumulator.append(
-                    record, index: index, sink: sink, timestampMs: record.timestamp ?? Self.nowMs(), now: .now, step: &step)
-            }
-            if appended == .topicUnknown {  // the topic went away again meanwhile
-                sink.report(index, Self.unknownTopic(record.topic))
-                sink.finished(1)
-            }
-            carryOut(step)
+    /// Appends a record whose topic the accumulator does not know yet: looks the topic up
+    /// (which tells the accumulator its partitions), then appends. A topic that cannot be used
+    /// gives the record its outcome at once.
+    func enqueue(_ record: ProducerRecord, index: Int, sink: DeliverySink) async {
+        if case .failure(let unusable) = await usablePartitions(of: record.topic) {
+            sink.report(index, unusable.outcome)
+            sink.finished(1)
+            return
         }
+        var step = RecordAccumulator.Step.none
+        let appended = accumulator.append(
+            record, index: index, sink: sink, timestampMs: record.timestamp ?? Self.nowMs(), now: .now, step: &step)
+        if appended == .topicUnknown {  // the topic went away again meanwhile
+            sink.report(index, Self.unknownTopic(record.topic))
+            sink.finished(1)
+        }
+        carryOut(step)
     }
 
     static let closedOutcome = KafkaDeliveryOutcome.failed(
