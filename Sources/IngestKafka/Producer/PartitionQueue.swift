@@ -35,7 +35,7 @@ struct PendingBatch: Sendable {
     var timestamps: [Int64] = []
     var runs: [Run] = []
     /// When the first record came: the delivery timeout counts from there.
-    var enqueuedAt: ContinuousClock.Instant {
+    private(set) var enqueuedAt: ContinuousClock.Instant {
         get { Self.epoch + sinceEpoch }
         set { sinceEpoch = newValue - Self.epoch }
     }
