@@ -8,11 +8,13 @@ import Testing
 /// Our producer against librdkafka's mock cluster (in this process), read back with kcat:
 /// both peers are librdkafka, independent of our codec.
 @Suite(.serialized, .timeLimit(.minutes(2))) struct MockClusterProducerTests {
-    static func configuration(_ cluster: MockCluster, deliveryTimeout: Duration = .seconds(20)) -> KafkaProducerConfiguration {
+    static func configuration(
+        _ cluster: MockCluster, deliveryTimeout: Duration = .seconds(20), maxUnansweredRecords: Int = 100_000
+    ) -> KafkaProducerConfiguration {
         KafkaProducerConfiguration(
             bootstrapServers: cluster.bootstrap.split(separator: ",").map(String.init), lingerMs: 2,
             batchMaxBytes: 64 * 1024, deliveryTimeout: deliveryTimeout, retryBackoff: .milliseconds(50),
-            requestTimeout: .seconds(2), connectTimeout: .seconds(1))
+            requestTimeout: .seconds(2), connectTimeout: .seconds(1), maxUnansweredRecords: maxUnansweredRecords)
     }
 
     static func text(_ bytes: [UInt8]?) -> String? {
@@ -210,12 +212,12 @@ import Testing
         }
     }
 
-    /// A source faster than the producer: records go to the engine in chunks, the window
-    /// (20,000 records) fills and empties, partitions keep their order.
-    @Test func fastSourceChunksKeepOrderAndGiveOneOutcomeEach() async throws {
+    /// A source faster than the producer: the window (here 4,000 records) fills and empties
+    /// again and again, partitions keep their order.
+    @Test func fastSourceFillsTheWindowKeepsOrderAndGivesOneOutcomeEach() async throws {
         let cluster = try MockCluster(brokers: 3)
         try cluster.createTopic("fast", partitions: 6)
-        let producer = try await KafkaProducer.connect(Self.configuration(cluster))
+        let producer = try await KafkaProducer.connect(Self.configuration(cluster, maxUnansweredRecords: 4_000))
         let count = 50_000
         let records = (0..<count).map { i in
             ProducerRecord(
@@ -278,6 +280,46 @@ import Testing
         let all = reports.withLockedValue { $0 }
         Self.checkOrder(all, count: count)
         #expect(all.allSatisfy { if case .delivered = $0.1 { true } else { false } })
+    }
+
+    /// Two `produce` calls on one producer at once (the sandbox's REST proxy and a native
+    /// send share one): they share the accumulator and its window, each gets exactly its own
+    /// outcomes, and each keeps its order within a partition. The single send to a second
+    /// topic, looked up while the first topic's lookup runs, once made the metadata refresh
+    /// wait for that finished lookup again and again (recursing until the process ran out of
+    /// memory).
+    @Test func concurrentProducesShareOneProducer() async throws {
+        let cluster = try MockCluster(brokers: 3)
+        try cluster.createTopic("shared", partitions: 3)
+        try cluster.createTopic("other", partitions: 2)
+        let producer = try await KafkaProducer.connect(Self.configuration(cluster, maxUnansweredRecords: 1_000))
+        let count = 8_000
+        func records(_ topic: String, _ tag: String) -> [ProducerRecord] {
+            (0..<count).map { i in
+                ProducerRecord(topic: topic, key: i % 4 == 0 ? Array("k\(i % 7)".utf8) : nil, value: Array("\(tag)-\(i)".utf8))
+            }
+        }
+        let first = NIOLockedValueBox<[(Int, KafkaDeliveryOutcome)]>([])
+        let second = NIOLockedValueBox<[(Int, KafkaDeliveryOutcome)]>([])
+        async let a: Void = producer.produce(records("shared", "a").async) { index, outcome in first.withLockedValue { $0.append((index, outcome)) } }
+        async let b: Void = producer.produce(records("shared", "b").async) { index, outcome in second.withLockedValue { $0.append((index, outcome)) } }
+        async let c = producer.send(ProducerRecord(topic: "other", value: Array("single".utf8)))
+        try await a
+        try await b
+        guard case .delivered(_, let offset, _) = await c else {
+            Issue.record("the single send was not delivered")
+            return
+        }
+        await producer.close()
+        #expect(offset == 0)
+        for reports in [first, second] {
+            let all = reports.withLockedValue { $0 }
+            Self.checkOrder(all, count: count)
+            #expect(all.allSatisfy { if case .delivered = $0.1 { true } else { false } })
+        }
+        let stored = try Kcat.consumeAll(bootstrap: cluster.bootstrap, topic: "shared")
+        #expect(stored.count == 2 * count)
+        #expect(Set(stored.compactMap(\.payload)).count == 2 * count, "no duplicates")
     }
 
     static func timestamp(_ outcome: KafkaDeliveryOutcome) throws -> Int64 {

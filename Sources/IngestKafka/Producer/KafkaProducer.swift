@@ -8,11 +8,6 @@ import NIOSSL
 /// retries, idempotence, TLS and SASL SCRAM.
 public final class KafkaProducer: Sendable {
     private let engine: ProducerEngine
-    /// Records appended by `produce` and not answered yet, at most this many (librdkafka's
-    /// queue.buffering.max.messages default). With one batch in flight per partition, the
-    /// window is what keeps every partition busy: 20,000 left the producer waiting for
-    /// answers a third of the time. About 12 MB of encoded records at ~100 bytes each.
-    static let streamingWindow = 100_000
 
     private init(engine: ProducerEngine) {
         self.engine = engine
@@ -26,13 +21,16 @@ public final class KafkaProducer: Sendable {
         guard !configuration.bootstrapServers.isEmpty else {
             throw KafkaProducerError.invalidConfiguration("no bootstrap servers given")
         }
-        guard configuration.batchMaxBytes > 0, configuration.maxInFlightPerBroker > 0, configuration.lingerMs >= 0 else {
-            throw KafkaProducerError.invalidConfiguration("batchMaxBytes and maxInFlightPerBroker must be positive, lingerMs not negative")
+        guard configuration.batchMaxBytes > 0, configuration.maxInFlightPerBroker > 0, configuration.maxUnansweredRecords > 0,
+            configuration.lingerMs >= 0
+        else {
+            throw KafkaProducerError.invalidConfiguration(
+                "batchMaxBytes, maxInFlightPerBroker and maxUnansweredRecords must be positive, lingerMs not negative")
         }
         let addresses = try configuration.bootstrapServers.map(parse)
         let engine = ProducerEngine(
             configuration: configuration, sslContext: try makeSSLContext(configuration.security),
-            group: MultiThreadedEventLoopGroup.singleton, logger: logger, window: streamingWindow)
+            group: MultiThreadedEventLoopGroup.singleton, logger: logger)
         try await engine.start(addresses: addresses)
         return KafkaProducer(engine: engine)
     }
@@ -55,7 +53,8 @@ public final class KafkaProducer: Sendable {
     ///
     /// Each record is encoded into its partition's batch right here, in the calling task, as
     /// it is read (see `RecordAccumulator`); batches go out from the engine. At most
-    /// `streamingWindow` records are read and not answered, so memory stays bounded.
+    /// `maxUnansweredRecords` (of the configuration) are read and not answered, so memory
+    /// stays bounded.
     /// (Inlinable so that reading the caller's sequence is specialized for it: the per-record
     /// cost of a generic async iterator is most of what a record costs otherwise.)
     @inlinable

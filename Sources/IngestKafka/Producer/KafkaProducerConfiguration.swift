@@ -42,6 +42,11 @@ public struct KafkaProducerConfiguration: Sendable {
     public var connectTimeout: Duration
     /// Ask for a producer id and stamp sequence numbers, so retries cannot duplicate records.
     public var idempotent: Bool
+    /// Records read by `produce` and not answered yet, at most this many: it bounds memory
+    /// (about 12 MB of batches at ~100-byte records), and it must be big enough to keep every
+    /// partition's one batch in flight full (librdkafka's queue.buffering.max.messages default;
+    /// 20,000 left the producer waiting for answers a third of the time).
+    public var maxUnansweredRecords: Int
 
     public init(
         bootstrapServers: [String],
@@ -54,7 +59,8 @@ public struct KafkaProducerConfiguration: Sendable {
         retryBackoff: Duration = .milliseconds(100),
         requestTimeout: Duration = .seconds(30),
         connectTimeout: Duration = .seconds(10),
-        idempotent: Bool = true
+        idempotent: Bool = true,
+        maxUnansweredRecords: Int = 100_000
     ) {
         self.bootstrapServers = bootstrapServers
         self.security = security
@@ -67,6 +73,7 @@ public struct KafkaProducerConfiguration: Sendable {
         self.requestTimeout = requestTimeout
         self.connectTimeout = connectTimeout
         self.idempotent = idempotent
+        self.maxUnansweredRecords = maxUnansweredRecords
     }
 }
 

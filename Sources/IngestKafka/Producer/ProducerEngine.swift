@@ -61,13 +61,11 @@ actor ProducerEngine {
 
     private var closed = false
 
-    init(
-        configuration: KafkaProducerConfiguration, sslContext: NIOSSLContext?, group: EventLoopGroup, logger: Logger,
-        window: Int
-    ) {
+    init(configuration: KafkaProducerConfiguration, sslContext: NIOSSLContext?, group: EventLoopGroup, logger: Logger) {
         self.configuration = configuration
         self.accumulator = RecordAccumulator(
-            batchMaxBytes: configuration.batchMaxBytes, linger: .milliseconds(configuration.lingerMs), window: window)
+            batchMaxBytes: configuration.batchMaxBytes, linger: .milliseconds(configuration.lingerMs),
+            window: configuration.maxUnansweredRecords)
         self.sslContext = sslContext
         self.group = group
         self.logger = logger
@@ -152,7 +150,12 @@ actor ProducerEngine {
 
     private func refreshMetadata(adding topic: String? = nil) async throws {
         if let running = metadataRefresh {
-            try await running.value
+            let result = await running.result
+            // Its starter clears it only when it runs again, which may be after this call:
+            // left in place, the finished refresh would be waited for again and again, and a
+            // topic it did not ask for would recurse here for ever.
+            if metadataRefresh == running { metadataRefresh = nil }
+            try result.get()
             if let topic, topics[topic] == nil, missingTopics[topic] == nil {
                 try await refreshMetadata(adding: topic)
             }
@@ -161,7 +164,7 @@ actor ProducerEngine {
         let wanted = Array(Set(topics.keys).union(topic.map { [$0] } ?? []))
         let task = Task { try await self.fetchMetadata(topics: wanted) }
         metadataRefresh = task
-        defer { metadataRefresh = nil }
+        defer { if metadataRefresh == task { metadataRefresh = nil } }
         try await task.value
     }
 
