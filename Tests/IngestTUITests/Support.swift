@@ -43,8 +43,8 @@ struct Harness {
             effects.append(e)
             switch e {
             case .loadProfiles: await send(.profilesLoaded(await services.profiles()))
-            case .activate(let name, let secret):
-                do { await send(.activated(profile: name, .success(try await services.activate(profile: name, promptedSecret: secret)))) } catch {
+            case .activate(let name, let prompted):
+                do { await send(.activated(profile: name, .success(try await services.activate(profile: name, prompted: prompted)))) } catch {
                     await send(.activated(profile: name, .failure(ServiceFailure("\(error)"))))
                 }
             case .resolveTopic(let t, let p):

@@ -165,8 +165,41 @@ import Testing
         (s, e) = update(s, .profilesLoaded([p]))
         #expect(e.isEmpty)
         let (s2, e2) = Self.keys(s, Key.typing("hunter2") + [.enter])
-        #expect(e2 == [.activate(profile: "p", promptedSecret: "hunter2")])
+        #expect(e2 == [.activate(profile: "p", prompted: PromptedSecrets(apiKey: "hunter2"))])
         #expect(s2.modal == nil)  // the secret is not kept in the state afterwards
+    }
+
+    /// `kafka.password = "prompt"` too: asked after the API key, both passed on together once.
+    @Test func promptedKafkaPasswordIsAskedAfterTheAPIKey() {
+        var (s, _) = Update.start(initialProfile: "p")
+        let p = ProfileSummary(name: "p", environment: .dev, source: "t", topicPrefix: "", baseURL: "u", maskedAPIKey: "(prompt)",
+                               needsPromptedSecret: true, needsPromptedKafkaPassword: true)
+        (s, _) = update(s, .profilesLoaded([p]))
+        let (s1, e1) = Self.keys(s, Key.typing("api-key-1") + [.enter])
+        #expect(e1.isEmpty, "nothing is activated before both are typed")
+        guard case .secret(_, let asking, let answered, let input) = s1.modal else {
+            Issue.record("the Kafka password is asked next")
+            return
+        }
+        #expect(asking == [.kafkaPassword] && answered.apiKey == "api-key-1" && input.text.isEmpty)
+        let screen = Render.screen(s1).textLines().joined(separator: "\n")
+        #expect(screen.contains("Kafka password for p") && screen.contains("kafka.password says prompt"))
+        #expect(!screen.contains("api-key-1"), "a typed secret on screen:\n\(screen)")
+        let (s2, e2) = Self.keys(s1, Key.typing("kafka-pass-2") + [.enter])
+        #expect(e2 == [.activate(profile: "p", prompted: PromptedSecrets(apiKey: "api-key-1", kafkaPassword: "kafka-pass-2"))])
+        #expect(s2.modal == nil)
+
+        // Only the Kafka password says prompt: it alone is asked. Esc gives up activating.
+        let q = ProfileSummary(name: "q", environment: .dev, source: "t", topicPrefix: "", baseURL: "u", maskedAPIKey: "AK…",
+                               needsPromptedSecret: false, needsPromptedKafkaPassword: true)
+        var (t, _) = Update.start(initialProfile: "q")
+        (t, _) = update(t, .profilesLoaded([q]))
+        guard case .secret(_, [.kafkaPassword], _, _) = t.modal else {
+            Issue.record("the Kafka password alone is asked, got \(String(describing: t.modal))")
+            return
+        }
+        let (t2, e3) = Self.keys(t, [.escape])
+        #expect(e3.isEmpty && t2.modal == nil && t2.active == nil)
     }
 
     @Test func tooSmallOnlyQuits() {

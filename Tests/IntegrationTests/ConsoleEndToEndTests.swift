@@ -114,6 +114,87 @@ struct ConsoleEndToEndTests {
         #expect(quit.ok, "the console did not quit")
     }
 
+    /// A dev profile whose API key and Kafka password both say `prompt`, against a sandbox
+    /// with its TLS + SCRAM Kafka front: both are typed in on activation (masked, never on
+    /// screen), then a native send delivers, counted in the sandbox's Kafka log.
+    @Test(.timeLimit(.minutes(2)))
+    func promptedAPIKeyAndKafkaPasswordThenANativeSend() async throws {
+        let apiKey = "prompted-e2e-key-0000001"
+        let password = "prompted-e2e-kafka-password-1"
+        let kafka = try await SandboxKafka.start(topics: ["ing-staging-events"], partitions: 2, password: password)
+        var configuration = SandboxServer.Configuration(apiKey: apiKey, topics: ["ing-staging-events"], partitions: 2)
+        configuration.kafka = kafka
+        let server = SandboxServer(configuration)
+        try await server.start()
+        let work = FileManager.default.temporaryDirectory.appendingPathComponent("ingest-e2e-prompt-\(UUID())")
+        try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: work) }
+        let profile = work.appendingPathComponent("asked.toml")
+        try """
+            name = "asked"
+            environment = "dev"
+            rest_url = "\(server.baseURL)"
+            topic_prefix = "ing-staging-"
+            api_key = "prompt"
+            [kafka]
+            username = "producer"
+            password = "prompt"
+            bootstrap = "\(kafka.bootstrap.joined(separator: ","))"
+            ca_file = "\(kafka.caFile)"
+            """.write(to: profile, atomically: true, encoding: .utf8)
+
+        let session = try #require(TmuxSession())
+        defer { session.kill() }
+        var environment = CLITests.environment()
+        environment["INGEST_STATE_DIR"] = work.appendingPathComponent("state").path
+        // Trace logging, so the log file has every request in it to search.
+        #expect(session.start(command("--log-level trace --profile \(profile.path)"), environment: environment).status == 0)
+        let askedKey = await waitFor(session) { $0.contains("API key for asked") }
+        #expect(askedKey.ok, "no API key prompt:\n\(askedKey.screen)")
+        session.type(apiKey)
+        session.keys("Enter")
+        let askedPassword = await waitFor(session) { $0.contains("Kafka password for asked") }
+        #expect(askedPassword.ok, "no Kafka password prompt:\n\(askedPassword.screen)")
+        session.type(password)
+        let typed = session.capture()
+        session.keys("Enter")
+        let ready = await waitFor(session) { $0.contains("profile asked active") }
+        #expect(ready.ok, "profile not active:\n\(ready.screen)")
+
+        for _ in 0..<12 { session.keys("k") }
+        session.keys("Enter")
+        session.type("events")
+        session.keys("Enter")
+        _ = await waitFor(session) { $0.contains("topic ing-staging-events") }
+        for _ in 0..<3 { session.keys("m") }
+        let native = await waitFor(session) { $0.contains("[native]") }
+        #expect(native.ok, "native mode not chosen:\n\(native.screen)")
+        session.keys("s")
+        let sent = await waitFor(session, 30) { $0.contains("send #1 finished: 1 delivered") }
+        #expect(sent.ok, "native send:\n\(sent.screen)")
+        for screen in [askedKey.screen, askedPassword.screen, typed, ready.screen, sent.screen] {
+            #expect(!screen.contains(apiKey) && !screen.contains(password), "a typed secret on screen:\n\(screen)")
+        }
+        session.keys("q")
+        _ = await waitFor(session, 10) { _ in !session.alive() }
+        // The record reached the Kafka log through the TLS + SCRAM front, not the REST proxy.
+        let stored = try ToolRun.output(
+            "/usr/bin/kcat", ["-C", "-b", kafka.cluster.bootstrap, "-t", "ing-staging-events", "-e", "-q", "-X", "log_level=3"],
+            timeout: .seconds(30), requireSuccess: false
+        ).split(separator: "\n")
+        #expect(stored.count == 1, "the Kafka log holds \(stored)")
+        #expect(server.produceRequests == 0)
+        // Nor in the files the console wrote (its log, the journal).
+        for file in ["console.log", "journal.jsonl"] {
+            let text = try String(contentsOf: work.appendingPathComponent("state/\(file)"), encoding: .utf8)
+            #expect(!text.contains(apiKey), "\(file) holds the typed API key")
+            #expect(!text.contains(password), "\(file) holds the typed Kafka password")
+            #expect(!text.isEmpty, "\(file) is empty")
+        }
+        await server.stop()
+        await kafka.stop()
+    }
+
     /// A production profile pointed at a sandbox on loopback: without the typed topic nothing
     /// reaches the proxy; with it, exactly one record does.
     @Test(.timeLimit(.minutes(2)))

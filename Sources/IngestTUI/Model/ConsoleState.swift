@@ -123,8 +123,9 @@ public struct SendRequest: Equatable, Sendable {
 public enum Modal: Equatable, Sendable {
     /// Production: the full topic must be typed before the session's first send.
     case confirmProduction(input: TextBuffer, pending: SendRequest, error: String?)
-    /// A profile whose secret is `prompt`: masked input, kept in memory only.
-    case secret(profile: String, input: TextBuffer)
+    /// A profile whose secrets say `prompt`: masked input, kept in memory only. `asking`
+    /// holds the secrets still to ask, the one on screen first.
+    case secret(profile: String, asking: [PromptedSecret], answered: PromptedSecrets, input: TextBuffer)
     /// Re-send failed/unknown records of an earlier send, asked first.
     case confirmResend(sendID: Int, rows: [ReportRow])
 }

@@ -119,9 +119,9 @@ final class EffectRunner<S: ConsoleServices>: @unchecked Sendable {
         switch effect {
         case .loadProfiles:
             Task { queue.post(.profilesLoaded(await services.profiles())) }
-        case .activate(let name, let secret):
+        case .activate(let name, let prompted):
             Task {
-                do { queue.post(.activated(profile: name, .success(try await services.activate(profile: name, promptedSecret: secret)))) } catch {
+                do { queue.post(.activated(profile: name, .success(try await services.activate(profile: name, prompted: prompted)))) } catch {
                     queue.post(.activated(profile: name, .failure(ServiceFailure(String(describing: error)))))
                 }
             }

@@ -10,14 +10,18 @@ public struct ProfileSummary: Sendable, Equatable {
     public var topicPrefix: String
     public var baseURL: String
     public var maskedAPIKey: String
+    /// `api_key = "prompt"`: the console asks for it with masked input.
     public var needsPromptedSecret: Bool
+    /// `kafka.password = "prompt"`: asked after the API key, for native sends.
+    public var needsPromptedKafkaPassword: Bool
     public var problem: String?
     /// A topic to start with (the sandbox's first topic); never given for production.
     public var suggestedTopic: String?
 
     public init(
         name: String, environment: ConsoleEnvironment, source: String, topicPrefix: String,
-        baseURL: String, maskedAPIKey: String, needsPromptedSecret: Bool, problem: String? = nil, suggestedTopic: String? = nil
+        baseURL: String, maskedAPIKey: String, needsPromptedSecret: Bool, needsPromptedKafkaPassword: Bool = false,
+        problem: String? = nil, suggestedTopic: String? = nil
     ) {
         self.suggestedTopic = environment == .production ? nil : suggestedTopic
         self.name = name
@@ -27,7 +31,29 @@ public struct ProfileSummary: Sendable, Equatable {
         self.baseURL = baseURL
         self.maskedAPIKey = maskedAPIKey
         self.needsPromptedSecret = needsPromptedSecret
+        self.needsPromptedKafkaPassword = needsPromptedKafkaPassword
         self.problem = problem
+    }
+}
+
+/// A secret a profile says `prompt` for.
+public enum PromptedSecret: Equatable, Sendable {
+    case apiKey, kafkaPassword
+}
+
+/// What the operator typed in for a profile's `prompt` secrets; kept in memory only.
+public struct PromptedSecrets: Equatable, Sendable {
+    public var apiKey: String?
+    public var kafkaPassword: String?
+
+    public init(apiKey: String? = nil, kafkaPassword: String? = nil) {
+        self.apiKey = apiKey
+        self.kafkaPassword = kafkaPassword
+    }
+
+    subscript(_ secret: PromptedSecret) -> String? {
+        get { secret == .apiKey ? apiKey : kafkaPassword }
+        set { if secret == .apiKey { apiKey = newValue } else { kafkaPassword = newValue } }
     }
 }
 
@@ -146,7 +172,7 @@ public struct DoctorStep: Sendable, Equatable {
 public protocol ConsoleServices: Sendable {
     func profiles() async -> [ProfileSummary]
     /// Errors are user-facing messages (the error's description is shown).
-    func activate(profile: String, promptedSecret: String?) async throws -> ProfileSummary
+    func activate(profile: String, prompted: PromptedSecrets) async throws -> ProfileSummary
     /// Adds the profile's prefix and validates the name.
     func fullTopic(_ topic: String, profile: String) throws -> String
     func validate(_ event: ComposedEvent) -> ValidationResult

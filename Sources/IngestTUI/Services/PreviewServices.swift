@@ -31,10 +31,11 @@ public struct PreviewServices: ConsoleServices {
 
     public func profiles() async -> [ProfileSummary] { profileList }
 
-    public func activate(profile: String, promptedSecret: String?) async throws -> ProfileSummary {
+    public func activate(profile: String, prompted: PromptedSecrets) async throws -> ProfileSummary {
         guard let p = profileList.first(where: { $0.name == profile }) else { throw ServiceFailure("no profile named \(profile)") }
         if let problem = p.problem { throw ServiceFailure(problem) }
-        if p.needsPromptedSecret, (promptedSecret ?? "").isEmpty { throw ServiceFailure("this profile needs its secret") }
+        if p.needsPromptedSecret, (prompted.apiKey ?? "").isEmpty { throw ServiceFailure("this profile needs its API key") }
+        if p.needsPromptedKafkaPassword, (prompted.kafkaPassword ?? "").isEmpty { throw ServiceFailure("this profile needs its Kafka password") }
         return p
     }
 

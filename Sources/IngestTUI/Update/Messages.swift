@@ -38,7 +38,7 @@ public struct LoadedFile: Equatable, Sendable {
 /// What `update` asks the runtime to do. Returned as values; tests assert on them.
 public enum Effect: Equatable, Sendable {
     case loadProfiles
-    case activate(profile: String, promptedSecret: String?)
+    case activate(profile: String, prompted: PromptedSecrets)
     case resolveTopic(topic: String, profile: String)
     case validate(revision: Int, ComposedEvent)
     case preview(revision: Int, ComposedEvent)

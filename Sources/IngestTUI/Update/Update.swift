@@ -463,17 +463,27 @@ public enum Update {
             default:
                 if edit(&input, key) { s.modal = .confirmProduction(input: input, pending: pending, error: nil) }
             }
-        case .secret(let profile, var input):
+        case .secret(let profile, let asking, var answered, var input):
             switch key {
             case .escape:
                 s.modal = nil
                 setStatus(&s, "no secret given: \(profile) not activated", .warning)
             case .enter:
+                guard !input.text.isEmpty else {
+                    setStatus(&s, "nothing typed: type the \(asking[0] == .apiKey ? "API key" : "Kafka password"), or Esc to cancel", .warning)
+                    return []
+                }
+                answered[asking[0]] = input.text
+                let rest = Array(asking.dropFirst())
+                guard rest.isEmpty else {
+                    s.modal = .secret(profile: profile, asking: rest, answered: answered, input: TextBuffer(""))
+                    return []
+                }
                 s.modal = nil
                 s.activating = profile
-                return [.activate(profile: profile, promptedSecret: input.text)]
+                return [.activate(profile: profile, prompted: answered)]
             default:
-                if edit(&input, key) { s.modal = .secret(profile: profile, input: input) }
+                if edit(&input, key) { s.modal = .secret(profile: profile, asking: asking, answered: answered, input: input) }
             }
         case .confirmResend(let id, let rows):
             switch key {
@@ -603,12 +613,13 @@ public enum Update {
     }
 
     static func activate(_ s: inout ConsoleState, _ p: ProfileSummary) -> [Effect] {
-        if p.needsPromptedSecret {
-            s.modal = .secret(profile: p.name, input: TextBuffer(""))
+        let asking = (p.needsPromptedSecret ? [PromptedSecret.apiKey] : []) + (p.needsPromptedKafkaPassword ? [.kafkaPassword] : [])
+        if !asking.isEmpty {
+            s.modal = .secret(profile: p.name, asking: asking, answered: PromptedSecrets(), input: TextBuffer(""))
             return []
         }
         s.activating = p.name
-        return [.activate(profile: p.name, promptedSecret: nil)]
+        return [.activate(profile: p.name, prompted: PromptedSecrets())]
     }
 
     static func activated(_ s: inout ConsoleState, _ name: String, _ result: Result<ProfileSummary, ServiceFailure>) -> [Effect] {

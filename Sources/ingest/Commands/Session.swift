@@ -22,9 +22,10 @@ struct Session {
     }
 
     /// Every session must be closed: the HTTP client refuses to be dropped while open.
-    /// `promptedSecret` answers a `prompt` reference (the console asks for it with masked input).
-    static func open(_ profile: Profile, environment: [String: String] = ProcessInfo.processInfo.environment, promptedSecret: String? = nil, inConsole: Bool = false,
-                     readTimeout: TimeAmount? = nil) async throws -> Session {
+    /// `promptedSecret` and `promptedKafkaPassword` answer the API key's and the Kafka
+    /// password's `prompt` references (the console asks for them with masked input).
+    static func open(_ profile: Profile, environment: [String: String] = ProcessInfo.processInfo.environment, promptedSecret: String? = nil,
+                     promptedKafkaPassword: String? = nil, inConsole: Bool = false, readTimeout: TimeAmount? = nil) async throws -> Session {
         let readTimeout = readTimeout ?? RestClient.defaultReadTimeout
         if profile.isEmbeddedSandbox {
             let key = "sbx-" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
@@ -48,8 +49,8 @@ struct Session {
             return Session(profile: profile, client: client, sandbox: sandbox, warnings: [], kafkaPassword: Secret(password), resolver: nil)
         }
         try profile.checkUsable()
-        // In the console (`inConsole`), curses owns the terminal: only the secret the console
-        // asked for may answer, and only for the API key.
+        // In the console (`inConsole`), curses owns the terminal: only the secrets the console
+        // asked for may answer, each for its own reference.
         let terminal: (@Sendable (String) -> String?)? = !inConsole && TerminalPrompt.available ? { @Sendable what in TerminalPrompt.askSecret(what) } : nil
         let prompt: (@Sendable (String) -> String?)? = promptedSecret.map { secret in { @Sendable _ in secret } } ?? terminal
         var resolver = SecretResolver(
@@ -57,7 +58,7 @@ struct Session {
             baseDirectory: URL(fileURLWithPath: profile.source).deletingLastPathComponent(),
             prompt: prompt)
         let key = try resolver.resolve(profile.apiKey, what: "the API key of profile \(profile.name)")
-        resolver.prompt = terminal
+        resolver.prompt = promptedKafkaPassword.map { secret in { @Sendable _ in secret } } ?? terminal
         let client = try RestClient(profile: profile, apiKey: key, environment: environment, readTimeout: readTimeout)
         // Only native sends need the Kafka password: it is resolved when one is asked for.
         return Session(profile: profile, client: client, sandbox: nil, warnings: resolver.warnings, kafkaPassword: nil, resolver: resolver)

@@ -42,16 +42,18 @@ actor LiveConsoleServices: ConsoleServices {
         return ProfileSummary(name: profile.name, environment: environment, source: profile.source, topicPrefix: profile.topicPrefix,
                               baseURL: baseURL ?? (profile.isEmbeddedSandbox ? "embedded sandbox" : profile.baseURL),
                               maskedAPIKey: Profiles.describe(profile.apiKey, what: "api_key"),
-                              needsPromptedSecret: profile.apiKey == .prompt, problem: problem,
+                              needsPromptedSecret: profile.apiKey == .prompt,
+                              needsPromptedKafkaPassword: profile.kafka.password == .prompt, problem: problem,
                               suggestedTopic: profile.environment == .sandbox ? profile.sandbox?.topics.first : nil)
     }
 
-    func activate(profile name: String, promptedSecret: String?) async throws -> ProfileSummary {
+    func activate(profile name: String, prompted: PromptedSecrets) async throws -> ProfileSummary {
         if let session = sessions[name] { return Self.summary(session.profile, baseURL: session.client.baseURL) }
         let profile = try store.load(name)
         let session: Session
         do {
-            session = try await Session.open(profile, promptedSecret: promptedSecret, inConsole: true)
+            session = try await Session.open(
+                profile, promptedSecret: prompted.apiKey, promptedKafkaPassword: prompted.kafkaPassword, inConsole: true)
         } catch {
             throw ProbeError(SecretScrubber.scrub("\(error)"))
         }
@@ -61,7 +63,7 @@ actor LiveConsoleServices: ConsoleServices {
 
     private func session(_ name: String) async throws -> Session {
         if let session = sessions[name] { return session }
-        _ = try await activate(profile: name, promptedSecret: nil)
+        _ = try await activate(profile: name, prompted: PromptedSecrets())
         return sessions[name]!
     }
 
