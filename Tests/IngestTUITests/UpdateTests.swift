@@ -175,6 +175,8 @@ import Testing
         let p = ProfileSummary(name: "p", environment: .dev, source: "t", topicPrefix: "", baseURL: "u", maskedAPIKey: "(prompt)",
                                needsPromptedSecret: true, needsPromptedKafkaPassword: true)
         (s, _) = update(s, .profilesLoaded([p]))
+        let (s0, e0) = Self.keys(s, [.enter])
+        #expect(e0.isEmpty && s0.modal == s.modal, "an empty entry is not taken")
         let (s1, e1) = Self.keys(s, Key.typing("api-key-1") + [.enter])
         #expect(e1.isEmpty, "nothing is activated before both are typed")
         guard case .secret(_, let asking, let answered, let input) = s1.modal else {
