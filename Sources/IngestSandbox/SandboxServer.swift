@@ -306,31 +306,34 @@ public final class SandboxServer: Sendable {
                 }
             }
         }
-        return await withTaskGroup(of: (Int, [UInt8]).self) { group in
-            for (index, result) in validated.enumerated() {
-                group.addTask { [self] in
-                    switch result {
-                    case .failure(let error): return (index, Self.reportJSON(["error_code": error.code, "message": error.message]))
-                    case .success(let record):
-                        let outcome = await kafka.producer.send(ProducerRecord(
-                            topic: topic, partition: record.partition.map { Int32($0) }, key: record.key?.bytes, value: record.value?.bytes,
-                            headers: record.headers.map { (name: $0.0, value: $0.1) }))
-                        switch outcome {
-                        case .delivered(let partition, let offset, _):
-                            return (index, successReport(record, topic: topic, partition: Int(partition), offset: offset, now: Date(), faults: faults))
-                        case .failed(let code, let name, let message):
-                            // The proxy's codes for Kafka errors: 50002 (Kafka error), 50003 (retriable).
-                            return (index, Self.reportJSON(["error_code": 50002, "message": "Kafka error \(code) \(name): \(message)"]))
-                        case .unknown(let message):
-                            return (index, Self.reportJSON(["error_code": 500, "message": "Internal Server Error: \(message)"]))
-                        }
-                    }
-                }
+        // One `send` for the request's records, in their order: a record per task would
+        // store records of one partition in whatever order the tasks ran.
+        var reports = [[UInt8]](repeating: [], count: validated.count)
+        var accepted: [(index: Int, record: ParsedRecord)] = []
+        for (index, result) in validated.enumerated() {
+            switch result {
+            case .failure(let error): reports[index] = Self.reportJSON(["error_code": error.code, "message": error.message])
+            case .success(let record): accepted.append((index, record))
             }
-            var reports = [[UInt8]](repeating: [], count: validated.count)
-            for await (index, report) in group { reports[index] = report }
-            return reports
         }
+        let records = accepted.map { (_, record: ParsedRecord) -> ProducerRecord in
+            let partition: Int32? = record.partition.map { Int32($0) }
+            let headers: [(name: String, value: [UInt8]?)] = record.headers.map { (name: $0.0, value: $0.1) }
+            return ProducerRecord(topic: topic, partition: partition, key: record.key?.bytes, value: record.value?.bytes, headers: headers)
+        }
+        let outcomes = await kafka.producer.send(contentsOf: records)
+        for ((index, record), outcome) in zip(accepted, outcomes) {
+            switch outcome {
+            case .delivered(let partition, let offset, _):
+                reports[index] = successReport(record, topic: topic, partition: Int(partition), offset: offset, now: Date(), faults: faults)
+            case .failed(let code, let name, let message):
+                // The proxy's codes for Kafka errors: 50002 (Kafka error), 50003 (retriable).
+                reports[index] = Self.reportJSON(["error_code": 50002, "message": "Kafka error \(code) \(name): \(message)"])
+            case .unknown(let message):
+                reports[index] = Self.reportJSON(["error_code": 500, "message": "Internal Server Error: \(message)"])
+            }
+        }
+        return reports
     }
 
     func successReport(_ record: ParsedRecord, topic: String, partition: Int, offset: Int64, now: Date, faults: SandboxFaults) -> [UInt8] {

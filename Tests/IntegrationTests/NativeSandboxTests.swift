@@ -69,6 +69,25 @@ import TestSupport
         await platform.stop()
     }
 
+    /// Records of one request for one partition are stored in the order they were sent, as
+    /// the real proxy does: offsets rise with the records' order, in batches and streams.
+    @Test(arguments: [SendMode.batch, .stream])
+    func oneRequestKeepsItsOrderWithinAPartition(mode: SendMode) async throws {
+        let platform = try await Platform.start()
+        let records = (1...40).map { EventRecord(key: Payload(type: .string, data: Array("same-key".utf8)), value: Payload(type: .json, data: Array("{\"n\":\($0)}".utf8))) }
+        let collected = NIOLockedValueBox<[DeliveryReport]>([])
+        let run = await platform.client.send(source: ListSource(records), topic: "ing-staging-events", mode: mode) { report in
+            collected.withLockedValue { $0.append(report) }
+        }
+        #expect(run.ledger.delivered == 40, "\(run.stopReason ?? "")")
+        let offsets = collected.withLockedValue { $0 }.sorted { $0.seq < $1.seq }.compactMap { report -> Int64? in
+            if case .delivered(_, let offset, _) = report.outcome { offset } else { nil }
+        }
+        #expect(offsets.count == 40)
+        #expect(offsets == offsets.sorted() && Set(offsets).count == 40, "offsets by record order: \(offsets)")
+        await platform.stop()
+    }
+
     @Test func wrongPasswordAndUntrustedCAAreRefusedClearly() async throws {
         let platform = try await Platform.start()
         let wrong = await NativeSender.send(source: ListSource(SandboxHarness.jsonRecords(2)), topic: "ing-staging-events",

@@ -37,12 +37,21 @@ public final class KafkaProducer: Sendable {
 
     /// Sends one record and waits for its outcome (a single send does not wait for the window).
     public func send(_ record: ProducerRecord) async -> KafkaDeliveryOutcome {
-        await withCheckedContinuation { continuation in
-            let sink = DeliverySink(report: { _, outcome in continuation.resume(returning: outcome) })
-            if offer(record, index: 0, sink: sink) == .needsEngine {
-                Task { await engine.enqueue(record, index: 0, sink: sink) }
-            }
+        await send(contentsOf: [record])[0]
+    }
+
+    /// Sends records in their order (records of one partition are stored in that order) and
+    /// returns their outcomes, in the same order. For a few records at a time, like one
+    /// request to a REST proxy: it does not wait for the window, as `produce` does.
+    public func send(contentsOf records: [ProducerRecord]) async -> [KafkaDeliveryOutcome] {
+        guard !records.isEmpty else { return [] }
+        let outcomes = OutcomeBox(count: records.count)
+        let sink = DeliverySink(report: { index, outcome in outcomes.set(index, outcome) })
+        for (index, record) in records.enumerated() where offer(record, index: index, sink: sink) == .needsEngine {
+            // Awaited, so the next record is appended after this one.
+            await engine.enqueue(record, index: index, sink: sink)
         }
+        return await outcomes.all()
     }
 
     /// Sends every record of `records`, keeping many in flight, and reports each outcome with
@@ -167,6 +176,44 @@ public final class KafkaProducer: Sendable {
             return try NIOSSLContext(configuration: configuration)
         } catch {
             throw KafkaProducerError.invalidConfiguration("cannot set up TLS: \(error)")
+        }
+    }
+}
+
+/// Outcomes of `send(contentsOf:)` as they arrive, and a wait for the last.
+private final class OutcomeBox: Sendable {
+    private struct State {
+        var outcomes: [KafkaDeliveryOutcome?]
+        var missing: Int
+        var waiter: CheckedContinuation<[KafkaDeliveryOutcome], Never>?
+    }
+
+    private let state: NIOLockedValueBox<State>
+
+    init(count: Int) {
+        state = NIOLockedValueBox(State(outcomes: Array(repeating: nil, count: count), missing: count))
+    }
+
+    func set(_ index: Int, _ outcome: KafkaDeliveryOutcome) {
+        let done = state.withLockedValue { state -> (CheckedContinuation<[KafkaDeliveryOutcome], Never>, [KafkaDeliveryOutcome])? in
+            precondition(state.outcomes[index] == nil, "record \(index) got two outcomes")
+            state.outcomes[index] = outcome
+            state.missing -= 1
+            guard state.missing == 0, let waiter = state.waiter else { return nil }
+            state.waiter = nil
+            return (waiter, state.outcomes.map { $0! })
+        }
+        if let (waiter, outcomes) = done { waiter.resume(returning: outcomes) }
+    }
+
+    func all() async -> [KafkaDeliveryOutcome] {
+        await withCheckedContinuation { continuation in
+            let ready = state.withLockedValue { state -> [KafkaDeliveryOutcome]? in
+                if state.missing == 0 { return state.outcomes.map { $0! } }
+                state.waiter = continuation
+                return nil
+            }
+            if let ready { continuation.resume(returning: ready) }
         }
     }
 }
