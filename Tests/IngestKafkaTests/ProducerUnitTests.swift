@@ -105,13 +105,10 @@ import Testing
     }
 
     /// Records are encoded as they come; outcomes go back in batch order with their indices,
-    /// one `finished` per run of consecutive indices.
+    /// kept as one run per stretch of consecutive indices.
     @Test func batchEncodesRecordsAndReportsInOrder() throws {
         let reports = NIOLockedValueBox<[(Int, KafkaDeliveryOutcome)]>([])
-        let finished = NIOLockedValueBox<[Int]>([])
-        let sink = DeliverySink(
-            report: { index, outcome in reports.withLockedValue { $0.append((index, outcome)) } },
-            finished: { count in finished.withLockedValue { $0.append(count) } })
+        let sink = DeliverySink(report: { index, outcome in reports.withLockedValue { $0.append((index, outcome)) } })
         var queue = Self.queue(batchMaxBytes: 10_000)
         let records = [
             ProducerRecord(topic: "t", key: Array("k".utf8), value: Array("one".utf8), headers: [("h", Array("v".utf8)), ("n", nil)]),
@@ -135,7 +132,7 @@ import Testing
             .delivered(partition: 0, offset: 0, timestampMs: 1000), .delivered(partition: 0, offset: 1, timestampMs: 900),
             .delivered(partition: 0, offset: 2, timestampMs: 5000),
         ])
-        #expect(finished.withLockedValue { $0 } == [2, 1])
+        #expect(batch.runs.map(\.count) == [2, 1])
     }
 }
 
@@ -205,12 +202,21 @@ import Testing
             return
         }
         #expect(batch.count == 3 && tp == TopicPartition(topic: "t", partition: 0))
-        let idle = Task { await accumulator.waitUntilIdle() }
-        let room = Task { await accumulator.waitForRoom() }
-        try? await Task.sleep(for: .milliseconds(20))
+        let returned = NIOLockedValueBox<[String]>([])
+        let idle = Task {
+            await accumulator.waitUntilIdle()
+            returned.withLockedValue { $0.append("idle") }
+        }
+        let room = Task {
+            await accumulator.waitForRoom()
+            returned.withLockedValue { $0.append("room") }
+        }
+        try? await Task.sleep(for: .milliseconds(50))
+        #expect(returned.withLockedValue { $0 }.isEmpty, "neither wait may end while the batch is unanswered")
         _ = accumulator.batchFinished(tp, count: batch.count, now: .now)
         await room.value
         await idle.value
+        #expect(Set(returned.withLockedValue { $0 }) == ["idle", "room"])
         #expect(Self.append(Self.record(3), to: accumulator, index: 3, sink: sink, step: &step) == .appended)
     }
 

@@ -7,17 +7,14 @@ struct TopicPartition: Hashable, Sendable, CustomStringConvertible {
 }
 
 /// Receives the outcomes of records: one `report` per record, with the index the record was
-/// enqueued with, then `finished` with how many were just reported (so a caller counting
-/// records in flight takes one step per batch, not one per record).
+/// enqueued with. A class, so a batch can tell whose records follow each other (`Run`).
 @usableFromInline
 final class DeliverySink: Sendable {
     let report: @Sendable (Int, KafkaDeliveryOutcome) -> Void
-    let finished: @Sendable (Int) -> Void
 
     @usableFromInline
-    init(report: @escaping @Sendable (Int, KafkaDeliveryOutcome) -> Void, finished: @escaping @Sendable (Int) -> Void = { _ in }) {
+    init(report: @escaping @Sendable (Int, KafkaDeliveryOutcome) -> Void) {
         self.report = report
-        self.finished = finished
     }
 }
 
@@ -69,7 +66,7 @@ struct PendingBatch: Sendable {
     }
 
     /// Gives every record its outcome (from its position in the batch and its timestamp),
-    /// in batch order, then tells each sink how many it got.
+    /// in batch order.
     func finish(_ outcome: (Int, Int64) -> KafkaDeliveryOutcome) {
         var position = 0
         for run in runs {
@@ -77,7 +74,6 @@ struct PendingBatch: Sendable {
                 run.sink.report(run.first + offset, outcome(position, timestamps[position]))
                 position += 1
             }
-            run.sink.finished(run.count)
         }
     }
 }

@@ -302,7 +302,6 @@ actor ProducerEngine {
     func enqueue(_ record: ProducerRecord, index: Int, sink: DeliverySink) async {
         if case .failure(let unusable) = await usablePartitions(of: record.topic) {
             sink.report(index, unusable.outcome)
-            sink.finished(1)
             return
         }
         var step = RecordAccumulator.Step.none
@@ -310,7 +309,6 @@ actor ProducerEngine {
             record, index: index, sink: sink, timestampMs: record.timestamp ?? Self.nowMs(), now: .now, step: &step)
         if appended == .topicUnknown {  // the topic went away again meanwhile
             sink.report(index, Self.unknownTopic(record.topic))
-            sink.finished(1)
         }
         carryOut(step)
     }

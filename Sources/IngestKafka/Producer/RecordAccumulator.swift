@@ -110,10 +110,7 @@ final class RecordAccumulator: Sendable {
             }
             return state.outstanding >= window ? .full : .appended
         }
-        if let refusal {
-            sink.report(index, refusal)
-            sink.finished(1)
-        }
+        if let refusal { sink.report(index, refusal) }
         return appended
     }
 

@@ -33,11 +33,11 @@ struct ProduceRequest: KafkaRequest {
         }
     }
 
+    /// In one buffer, for callers that want one (framing uses the pieces below).
     func encodeBody(into buffer: inout ByteBuffer) {
-        var frame = KafkaFrameBuilder(capacity: 0)
-        swap(&frame.buffer, &buffer)
+        var frame = KafkaFrameBuilder(capacity: encodedSizeHint)
         encodeBody(into: &frame)
-        buffer = frame.finish().joined()
+        buffer.writeImmutableBuffer(frame.finish().joined())
     }
 
     func encodeBody(into frame: inout KafkaFrameBuilder) {
