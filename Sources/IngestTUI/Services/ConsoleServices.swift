@@ -39,6 +39,11 @@ public struct ProfileSummary: Sendable, Equatable {
 /// A secret a profile says `prompt` for.
 public enum PromptedSecret: Equatable, Sendable {
     case apiKey, kafkaPassword
+
+    /// What it is called on screen.
+    var title: String { self == .apiKey ? "API key" : "Kafka password" }
+    /// Its setting in a profile.
+    var setting: String { self == .apiKey ? "api_key" : "kafka.password" }
 }
 
 /// What the operator typed in for a profile's `prompt` secrets; kept in memory only.

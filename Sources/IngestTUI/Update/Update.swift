@@ -470,7 +470,7 @@ public enum Update {
                 setStatus(&s, "no secret given: \(profile) not activated", .warning)
             case .enter:
                 guard !input.text.isEmpty else {
-                    setStatus(&s, "nothing typed: type the \(asking[0] == .apiKey ? "API key" : "Kafka password"), or Esc to cancel", .warning)
+                    setStatus(&s, "nothing typed: type the \(asking[0].title), or Esc to cancel", .warning)
                     return []
                 }
                 answered[asking[0]] = input.text

@@ -66,11 +66,10 @@ enum ModalView {
         case .secret(let profile, let asking, _, let input):
             let h = 7
             let y = max(2, (s.height - h) / 2)
-            let what = asking.first == .kafkaPassword ? "Kafka password" : "API key"
-            let setting = asking.first == .kafkaPassword ? "kafka.password" : "api_key"
+            let secret = asking.first ?? .apiKey
             g.fill(x: x, y: y, width: w, height: h, role: .text)
-            g.box(x: x, y: y, width: w, height: h, title: "\(what) for \(profile)")
-            g.put("The profile's \(setting) says prompt. It is kept in memory only.", x: x + 2, y: y + 1, role: .muted, maxWidth: w - 4)
+            g.box(x: x, y: y, width: w, height: h, title: "\(secret.title) for \(profile)")
+            g.put("The profile's \(secret.setting) says prompt. It is kept in memory only.", x: x + 2, y: y + 1, role: .muted, maxWidth: w - 4)
             g.put("> ", x: x + 2, y: y + 3, role: .title)
             let masked = String(repeating: "•", count: input.text.count)
             g.put(masked, x: x + 4, y: y + 3, maxWidth: w - 6)

@@ -52,13 +52,15 @@ struct Session {
         // In the console (`inConsole`), curses owns the terminal: only the secrets the console
         // asked for may answer, each for its own reference.
         let terminal: (@Sendable (String) -> String?)? = !inConsole && TerminalPrompt.available ? { @Sendable what in TerminalPrompt.askSecret(what) } : nil
-        let prompt: (@Sendable (String) -> String?)? = promptedSecret.map { secret in { @Sendable _ in secret } } ?? terminal
+        func answering(_ typed: String?) -> (@Sendable (String) -> String?)? {
+            typed.map { secret in { @Sendable _ in secret } } ?? terminal
+        }
         var resolver = SecretResolver(
             environment: environment,
             baseDirectory: URL(fileURLWithPath: profile.source).deletingLastPathComponent(),
-            prompt: prompt)
+            prompt: answering(promptedSecret))
         let key = try resolver.resolve(profile.apiKey, what: "the API key of profile \(profile.name)")
-        resolver.prompt = promptedKafkaPassword.map { secret in { @Sendable _ in secret } } ?? terminal
+        resolver.prompt = answering(promptedKafkaPassword)
         let client = try RestClient(profile: profile, apiKey: key, environment: environment, readTimeout: readTimeout)
         // Only native sends need the Kafka password: it is resolved when one is asked for.
         return Session(profile: profile, client: client, sandbox: nil, warnings: resolver.warnings, kafkaPassword: nil, resolver: resolver)
