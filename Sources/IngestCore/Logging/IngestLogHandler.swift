@@ -25,21 +25,14 @@ public struct IngestLogHandler: LogHandler {
     public func log(event: LogEvent) {
         var all = metadata
         if let explicit = event.metadata { all.merge(explicit) { $1 } }
-        var text = "\(Self.timestamp()) \(event.level) \(label): \(event.message)"
+        var text = "\(Self.clock.timestamp()) \(event.level) \(label): \(event.message)"
         if let error = event.error { text += " error=\(error)" }
         for key in all.keys.sorted() { text += " \(key)=\(all[key]!)" }
         sink.write(SecretScrubber.scrub(text) + "\n")
     }
 
-    static func timestamp() -> String {
-        var now = timespec()
-        clock_gettime(CLOCK_REALTIME, &now)
-        var parts = tm()
-        var seconds = now.tv_sec
-        gmtime_r(&seconds, &parts)
-        return String(format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", Int(parts.tm_year) + 1900, Int(parts.tm_mon) + 1,
-                      Int(parts.tm_mday), Int(parts.tm_hour), Int(parts.tm_min), Int(parts.tm_sec), now.tv_nsec / 1_000_000)
-    }
+    /// The journal's ISO-8601 format, formatted once per millisecond.
+    static let clock = TimestampClock()
 
     /// Where lines go; one lock so lines from many threads never interleave.
     final class Sink: Sendable {
