@@ -319,6 +319,19 @@ private final class UpstreamHandler: ChannelInboundHandler {
 }
 
 enum FrontRewriter {
+    /// Starts an answer made from an upstream one: copies its response header (the
+    /// correlation id, then tagged fields in flexible versions) into `out` and returns a
+    /// reader placed at the body.
+    static func copyResponseHeader(_ frame: ByteBuffer, flexible: Bool, into out: inout ByteBuffer) throws -> KafkaReader {
+        var reader = KafkaReader(frame)
+        out.writeInteger(try reader.int32("correlation id"))
+        if flexible {
+            try reader.skipTaggedFields()
+            out.writeEmptyTaggedFields(flexible: true)
+        }
+        return reader
+    }
+
     /// Replaces broker addresses in a Metadata answer (the brokers array comes first in every
     /// version); the rest of the answer is copied byte for byte.
     /// With `topics`, the topics part is also filtered (see `FrontTopicFilter.filterMetadataTopics`).
@@ -327,13 +340,8 @@ enum FrontRewriter {
         topics: (allowed: Set<String>, plan: FrontTopicFilter.MetadataPlan)? = nil
     ) throws -> ByteBuffer {
         let flexible = KafkaAPIKey.metadata.isFlexible(version)
-        var reader = KafkaReader(frame)
         var out = ByteBuffer()
-        out.writeInteger(try reader.int32("correlation id"))
-        if flexible {
-            try reader.skipTaggedFields()
-            out.writeEmptyTaggedFields(flexible: true)
-        }
+        var reader = try copyResponseHeader(frame, flexible: flexible, into: &out)
         if version >= 3 { out.writeInteger(try reader.int32("throttle time")) }
         let count = try reader.arrayCount(flexible: flexible, minElementSize: 9, "brokers") ?? 0
         out.writeKafkaArrayCount(count, flexible: flexible)

@@ -231,13 +231,8 @@ enum FrontTopicFilter {
     /// An upstream Produce answer with the refused topics added in front of its own.
     static func addRefused(_ refused: [RefusedTopic], toProduceAnswer frame: ByteBuffer, version: Int16) throws -> ByteBuffer {
         let flexible = KafkaAPIKey.produce.isFlexible(version)
-        var reader = KafkaReader(frame)
         var out = ByteBuffer()
-        out.writeInteger(try reader.int32("correlation id"))
-        if flexible {
-            try reader.skipTaggedFields()
-            out.writeEmptyTaggedFields(flexible: true)
-        }
+        var reader = try FrontRewriter.copyResponseHeader(frame, flexible: flexible, into: &out)
         let count = try reader.arrayCount(flexible: flexible, minElementSize: 3, "topic responses") ?? 0
         out.writeKafkaArrayCount(count + refused.count, flexible: flexible)
         writeRefusedTopics(refused, version: version, into: &out)
