@@ -212,12 +212,12 @@ import Testing
         }
     }
 
-    /// A source faster than the producer: the window (here 4,000 records) fills and empties
-    /// again and again, partitions keep their order.
+    /// A source faster than the producer: the window (here 500 records) fills and empties
+    /// again and again and is never overrun, partitions keep their order.
     @Test func fastSourceFillsTheWindowKeepsOrderAndGivesOneOutcomeEach() async throws {
         let cluster = try MockCluster(brokers: 3)
         try cluster.createTopic("fast", partitions: 6)
-        let producer = try await KafkaProducer.connect(Self.configuration(cluster, maxUnansweredRecords: 4_000))
+        let producer = try await KafkaProducer.connect(Self.configuration(cluster, maxUnansweredRecords: 500))
         let count = 50_000
         let records = (0..<count).map { i in
             ProducerRecord(
@@ -225,10 +225,18 @@ import Testing
                 key: i % 3 == 0 ? Array("k\(i % 11)".utf8) : nil, value: Array("fast-\(i)".utf8))
         }
         let reports = NIOLockedValueBox<[(Int, KafkaDeliveryOutcome)]>([])
-        try await producer.produce(records.async) { index, outcome in reports.withLockedValue { $0.append((index, outcome)) } }
+        // At each read: records read and not answered (the window bounds them).
+        let unanswered = NIOLockedValueBox<[Int]>([])
+        let source = CountingSource(records: records) { read in
+            unanswered.withLockedValue { $0.append(read - reports.withLockedValue { $0.count }) }
+        }
+        try await producer.produce(source) { index, outcome in reports.withLockedValue { $0.append((index, outcome)) } }
         await producer.close()
         let all = reports.withLockedValue { $0 }
         Self.checkOrder(all, count: count)
+        let most = unanswered.withLockedValue { $0.max() ?? 0 }
+        #expect(most <= 500, "the window was overrun: \(most) records unanswered")
+        #expect(most >= 400, "the window never filled: at most \(most) records unanswered")
         var delivered = 0
         for (index, outcome) in all {
             switch outcome {
@@ -326,4 +334,24 @@ import Testing
         guard case .delivered(_, _, let timestamp) = outcome else { throw TestPeerError("not delivered: \(outcome)") }
         return timestamp
     }
+}
+
+/// The records, read one by one; `onRead` learns how many were read before each one.
+struct CountingSource: AsyncSequence, Sendable {
+    let records: [ProducerRecord]
+    let onRead: @Sendable (Int) -> Void
+
+    struct AsyncIterator: AsyncIteratorProtocol {
+        let source: CountingSource
+        var position = 0
+
+        mutating func next() async -> ProducerRecord? {
+            guard position < source.records.count else { return nil }
+            source.onRead(position)
+            defer { position += 1 }
+            return source.records[position]
+        }
+    }
+
+    func makeAsyncIterator() -> AsyncIterator { AsyncIterator(source: self) }
 }

@@ -208,10 +208,7 @@ import TestSupport
             let ready = second.waitFor(20) { $0.contains("profile canary active") }
             #expect(ready.ok, "console not ready:\n\(ready.screen)")
             evidence.add("console: ready", ready.screen)
-            for _ in 0..<12 { second.keys("k") }
-            second.keys("Enter")
-            second.type("events")
-            second.keys("Enter")
+            second.typeTopic("events")
             _ = second.waitFor(10) { $0.contains("topic ing-staging-events") }
             second.keys("s")
             let sent = second.waitFor(20) { $0.contains("send #1 finished: 1 delivered") }

@@ -161,10 +161,7 @@ struct ConsoleEndToEndTests {
         let ready = await waitFor(session) { $0.contains("profile asked active") }
         #expect(ready.ok, "profile not active:\n\(ready.screen)")
 
-        for _ in 0..<12 { session.keys("k") }
-        session.keys("Enter")
-        session.type("events")
-        session.keys("Enter")
+        session.typeTopic("events")
         _ = await waitFor(session) { $0.contains("topic ing-staging-events") }
         for _ in 0..<3 { session.keys("m") }
         let native = await waitFor(session) { $0.contains("[native]") }
@@ -223,11 +220,7 @@ struct ConsoleEndToEndTests {
         #expect(ready.ok, "console not ready:\n\(ready.screen)")
         #expect(!ready.screen.contains("topic ing-production-events"), "production must not start with a topic")
 
-        // Topic field (top), type the short name.
-        for _ in 0..<12 { session.keys("k") }
-        session.keys("Enter")
-        session.type("events")
-        session.keys("Enter")
+        session.typeTopic("events")
         _ = await waitFor(session) { $0.contains("topic ing-production-events") }
 
         session.keys("s")
@@ -251,5 +244,15 @@ struct ConsoleEndToEndTests {
         #expect(server.log.count(topic: "ing-production-events") == 1)
         session.keys("q")
         await server.stop()
+    }
+}
+
+extension TmuxSession {
+    /// Compose's Topic field is the top one: up to it, edit, type the short name, Enter.
+    func typeTopic(_ name: String) {
+        for _ in 0..<12 { keys("k") }
+        keys("Enter")
+        type(name)
+        keys("Enter")
     }
 }
