@@ -3,9 +3,10 @@ import PackageDescription
 
 let package = Package(
     name: "ingest",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "ingest", targets: ["ingest"]),
+        .library(name: "IngestModel", targets: ["IngestModel"]),
         .library(name: "IngestCore", targets: ["IngestCore"]),
         .library(name: "IngestSandbox", targets: ["IngestSandbox"]),
         .library(name: "IngestKafka", targets: ["IngestKafka"]),
@@ -27,14 +28,26 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
         .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
     ],
     targets: [
         // Guards TOMLKit's parser against input it would abort on (found by fuzzing).
         .target(name: "TOMLPrecheck"),
+        // Pure values and rules: events, templates, JSON positions, topic names, encoding,
+        // outcomes and the ledger, doctor check ids, the stream segment machine, SendPlan. No I/O.
+        .target(
+            name: "IngestModel",
+            dependencies: [
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+                .product(name: "DequeModule", package: "swift-collections"),
+            ]
+        ),
         // The core never imports curses: the console and the CLI are thin faces over it.
         .target(
             name: "IngestCore",
             dependencies: [
+                "IngestModel",
+                "IngestSandbox",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -45,7 +58,6 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
                 "TOMLPrecheck",
-                .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "X509", package: "swift-certificates"),
                 "IngestKafka",
@@ -55,7 +67,7 @@ let package = Package(
         .target(
             name: "IngestSandbox",
             dependencies: [
-                "IngestCore",
+                "IngestModel",
                 "IngestKafka",
                 "IngestKafkaFront",
                 "CRdKafka",
@@ -67,10 +79,16 @@ let package = Package(
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]
         ),
+        // The console's services over the core: the adapter between IngestTUI and IngestCore.
+        .target(
+            name: "IngestConsole",
+            dependencies: ["IngestCore", "IngestTUI"]
+        ),
         .executableTarget(
             name: "ingest",
             dependencies: [
                 "IngestCore",
+                "IngestConsole",
                 "IngestSandbox",
                 "IngestTUI",
                 "IngestKafka",
@@ -129,26 +147,34 @@ let package = Package(
             pkgConfig: "ncursesw",
             providers: [.apt(["libncurses-dev"])]
         ),
-        // The operator console. Does not depend on IngestCore: the core is adapted to ConsoleServices.
+        // The operator console, over the model's own types. Does not depend on IngestCore: the
+        // core is adapted to ConsoleServices (Sources/ingest/Console).
         .target(
             name: "IngestTUI",
             dependencies: [
+                "IngestModel",
                 "CNCurses",
                 "TOMLPrecheck",
                 .product(name: "TOMLKit", package: "TOMLKit"),
             ]
         ),
-        // The console over in-memory PreviewServices, for demos and the tmux smoke test.
+        // In-memory ConsoleServices over the model's rules: for golden screens, update tests and
+        // the demo. Never linked into `ingest`.
+        .target(
+            name: "ConsolePreview",
+            dependencies: ["IngestTUI", "IngestModel"]
+        ),
+        // The console over ConsolePreview, for demos and the tmux smoke test.
         .executableTarget(
             name: "ingest-tui-demo",
-            dependencies: ["IngestTUI"]
+            dependencies: ["IngestTUI", "ConsolePreview", "IngestModel"]
         ),
         // Shared by the test targets: a tmux driver for the console's end-to-end tests, and a
         // seeded random generator for the fuzz tests.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(
             name: "IngestTUITests",
-            dependencies: ["IngestTUI", "TestSupport"],
+            dependencies: ["IngestTUI", "ConsolePreview", "IngestModel", "TestSupport"],
             exclude: ["Golden"]
         ),
         .testTarget(
@@ -159,7 +185,7 @@ let package = Package(
         .testTarget(
             name: "IntegrationTests",
             dependencies: [
-                "IngestCore", "IngestSandbox", "ingest", "TestSupport",
+                "IngestCore", "IngestConsole", "IngestTUI", "IngestSandbox", "ingest", "TestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),

@@ -1,7 +1,7 @@
 import Foundation
 import Hummingbird
 import HTTPTypes
-import IngestCore
+import IngestModel
 import IngestKafka
 import Logging
 import NIOConcurrencyHelpers

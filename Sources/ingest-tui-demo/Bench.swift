@@ -1,4 +1,5 @@
 import Foundation
+import IngestModel
 import IngestTUI
 
 /// `ingest-tui-demo --bench [rows]`: no terminal; times update and render with a full ring.
@@ -10,19 +11,19 @@ enum Bench {
         _ = Update.apply(&state, .activated(profile: "bench", .success(dev)))
         _ = Update.apply(&state, .resize(width: 120, height: 40))
         _ = Update.apply(&state, .key(.char("2")))
-        let request = "{\"value\":{\"type\":\"JSON\",\"data\":{\"playerId\":\"00000000-0000-4000-8000-000000000001\",\"seq\":1}}}"
         // Feed 1.5x the ring in batches of 256, as the runtime's queue coalesces them.
         let total = rows + rows / 2
         var seq = 0
         let feed = clock.measure {
             while seq < total {
-                var batch: [SendEvent] = []
+                var batch: [DeliveryReport] = []
                 for _ in 0..<256 where seq < total {
                     seq += 1
-                    let failed = seq % 100 == 42
-                    batch.append(.report(ReportRow(seq: seq, outcome: failed ? .failed : .delivered, partition: seq % 3, offset: Int64(seq), timestamp: "2026-11-25T03:00:00.000Z", latencyMs: Double(seq % 50) / 3, errorCode: failed ? 400 : nil, message: failed ? "Bad Request" : nil, request: request)))
+                    let outcome: Outcome = seq % 100 == 42 ? .failed(code: 400, message: "Bad Request")
+                        : .delivered(partition: seq % 3, offset: Int64(seq), timestamp: "2026-11-25T03:00:00.000Z")
+                    batch.append(DeliveryReport(seq: seq, outcome: outcome, latencyMilliseconds: Double(seq % 50) / 3))
                 }
-                _ = Update.apply(&state, .sendEvents(id: 1, batch, now: Double(seq) / 10000))
+                _ = Update.apply(&state, .sendEvents(id: 1, [.reports(batch, sent: seq)], now: Double(seq) / 10000))
             }
         }
         func frames(_ label: String, _ n: Int) {

@@ -2,6 +2,7 @@
 // Usage: ingest-tui-demo [profile] [theme.toml]   (profiles: sandbox, dev, dev-prompt, prod, broken)
 //        ingest-tui-demo --bench [rows]          (no terminal: update and render timings)
 import Foundation
+import ConsolePreview
 import IngestTUI
 
 let args = Array(CommandLine.arguments.dropFirst())

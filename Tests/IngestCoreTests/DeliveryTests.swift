@@ -1,5 +1,4 @@
 import Foundation
-import NIOCore
 import Testing
 @testable import IngestCore
 
@@ -7,7 +6,7 @@ import Testing
     let limits = StreamSegmentMachine.Limits(window: 2, records: 5, bytes: 1000, seconds: 10, stallSeconds: 1)
 
     @Test func windowReportsInOrderAndFinish() {
-        let t0 = NIODeadline.uptimeNanoseconds(1_000_000_000)
+        let t0 = ContinuousClock.now
         var machine = StreamSegmentMachine(limits: limits, now: t0)
         #expect(machine.decide(nextRecordBytes: 10, now: t0) == .send)
         machine.didSend(seq: 1, bytes: 10, now: t0)
@@ -27,7 +26,7 @@ import Testing
     }
 
     @Test func segmentLimitsAndStall() {
-        let t0 = NIODeadline.uptimeNanoseconds(1_000_000_000)
+        let t0 = ContinuousClock.now
         var machine = StreamSegmentMachine(limits: limits, now: t0)
         machine.didSend(seq: 1, bytes: 600, now: t0)
         #expect(machine.decide(nextRecordBytes: 600, now: t0) == .endBody(.byteLimit))

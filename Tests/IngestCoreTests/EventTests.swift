@@ -108,8 +108,8 @@ import Testing
     }
 
     @Test func templateSourceValidatesBeforeSending() throws {
-        #expect(throws: InputError.self) { try TemplateSource(value: "{not json", valueType: .json) }
-        let source = try TemplateSource(value: "n{{seq}}", valueType: .string, key: "k{{seq}}", count: 2)
+        #expect(throws: InputError.self) { try TemplateSource(EventTemplate(valueType: .json, value: "{not json")) }
+        let source = try TemplateSource(EventTemplate(valueType: .string, value: "n{{seq}}", key: "k{{seq}}"), count: 2)
         let first = try #require(try source.next())
         #expect(first.value == Payload(type: .string, data: Array("n1".utf8)))
         #expect(first.key == Payload(type: .string, data: Array("k1".utf8)))

@@ -1,13 +1,14 @@
+import IngestModel
 import Testing
 @testable import IngestTUI
 
 /// The Doctor view's messages and state: runs started by entering the view and by `r`, checks
 /// as they arrive, the advice at the first failure, and cancellation by leaving.
 @Suite struct DoctorUpdateTests {
-    static let pass = DoctorStep(name: "DNS", status: .pass, detail: "127.0.0.1 -> 127.0.0.1")
-    static let fail = DoctorStep(name: "API key", status: .fail, detail: "403 Forbidden",
-                                 advice: "the gateway refused the key: check api_key for this environment")
-    static let skip = DoctorStep(name: "cluster", status: .skip, detail: "not run: an earlier check failed")
+    static let pass = DoctorCheck(.dns, status: .pass, detail: "127.0.0.1 -> 127.0.0.1")
+    static let fail = DoctorCheck(.apiKey, status: .fail, detail: "403 Forbidden",
+                                  advice: "the gateway refused the key: check api_key for this environment")
+    static let skip = DoctorCheck.skipped(.cluster)
 
     /// A dev session with the topic resolved, in Compose.
     static func dev(topic: String? = "ing-staging-players") -> ConsoleState {
@@ -15,10 +16,7 @@ import Testing
         let dev = ProfileSummary(name: "dev", environment: .dev, source: "t", topicPrefix: "ing-staging-", baseURL: "https://x/v3", maskedAPIKey: "AK…", needsPromptedSecret: false)
         s = update(s, .profilesLoaded([dev])).0
         s = update(s, .activated(profile: "dev", .success(dev))).0
-        if let topic {
-            s.compose.topic.setText("players")
-            s = update(s, .topicResolved(topic: "players", profile: "dev", .success(topic))).0
-        }
+        if let topic { UpdateTests.setTopic(&s, topic) }
         return s
     }
 
@@ -48,10 +46,10 @@ import Testing
         var s = Self.running()
         s = update(s, .doctorStep(run: 1, Self.pass)).0
         s = update(s, .doctorStep(run: 0, Self.fail)).0  // an older run
-        s = update(s, .doctorStep(run: 1, DoctorStep(name: "TCP", status: .pass, detail: "connected"))).0
+        s = update(s, .doctorStep(run: 1, DoctorCheck(.tcp, status: .pass, detail: "connected"))).0
         #expect(s.doctor.steps.map(\.name) == ["DNS", "TCP"])
         #expect(s.doctor.phase == .running)
-        s = update(s, .doctorStep(run: 1, DoctorStep(name: "TLS", status: .skip, detail: "plain http on loopback (the sandbox)"))).0
+        s = update(s, .doctorStep(run: 1, DoctorCheck(.tls, status: .skip, detail: "plain http on loopback (the sandbox)"))).0
         s = update(s, .doctorEnded(run: 1)).0
         #expect(s.doctor.phase == .finished)
         #expect(s.doctor.failure == nil)
@@ -118,7 +116,7 @@ import Testing
         #expect(e.isEmpty)
         #expect(back.doctor.steps == [Self.pass])
         var other = UpdateTests.keys(s, [.char("1")]).0
-        other = update(other, .topicResolved(topic: "players", profile: "dev", .success("ing-staging-other"))).0
+        UpdateTests.setTopic(&other, "other")
         #expect(UpdateTests.keys(other, [.char("7")]).1 == [.doctor(run: 2, profile: "dev", topic: "ing-staging-other")])
     }
 
@@ -132,10 +130,8 @@ import Testing
         (s, e) = UpdateTests.keys(s, [.char("7")])
         #expect(e.isEmpty && s.doctor.waiting)
         #expect(Render.screen(s).textLines().joined().contains("waiting for profile sbx to be active…"))
-        // Active, then its suggested topic resolved: the checks start with the topic.
+        // Active, with its suggested topic resolved: the checks start with the topic.
         (s, e) = update(s, .activated(profile: "sbx", .success(sbx)))
-        #expect(e == [.resolveTopic(topic: "events", profile: "sbx")])
-        (s, e) = update(s, .topicResolved(topic: "events", profile: "sbx", .success("ing-staging-events")))
         #expect(e == [.doctor(run: 1, profile: "sbx", topic: "ing-staging-events")])
         #expect(!s.doctor.waiting)
     }

@@ -1,3 +1,4 @@
+import IngestModel
 import Testing
 @testable import IngestTUI
 
@@ -69,19 +70,15 @@ import Testing
         // Reports arrive over a few seconds; some fail, one is unknown.
         var seq = 0
         for second in 0..<6 {
-            var events: [SendEvent] = []
+            var reports: [DeliveryReport] = []
             for k in 0..<(10 + second * 4) {
                 seq += 1
-                let outcome: Outcome = seq % 17 == 0 ? .failed : seq == 40 ? .unknown : .delivered
-                events.append(.report(ReportRow(
-                    seq: seq, outcome: outcome, partition: outcome == .delivered ? seq % 3 : nil,
-                    offset: outcome == .delivered ? Int64(5000 + seq) : nil,
-                    timestamp: outcome == .delivered ? "2026-11-25T03:00:0\(second).\(100 + k)Z" : nil,
-                    latencyMs: Double(2 + seq % 9), errorCode: outcome == .failed ? 400 : nil,
-                    message: outcome == .failed ? "Bad Request: value is not valid JSON" : outcome == .unknown ? "no report before the connection closed" : nil,
-                    request: "{\"value\":{\"type\":\"JSON\",\"data\":{\"seq\":\(seq)}}}")))
+                let outcome: Outcome = seq % 17 == 0 ? .failed(code: 400, message: "Bad Request: value is not valid JSON")
+                    : seq == 40 ? .unknown(message: "no report before the connection closed")
+                    : .delivered(partition: seq % 3, offset: Int64(5000 + seq), timestamp: "2026-11-25T03:00:0\(second).\(100 + k)Z")
+                reports.append(DeliveryReport(seq: seq, outcome: outcome, latencyMilliseconds: Double(2 + seq % 9)))
             }
-            events.append(.progress(inFlight: 64))
+            let events: [SendEvent] = [.reports(reports, sent: seq + 64)]
             h.now = 1000 + Double(second)
             await h.send(.sendEvents(id: id, events, now: h.now))
         }

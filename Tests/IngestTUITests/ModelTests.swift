@@ -1,3 +1,4 @@
+import IngestModel
 import Testing
 @testable import IngestTUI
 
@@ -5,7 +6,8 @@ import Testing
     @Test func ringKeepsLastNButCountsExactly() {
         var store = ReportStore(capacity: 10)
         for i in 1...25 {
-            store.append(StoredReport(sendID: 1, row: ReportRow(seq: i, outcome: i % 5 == 0 ? .failed : .delivered, latencyMs: Double(i), request: "")), at: Double(i))
+            let outcome: Outcome = i % 5 == 0 ? .failed(code: 400, message: "x") : .delivered(partition: 0, offset: Int64(i), timestamp: nil)
+            store.append(StoredReport(sendID: 1, report: DeliveryReport(seq: i, outcome: outcome, latencyMilliseconds: Double(i))), at: Double(i))
         }
         #expect(store.held == 10)
         #expect(store.total == 25)
@@ -13,20 +15,20 @@ import Testing
         #expect(store.failed == 5)
         #expect(store.firstHeld == 15)
         #expect(store[absolute: 14] == nil)
-        #expect(store[absolute: 15]?.row.seq == 16)
-        #expect(store[absolute: 24]?.row.seq == 25)
+        #expect(store[absolute: 15]?.report.seq == 16)
+        #expect(store[absolute: 24]?.report.seq == 25)
         #expect(store.problemIndices() == [19, 24])
         #expect(store.latency.count == 25)
     }
 
-    @Test func percentilesWithinABucket() {
-        var h = LatencyHistogram()
+    @Test func percentilesToThreeDigits() {
+        var h = LatencyStats()
         for i in 1...1000 { h.record(Double(i) / 10) }  // 0.1 ... 100 ms
-        let p50 = h.percentile(0.5)!
-        let p99 = h.percentile(0.99)!
-        #expect(abs(p50 - 50) / 50 < 0.06)
-        #expect(abs(p99 - 99) / 99 < 0.06)
-        #expect(LatencyHistogram().percentile(0.5) == nil)
+        let p50 = h.percentile(50)!
+        let p99 = h.percentile(99)!
+        #expect(abs(p50 - 50) / 50 < 0.002)
+        #expect(abs(p99 - 99) / 99 < 0.002)
+        #expect(LatencyStats().percentile(50) == nil)
     }
 
     @Test func rateMeterCountsCompletedSeconds() {
@@ -76,15 +78,15 @@ import Testing
         #expect(ActionTable.footerItems(in: .compose).contains { $0.label == "send" })
     }
 
-    @Test func previewJSONCheckerGivesLineAndColumn() {
-        #expect(JSONCheck.check("{\"a\": [1, 2, {\"b\": null}]}") == .ok)
-        guard case .invalid(let line, let col, _) = JSONCheck.check("{\n  \"a\": 1,\n  \"b\" 2\n}") else {
+    @Test func composeChecksJSONWithTheModelsValidator() {
+        #expect(EventTemplate(value: "{\"a\": [1, 2, {\"b\": null}]}").check() == .ok)
+        guard case .invalid(let line, let col, _) = EventTemplate(value: "{\n  \"a\": 1,\n  \"b\" 2\n}").check() else {
             Issue.record("expected invalid")
             return
         }
         #expect(line == 3 && col == 7)
-        #expect(JSONCheck.check("{\"a\": 1} x") != .ok)
-        #expect(PreviewServices().validate(ComposedEvent(valueType: .json, value: "{\"s\": {{seq}}}")) == .ok)
+        #expect(EventTemplate(value: "{\"a\": 1} x").check() != .ok)
+        #expect(EventTemplate(value: "{\"s\": {{seq}}}").check() == .ok)
     }
 
     @Test func keysFromTheTerminal() {
@@ -98,7 +100,7 @@ import Testing
 @Suite struct MessageQueueTests {
     @Test func sendEventsOfOneSendMergeInOrder() async {
         let q = MessageQueue()
-        let r = { (n: Int) in SendEvent.report(ReportRow(seq: n, outcome: .delivered, request: "")) }
+        let r = { (n: Int) in SendEvent.reports([DeliveryReport(seq: n, outcome: .delivered(partition: 0, offset: Int64(n), timestamp: nil))], sent: n) }
         q.post(.sendEvents(id: 1, [r(1)], now: 1))
         q.post(.key(.char("a")))
         q.post(.sendEvents(id: 1, [r(2)], now: 2))
@@ -114,12 +116,33 @@ import Testing
     @Test func problemIndexFollowsTheRing() {
         var store = ReportStore(capacity: 100)
         for i in 1...5000 {
-            store.append(StoredReport(sendID: i <= 2500 ? 1 : 2, row: ReportRow(seq: i, outcome: i % 7 == 0 ? .failed : i % 11 == 0 ? .unknown : .delivered, request: "")), at: 0)
+            let outcome: Outcome = i % 7 == 0 ? .failed(code: 400, message: "x") : i % 11 == 0 ? .unknown(message: "y") : .delivered(partition: 0, offset: 0, timestamp: nil)
+            store.append(StoredReport(sendID: i <= 2500 ? 1 : 2, report: DeliveryReport(seq: i, outcome: outcome)), at: 0)
         }
-        let expected = (store.firstHeld..<store.total).filter { store[absolute: $0]!.row.outcome != .delivered }
+        let expected = (store.firstHeld..<store.total).filter { !store[absolute: $0]!.report.outcome.isDelivered }
         #expect(store.problemIndices() == expected)
         #expect(store.problems(ofSend: 1).isEmpty)
         #expect(store.problems(ofSend: 2).count == expected.count)
         #expect(store.failed == 5000 / 7)
+    }
+}
+
+@Suite struct MessageQueueCancellationTests {
+    @Test func nextEndsOnCancellation() async {
+        let q = MessageQueue()
+        let waiting = Task { await q.next() }
+        try? await Task.sleep(for: .milliseconds(50))
+        waiting.cancel()
+        let ended = await withTaskGroup(of: Bool.self) { group in
+            group.addTask { _ = await waiting.value; return true }
+            group.addTask { try? await Task.sleep(for: .seconds(5)); return false }
+            let first = await group.next()!
+            group.cancelAll()
+            return first
+        }
+        #expect(ended)
+        // The queue still works afterwards.
+        q.post(.key(.char("a")))
+        #expect(await q.next() == [.key(.char("a"))])
     }
 }

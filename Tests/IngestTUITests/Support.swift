@@ -1,14 +1,31 @@
 import Foundation
+import ConsolePreview
+import IngestModel
 import Testing
 @testable import IngestTUI
 
-/// Drives `update` like the runtime does, running effects through PreviewServices with a fixed
-/// clock, so screens are deterministic.
+/// A terminal in memory: frames are kept, clipboard text is recorded.
+final class GridBackend: TerminalBackend, @unchecked Sendable {
+    // Only touched from the test's task.
+    private(set) var frames: [Grid] = []
+    private(set) var copied: [String] = []
+    func start(post: @escaping @Sendable (Msg) -> Void) throws {}
+    func present(_ grid: Grid) { frames.append(grid) }
+    func copyToClipboard(_ text: String) { copied.append(text) }
+    func stop() {}
+}
+
+/// Drives `update` as the runtime does, through the real `EffectRunner` and message queue,
+/// over `PreviewServices` with a fixed clock, stepping until nothing is left to do, so
+/// screens are deterministic.
 struct Harness {
     var state: ConsoleState
     /// Every effect `update` returned, in order.
     var effects: [Effect] = []
-    var services = PreviewServices(reportDelay: .zero)
+    let services = PreviewServices(reportDelay: .zero)
+    let backend = GridBackend()
+    let queue = MessageQueue()
+    let runner: EffectRunner<PreviewServices>
     var now = 1000.0
     /// Run sends to completion (otherwise the send effect is only recorded).
     var runSends = true
@@ -16,6 +33,7 @@ struct Harness {
     var runDoctor = true
 
     init(profile: String, width: Int = 80, height: Int = 24, runSends: Bool = true) async {
+        runner = EffectRunner(services: services, queue: queue, backend: backend, preview: PreviewServices.preview)
         let (s, e) = Update.start(initialProfile: profile)
         state = s
         state.width = width
@@ -26,8 +44,7 @@ struct Harness {
     }
 
     mutating func send(_ msg: Msg) async {
-        let e = Update.apply(&state, msg)
-        await run(e)
+        await run(Update.apply(&state, msg))
     }
 
     mutating func press(_ keys: Key...) async {
@@ -38,45 +55,29 @@ struct Harness {
         for k in Key.typing(text) { await send(.key(k)) }
     }
 
+    /// Runs effects and applies what comes back until the console is idle.
     mutating func run(_ list: [Effect]) async {
-        for e in list {
-            effects.append(e)
-            switch e {
-            case .loadProfiles: await send(.profilesLoaded(await services.profiles()))
-            case .activate(let name, let prompted):
-                do { await send(.activated(profile: name, .success(try await services.activate(profile: name, prompted: prompted)))) } catch {
-                    await send(.activated(profile: name, .failure(ServiceFailure("\(error)"))))
+        var pending = list
+        while !pending.isEmpty {
+            effects += pending
+            let runnable = pending.filter { effect in
+                switch effect {
+                case .send: return runSends
+                case .doctor: return runDoctor
+                default: return true
                 }
-            case .resolveTopic(let t, let p):
-                do { await send(.topicResolved(topic: t, profile: p, .success(try services.fullTopic(t, profile: p)))) } catch {
-                    await send(.topicResolved(topic: t, profile: p, .failure(ServiceFailure("\(error)"))))
+            }
+            pending = []
+            var messages = runner.run(runnable)
+            await runner.idle()
+            messages += queue.drainNow()
+            for message in messages {
+                // The send's events carry the harness's clock, not the wall clock.
+                if case .sendEvents(let id, let events, _) = message {
+                    pending += Update.apply(&state, .sendEvents(id: id, events, now: now))
+                } else {
+                    pending += Update.apply(&state, message)
                 }
-            case .validate(let rev, let ev): await send(.validated(revision: rev, services.validate(ev)))
-            case .preview(let rev, let ev): await send(.previewed(revision: rev, services.preview(ev, seq: 1)))
-            case .completePath(let p): await send(.completions(prefix: p, services.completePath(p)))
-            case .send(let r):
-                guard runSends else { continue }
-                var events: [SendEvent] = []
-                for await ev in services.send(profile: r.profile, topic: r.topic, events: r.source, mode: r.mode) { events.append(ev) }
-                await send(.sendEvents(id: r.id, events, now: now))
-                await send(.sendEnded(id: r.id))
-            case .discover(let p):
-                do { await send(.discovered(profile: p, .success(try await services.discover(profile: p)))) } catch {
-                    await send(.discovered(profile: p, .failure(ServiceFailure("\(error)"))))
-                }
-            case .probe(let h): await send(.probed(hostPort: h, await services.probe(hostPort: h)))
-            case .loadFile(let path, let limit):
-                do {
-                    let r = try await services.loadFile(path: path, limit: limit)
-                    await send(.fileLoaded(path: path, .success(LoadedFile(count: r.count, first: r.first))))
-                } catch {
-                    await send(.fileLoaded(path: path, .failure(ServiceFailure("\(error)"))))
-                }
-            case .doctor(let run, let p, let t):
-                guard runDoctor else { continue }
-                for await step in services.doctor(profile: p, topic: t) { await send(.doctorStep(run: run, step)) }
-                await send(.doctorEnded(run: run))
-            case .cancelSend, .cancelDoctor, .copyToClipboard, .quit: break
             }
         }
     }

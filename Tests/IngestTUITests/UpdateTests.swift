@@ -1,3 +1,5 @@
+import ConsolePreview
+import IngestModel
 import Testing
 @testable import IngestTUI
 
@@ -9,10 +11,15 @@ import Testing
         let prod = ProfileSummary(name: "prod", environment: .production, source: "test", topicPrefix: "ing-production-", baseURL: "https://x/v3", maskedAPIKey: "PR…", needsPromptedSecret: false)
         s = update(s, .profilesLoaded([prod])).0
         s = update(s, .activated(profile: "prod", .success(prod))).0
-        s.compose.topic.setText("players")
-        s = update(s, .topicResolved(topic: "players", profile: "prod", .success(topic))).0
-        s = update(s, .validated(revision: s.compose.revision, .ok)).0
+        s.compose.topic.setText(topic)
+        _ = Update.resolveTopic(&s)
         return s
+    }
+
+    /// Compose's topic set to `topic` and resolved under the active profile.
+    static func setTopic(_ s: inout ConsoleState, _ topic: String) {
+        s.compose.topic.setText(topic)
+        _ = Update.resolveTopic(&s)
     }
 
     static func keys(_ s: ConsoleState, _ keys: [Key]) -> (ConsoleState, [Effect]) {
@@ -33,7 +40,8 @@ import Testing
     @Test func startLoadsProfilesAndValidates() {
         let (s, e) = Update.start(initialProfile: "dev")
         #expect(e.first == .loadProfiles)
-        #expect(e.contains { if case .validate = $0 { return true } else { return false } })
+        #expect(e.contains { if case .preview = $0 { return true } else { return false } })
+        #expect(s.compose.validation == .ok)
         #expect(s.active == nil)
     }
 
@@ -80,7 +88,7 @@ import Testing
     @Test func productionAsksAgainForAnotherTopic() {
         var (s, _) = Self.keys(Self.production(), [.char("s")] + Key.typing("ing-production-players") + [.enter])
         s = update(s, .sendEnded(id: 1)).0
-        s = update(s, .topicResolved(topic: "players", profile: "prod", .success("ing-production-other"))).0
+        Self.setTopic(&s, "other")
         s.view = .compose
         let (s2, e) = Self.keys(s, [.char("s")])
         #expect(Self.sends(e).isEmpty)
@@ -94,12 +102,11 @@ import Testing
         var (s, _) = Update.start(initialProfile: "dev")
         let dev = ProfileSummary(name: "dev", environment: .dev, source: "t", topicPrefix: "ing-staging-", baseURL: "u", maskedAPIKey: "k", needsPromptedSecret: false)
         s = update(s, .activated(profile: "dev", .success(dev))).0
-        s.compose.topic.setText("t")
-        s = update(s, .topicResolved(topic: "t", profile: "dev", .success("ing-staging-t"))).0
-        s = update(s, .validated(revision: s.compose.revision, .ok)).0
+        Self.setTopic(&s, "t")
         let (s2, e) = Self.keys(s, [.char("s")])
         #expect(Self.sends(e).count == 1)
-        #expect(Self.sends(e).first?.mode == .single)
+        #expect(Self.sends(e).first?.plan.transport == .rest(.single))
+        #expect(Self.sends(e).first?.topic == "ing-staging-t")
         // A second send while the first runs is refused.
         let (_, e2) = Self.keys(s2, [.char("1"), .char("s")])
         #expect(Self.sends(e2).isEmpty)
@@ -108,21 +115,26 @@ import Testing
     @Test func invalidJSONBlocksSend() {
         var s = Self.production()
         s.productionConfirmedTopic = "ing-production-players"
-        s = update(s, .validated(revision: s.compose.revision, .invalid(line: 2, column: 5, message: "expected ':'"))).0
+        s.compose.value.setText("{\"a\": 1,\n    \"b\" 2}")
+        _ = Update.refreshCompose(&s)
+        #expect(s.compose.validation == .invalid(line: 2, column: 9, message: "expected ':' after the key, found '2'"))
         let (s2, e) = Self.keys(s, [.char("s")])
         #expect(Self.sends(e).isEmpty)
-        #expect(s2.status?.text.contains("2:5") == true)
+        #expect(s2.status?.text.contains("2:9") == true)
     }
 
     @Test func streamModeCarriesCountRateWindow() {
         var s = Self.production()
         s.productionConfirmedTopic = "ing-production-players"
-        s.compose.mode = .stream
+        s.compose.mode = .rest(.stream)
         s.compose.count.setText("500")
         s.compose.rate.setText("25.5")
         s.compose.window.setText("8")
         let (_, e) = Self.keys(s, [.char("s")])
-        #expect(Self.sends(e).first?.mode == .stream(count: 500, ratePerSecond: 25.5, window: 8))
+        let plan = Self.sends(e).first?.plan
+        #expect(plan?.transport == .rest(.stream))
+        #expect(plan?.options == SendOptions(ratePerSecond: 25.5, window: 8))
+        #expect(plan?.source.knownCount == 500)
         s.compose.window.setText("0")
         let (_, e2) = Self.keys(s, [.char("s")])
         #expect(Self.sends(e2).isEmpty)
@@ -140,22 +152,26 @@ import Testing
 
     @Test func resendAsksFirstAndNeverByItself() {
         var (s, _) = Self.keys(Self.production(), [.char("s")] + Key.typing("ing-production-players") + [.enter])
-        let failed = ReportRow(seq: 1, outcome: .failed, errorCode: 500, message: "x", request: "{\"value\":1}")
-        let ok = ReportRow(seq: 2, outcome: .delivered, request: "{\"value\":2}")
-        let unknown = ReportRow(seq: 3, outcome: .unknown, request: "{\"value\":3}")
+        let failed = DeliveryReport(seq: 1, outcome: .failed(code: 500, message: "x"))
+        let ok = DeliveryReport(seq: 2, outcome: .delivered(partition: 0, offset: 1, timestamp: nil))
+        let unknown = DeliveryReport(seq: 3, outcome: .unknown(message: "y"))
         var e: [Effect]
-        (s, e) = update(s, .sendEvents(id: 1, [.report(failed), .report(ok), .report(unknown), .finished(delivered: 1, failed: 1, unknown: 1)], now: 5))
+        (s, e) = update(s, .sendEvents(id: 1, [.reports([failed, ok, unknown], sent: 3), .finished(delivered: 1, failed: 1, unknown: 1, stopReason: nil)], now: 5))
         #expect(e.isEmpty)  // nothing is re-sent on its own
         (s, e) = update(s, .sendEnded(id: 1))
         #expect(e.isEmpty)
         let (asked, e1) = Self.keys(s, [.char("6"), .char("r")])
         #expect(e1.isEmpty)
-        #expect(asked.modal == .confirmResend(sendID: 1, rows: [failed, unknown]))
+        #expect(asked.modal == .confirmResend(sendID: 1, seqs: [1, 3]))
         let (_, eNo) = Self.keys(asked, [.char("n")])
-        #expect(Self.sends(eNo).isEmpty)
-        let (_, eYes) = Self.keys(asked, [.char("y")])
-        #expect(Self.sends(eYes).count == 1)
-        #expect(Self.sends(eYes).first?.source == .resend([failed, unknown]))
+        #expect(eNo.isEmpty)
+        // Yes asks for the held records first, and sends them when they come.
+        let (fetching, eYes) = Self.keys(asked, [.char("y")])
+        #expect(eYes == [.fetchRecords(sendID: 1, seqs: [1, 3], purpose: .resend)])
+        let records = [1: EventRecord(value: Payload(type: .json, data: Array("1".utf8))), 3: EventRecord(value: Payload(type: .json, data: Array("3".utf8)))]
+        let (_, eSend) = update(fetching, .recordsFetched(sendID: 1, purpose: .resend, records))
+        #expect(Self.sends(eSend).count == 1)
+        #expect(Self.sends(eSend).first?.plan.source == .records([records[1]!, records[3]!], origin: "resend:#1"))
     }
 
     @Test func promptedSecretIsAskedAndPassedOnce() {
@@ -224,9 +240,10 @@ import Testing
 
     @Test func followAndFilter() {
         var s = Self.production()
-        var rows: [SendEvent] = []
-        for i in 1...30 { rows.append(.report(ReportRow(seq: i, outcome: i % 10 == 0 ? .failed : .delivered, request: "{}"))) }
-        s = update(s, .sendEvents(id: 1, rows, now: 1)).0
+        let reports = (1...30).map { i in
+            DeliveryReport(seq: i, outcome: i % 10 == 0 ? .failed(code: 400, message: "x") : .delivered(partition: 0, offset: Int64(i), timestamp: nil))
+        }
+        s = update(s, .sendEvents(id: 1, [.reports(reports, sent: 30)], now: 1)).0
         s.view = .reports
         #expect(s.reportsUI.selected == 29)
         let (up, _) = Self.keys(s, [.char("k")])
@@ -252,10 +269,10 @@ import Testing
 @Suite struct ResendTargetTests {
     @Test func resendRefusedWhenTopicChanged() {
         var (s, _) = UpdateTests.keys(UpdateTests.production(), [.char("s")] + Key.typing("ing-production-players") + [.enter])
-        let failed = ReportRow(seq: 1, outcome: .failed, request: "{}")
-        s = update(s, .sendEvents(id: 1, [.report(failed), .finished(delivered: 0, failed: 1, unknown: 0)], now: 1)).0
+        let failed = DeliveryReport(seq: 1, outcome: .failed(code: 400, message: "x"))
+        s = update(s, .sendEvents(id: 1, [.reports([failed], sent: 1), .finished(delivered: 0, failed: 1, unknown: 0, stopReason: nil)], now: 1)).0
         s = update(s, .sendEnded(id: 1)).0
-        s = update(s, .topicResolved(topic: "players", profile: "prod", .success("ing-production-elsewhere"))).0
+        UpdateTests.setTopic(&s, "elsewhere")
         let (s2, e) = UpdateTests.keys(s, [.char("6"), .char("r"), .char("y")])
         #expect(UpdateTests.sends(e).isEmpty)
         #expect(s2.status?.role == .error)

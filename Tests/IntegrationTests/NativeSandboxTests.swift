@@ -48,13 +48,13 @@ import TestSupport
     @Test func restAndNativeLandInOneLog() async throws {
         let platform = try await Platform.start()
         let restRecords = (1...4).map { EventRecord(key: Payload(type: .string, data: Array("r\($0)".utf8)), value: Payload(type: .json, data: Array("{\"via\":\"rest\",\"n\":\($0)}".utf8))) }
-        let rest = await platform.client.send(source: ListSource(restRecords), topic: "ing-staging-events", mode: .stream) { _ in }
+        let rest = await platform.client.send(records: restRecords, topic: "ing-staging-events", mode: .stream) { _ in }
         #expect(rest.ledger.delivered == 4, "\(rest.stopReason ?? "")")
 
         let collected = NIOLockedValueBox<[DeliveryReport]>([])
         let nativeRecords = (1...6).map { EventRecord(key: Payload(type: .string, data: Array("n\($0)".utf8)), value: Payload(type: .json, data: Array("{\"via\":\"native\",\"n\":\($0)}".utf8)),
                                                       headers: [RecordHeader(name: "h", value: Array("v".utf8))]) }
-        let native = await NativeSender.send(source: ListSource(nativeRecords), topic: "ing-staging-events",
+        let native = await NativeSender.send(records: nativeRecords, topic: "ing-staging-events",
                                              configuration: NativeSender.configuration(try await platform.target())) { report in
             collected.withLockedValue { $0.append(report) }
         }
@@ -71,12 +71,12 @@ import TestSupport
 
     /// Records of one request for one partition are stored in the order they were sent, as
     /// the real proxy does: offsets rise with the records' order, in batches and streams.
-    @Test(arguments: [SendMode.batch, .stream])
-    func oneRequestKeepsItsOrderWithinAPartition(mode: SendMode) async throws {
+    @Test(arguments: [RestMode.batch, .stream])
+    func oneRequestKeepsItsOrderWithinAPartition(mode: RestMode) async throws {
         let platform = try await Platform.start()
         let records = (1...40).map { EventRecord(key: Payload(type: .string, data: Array("same-key".utf8)), value: Payload(type: .json, data: Array("{\"n\":\($0)}".utf8))) }
         let collected = NIOLockedValueBox<[DeliveryReport]>([])
-        let run = await platform.client.send(source: ListSource(records), topic: "ing-staging-events", mode: mode) { report in
+        let run = await platform.client.send(records: records, topic: "ing-staging-events", mode: mode) { report in
             collected.withLockedValue { $0.append(report) }
         }
         #expect(run.ledger.delivered == 40, "\(run.stopReason ?? "")")
@@ -90,14 +90,14 @@ import TestSupport
 
     @Test func wrongPasswordAndUntrustedCAAreRefusedClearly() async throws {
         let platform = try await Platform.start()
-        let wrong = await NativeSender.send(source: ListSource(SandboxHarness.jsonRecords(2)), topic: "ing-staging-events",
+        let wrong = await NativeSender.send(records: SandboxHarness.jsonRecords(2), topic: "ing-staging-events",
                                             configuration: NativeSender.configuration(try await platform.target(password: "not-the-password"))) { _ in }
         #expect(wrong.ledger.total == 0)
         #expect(wrong.stopReason?.contains("authentication failed for user producer: check the profile's kafka.password") == true, "\(wrong.stopReason ?? "")")
         #expect(wrong.stopReason?.contains("not-the-password") == false)
 
         let other = try await SandboxKafka.start(topics: [], partitions: 1, password: "x-00000000000")
-        let untrusted = await NativeSender.send(source: ListSource(SandboxHarness.jsonRecords(2)), topic: "ing-staging-events",
+        let untrusted = await NativeSender.send(records: SandboxHarness.jsonRecords(2), topic: "ing-staging-events",
                                                 configuration: NativeSender.configuration(try await platform.target(caFile: other.caFile))) { _ in }
         await other.stop()
         #expect(untrusted.ledger.total == 0)
@@ -111,7 +111,7 @@ import TestSupport
         // Retriable then fatal: NOT_ENOUGH_REPLICAS (19) then TOPIC_AUTHORIZATION_FAILED (29).
         platform.kafka.cluster.failNextProduceRequests([19, 19, 29])
         let collected = NIOLockedValueBox<[DeliveryReport]>([])
-        let result = await NativeSender.send(source: ListSource(SandboxHarness.jsonRecords(30)), topic: "ing-staging-events",
+        let result = await NativeSender.send(records: SandboxHarness.jsonRecords(30), topic: "ing-staging-events",
                                              configuration: NativeSender.configuration(try await platform.target())) { report in
             collected.withLockedValue { $0.append(report) }
         }
@@ -151,7 +151,7 @@ import TestSupport
         let platform = try await Platform.start()
         let target = try await platform.target()
         let typo = "ing-staging-evnets"
-        let result = await NativeSender.send(source: ListSource(SandboxHarness.jsonRecords(3)), topic: typo,
+        let result = await NativeSender.send(records: SandboxHarness.jsonRecords(3), topic: typo,
                                              configuration: NativeSender.configuration(target)) { _ in }
         #expect(result.ledger.total == 0)
         #expect(result.ledger.delivered == 0)
@@ -161,7 +161,7 @@ import TestSupport
         let producer = try await KafkaProducer.connect(NativeSender.configuration(target))
         let outcome = await producer.send(ProducerRecord(topic: typo, value: Array("{}".utf8)))
         await producer.close()
-        guard case .failed(let code, let message) = NativeSender.outcome(outcome) else {
+        guard case .failed(let code, let message) = NativeSender.outcome(outcome, clock: TimestampClock()) else {
             Issue.record("expected failed, got \(outcome)")
             await platform.stop()
             return

@@ -7,8 +7,8 @@ import Testing
 
 /// Real HTTP over loopback against the sandbox, for every mode, error and outcome.
 @Suite struct RestSendTests {
-    @Test(arguments: SendMode.allCases)
-    func everyModeDeliversAndLandsInTheLog(mode: SendMode) async throws {
+    @Test(arguments: RestMode.allCases)
+    func everyModeDeliversAndLandsInTheLog(mode: RestMode) async throws {
         let harness = try await SandboxHarness.start()
         let records = SandboxHarness.jsonRecords(25)
         let (result, reports) = await harness.send(records, mode: mode)
@@ -64,8 +64,8 @@ import Testing
         #expect(checkAccounting(result, reports, sent: 6))
     }
 
-    @Test(arguments: SendMode.allCases)
-    func unknownTopicFailsNamingTheTopic(mode: SendMode) async throws {
+    @Test(arguments: RestMode.allCases)
+    func unknownTopicFailsNamingTheTopic(mode: RestMode) async throws {
         let harness = try await SandboxHarness.start()
         let (result, reports) = await harness.send(SandboxHarness.jsonRecords(3), mode: mode, topic: "ing-staging-missing")
         await harness.stop()
@@ -160,7 +160,7 @@ import Testing
         (.gateway403, "failed", 403, "api_key"),
     ] as [(SandboxFaults.RequestFailure, String, Int?, String)])
     func requestLevelFailures(failure: SandboxFaults.RequestFailure, outcome: String, code: Int?, words: String) async throws {
-        for mode in SendMode.allCases {
+        for mode in RestMode.allCases {
             var faults = SandboxFaults()
             faults.failRequests = failure
             let harness = try await SandboxHarness.start(faults: faults)
@@ -224,7 +224,7 @@ import Testing
     @Test func unreachableProxyAndTLSFailuresSayWhatToDo() async throws {
         // A closed port on loopback.
         let refused = try RestClient(profile: SandboxHarness.profile(), apiKey: Secret("k-000000000000"), baseURL: "http://127.0.0.1:1/v3")
-        let result = await refused.send(source: ListSource(SandboxHarness.jsonRecords(2)), topic: SandboxHarness.topic, mode: .single) { _ in }
+        let result = await refused.send(records: SandboxHarness.jsonRecords(2), topic: SandboxHarness.topic, mode: .single) { _ in }
         await refused.shutdown()
         #expect(result.ledger.total == 0)
         #expect(result.stopReason?.contains("127.0.0.1") == true)

@@ -36,9 +36,9 @@ struct SandboxHarness {
     }
 
     /// Sends and collects every report handed to the caller.
-    func send(_ records: [EventRecord], mode: SendMode, topic: String = SandboxHarness.topic, options: SendOptions = SendOptions()) async -> (SendResult, [DeliveryReport]) {
+    func send(_ records: [EventRecord], mode: RestMode, topic: String = SandboxHarness.topic, options: SendOptions = SendOptions()) async -> (SendResult, [DeliveryReport]) {
         let collected = NIOLockedValueBox<[DeliveryReport]>([])
-        let result = await client.send(source: ListSource(records), topic: topic, mode: mode, options: options) { report in
+        let result = await client.send(records: records, topic: topic, mode: mode, options: options) { report in
             collected.withLockedValue { $0.append(report) }
         }
         return (result, collected.withLockedValue { $0 })

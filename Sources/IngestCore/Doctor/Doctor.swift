@@ -8,36 +8,14 @@ import X509
 
 /// The connection doctor: checks in the order a connection is built, and at the first
 /// failure says what to do. Every check is a real exchange with the endpoint.
-public struct DoctorCheck: Sendable, Equatable {
-    public enum Status: String, Sendable { case pass, fail, skip }
-    public var name: String
-    public var status: Status
-    public var detail: String
-    /// What to do, on failure.
-    public var advice: String?
-
-    public init(name: String, status: Status, detail: String, advice: String? = nil) {
-        self.name = name
-        self.status = status
-        self.detail = detail
-        self.advice = advice
-    }
-
-    public var jsonLine: String {
-        var fields = ["\"check\":\(RecordEncoding.jsonString(name))", "\"status\":\"\(status.rawValue)\"", "\"detail\":\(RecordEncoding.jsonString(detail))"]
-        if let advice { fields.append("\"advice\":\(RecordEncoding.jsonString(advice))") }
-        return "{" + fields.joined(separator: ",") + "}"
-    }
-}
-
 public struct Doctor: Sendable {
     public var client: RestClient
     /// Resolves the Kafka connection (password, bootstrap); nil skips the Kafka checks.
-    public var kafkaTarget: (@Sendable (RestClient.Discovery) async throws -> NativeSender.Target)?
+    public var kafkaTarget: (@Sendable (Discovery) async throws -> NativeSender.Target)?
     /// A topic to check for, full name.
     public var topic: String?
 
-    public init(client: RestClient, kafkaTarget: (@Sendable (RestClient.Discovery) async throws -> NativeSender.Target)?, topic: String?) {
+    public init(client: RestClient, kafkaTarget: (@Sendable (Discovery) async throws -> NativeSender.Target)?, topic: String?) {
         self.client = client
         self.kafkaTarget = kafkaTarget
         self.topic = topic
@@ -52,13 +30,12 @@ public struct Doctor: Sendable {
             report(check)
             if check.status == .fail { failed = true }
         }
-        let names = ["DNS", "TCP", "TLS", "API key", "cluster", "brokers", "broker reach", "Kafka login", "topic"]
-        func skipRest(from name: String) {
-            guard let index = names.firstIndex(of: name) else { return }
-            for rest in names[index...] { report(DoctorCheck(name: rest, status: .skip, detail: "not run: an earlier check failed")) }
+        func skipRest(from first: DoctorCheckID) {
+            report(.skipped(first))
+            for rest in first.following { report(.skipped(rest)) }
         }
         guard let components = URLComponents(string: client.baseURL), let host = components.host else {
-            record(DoctorCheck(name: "DNS", status: .fail, detail: "rest_url has no host", advice: "fix rest_url in \(client.profile.source)"))
+            record(DoctorCheck(.dns, status: .fail, detail: "rest_url has no host", advice: "fix rest_url in \(client.profile.source)"))
             return false
         }
         let https = components.scheme == "https"
@@ -67,22 +44,22 @@ public struct Doctor: Sendable {
         // DNS
         let addresses = Self.resolve(host)
         if addresses.isEmpty {
-            record(DoctorCheck(name: "DNS", status: .fail, detail: "\(host) does not resolve",
+            record(DoctorCheck(.dns, status: .fail, detail: "\(host) does not resolve",
                                advice: "check client_id and rest_url in \(client.profile.source), and your DNS / VPN"))
-            skipRest(from: "TCP")
+            skipRest(from: .tcp)
             return false
         }
-        record(DoctorCheck(name: "DNS", status: .pass, detail: "\(host) -> \(addresses.prefix(3).joined(separator: ", "))"))
+        record(DoctorCheck(.dns, status: .pass, detail: "\(host) -> \(addresses.prefix(3).joined(separator: ", "))"))
 
         // TCP
         if Task.isCancelled { return false }
         switch await Self.connectTime(host: host, port: port) {
         case .success(let milliseconds):
-            record(DoctorCheck(name: "TCP", status: .pass, detail: "\(host):\(port) connected in \(String(format: "%.1f", milliseconds)) ms"))
+            record(DoctorCheck(.tcp, status: .pass, detail: "\(host):\(port) connected in \(String(format: "%.1f", milliseconds)) ms"))
         case .failure(let error):
-            record(DoctorCheck(name: "TCP", status: .fail, detail: "\(host):\(port): \(error.message)",
+            record(DoctorCheck(.tcp, status: .fail, detail: "\(host):\(port): \(error.message)",
                                advice: "check your network, firewall or corporate proxy (HTTPS_PROXY)"))
-            skipRest(from: "TLS")
+            skipRest(from: .tls)
             return false
         }
 
@@ -90,41 +67,41 @@ public struct Doctor: Sendable {
         if Task.isCancelled { return false }
         if https {
             switch await Self.tlsDetails(host: host, port: port, minimum: client.profile.tlsMinVersion, caFile: client.profile.kafka.caFile) {
-            case .success(let detail): record(DoctorCheck(name: "TLS", status: .pass, detail: detail))
+            case .success(let detail): record(DoctorCheck(.tls, status: .pass, detail: detail))
             case .failure(let error):
-                record(DoctorCheck(name: "TLS", status: .fail, detail: error.message,
+                record(DoctorCheck(.tls, status: .fail, detail: error.message,
                                    advice: "the proxy's certificate is not trusted or TLS versions do not match: check tls_min_version and ca_file"))
-                skipRest(from: "API key")
+                skipRest(from: .apiKey)
                 return false
             }
         } else {
-            record(DoctorCheck(name: "TLS", status: .skip, detail: "plain http on loopback (the sandbox)"))
+            record(DoctorCheck(.tls, status: .skip, detail: "plain http on loopback (the sandbox)"))
         }
 
         // API key, cluster, brokers
         if Task.isCancelled { return false }
-        let discovery: RestClient.Discovery
+        let discovery: Discovery
         do {
             discovery = try await client.discover()
-            record(DoctorCheck(name: "API key", status: .pass, detail: "GET /clusters accepted"))
-            record(DoctorCheck(name: "cluster", status: .pass, detail: discovery.clusterID))
+            record(DoctorCheck(.apiKey, status: .pass, detail: "GET /clusters accepted"))
+            record(DoctorCheck(.cluster, status: .pass, detail: discovery.clusterID))
         } catch let error as RestError {
             let isKey = error.code == 403 || error.code == 401
-            record(DoctorCheck(name: isKey ? "API key" : "cluster", status: .fail, detail: error.description,
+            record(DoctorCheck(isKey ? .apiKey : .cluster, status: .fail, detail: error.description,
                                advice: isKey ? "the gateway refused the key: check api_key for this environment" : "the proxy did not answer as a REST Proxy v3: check rest_url"))
-            skipRest(from: isKey ? "cluster" : "brokers")
+            skipRest(from: isKey ? .cluster : .brokers)
             return false
         } catch {
-            record(DoctorCheck(name: "API key", status: .fail, detail: "\(error)", advice: "check rest_url"))
-            skipRest(from: "cluster")
+            record(DoctorCheck(.apiKey, status: .fail, detail: "\(error)", advice: "check rest_url"))
+            skipRest(from: .cluster)
             return false
         }
         guard !discovery.brokers.isEmpty else {
-            record(DoctorCheck(name: "brokers", status: .fail, detail: "the proxy lists no broker with a host and port", advice: "ask Future Anthem for the bootstrap servers"))
-            skipRest(from: "broker reach")
+            record(DoctorCheck(.brokers, status: .fail, detail: "the proxy lists no broker with a host and port", advice: "ask Future Anthem for the bootstrap servers"))
+            skipRest(from: .brokerReach)
             return false
         }
-        record(DoctorCheck(name: "brokers", status: .pass, detail: discovery.brokers.map(\.description).joined(separator: ",")))
+        record(DoctorCheck(.brokers, status: .pass, detail: discovery.brokers.map(\.description).joined(separator: ",")))
 
         // Broker reach: where IP whitelisting shows.
         var unreachable: [String] = []
@@ -137,38 +114,38 @@ public struct Doctor: Sendable {
             }
         }
         if !unreachable.isEmpty {
-            record(DoctorCheck(name: "broker reach", status: .fail, detail: unreachable.joined(separator: "; "),
+            record(DoctorCheck(.brokerReach, status: .fail, detail: unreachable.joined(separator: "; "),
                                advice: "brokers accept only whitelisted source IPs: share this machine's public IP with Future Anthem"))
-            skipRest(from: "Kafka login")
+            skipRest(from: .kafkaLogin)
             return false
         }
-        record(DoctorCheck(name: "broker reach", status: .pass, detail: reached.joined(separator: ", ")))
+        record(DoctorCheck(.brokerReach, status: .pass, detail: reached.joined(separator: ", ")))
 
         // Kafka login and topic.
         if Task.isCancelled { return false }
         guard let kafkaTarget else {
-            report(DoctorCheck(name: "Kafka login", status: .skip, detail: "no kafka.password in the profile"))
-            report(DoctorCheck(name: "topic", status: .skip, detail: "needs the Kafka login"))
+            report(DoctorCheck(.kafkaLogin, status: .skip, detail: "no kafka.password in the profile"))
+            report(DoctorCheck(.topic, status: .skip, detail: "needs the Kafka login"))
             return !failed
         }
         do {
             let target = try await kafkaTarget(discovery)
             let producer = try await KafkaProducer.connect(NativeSender.configuration(target))
-            record(DoctorCheck(name: "Kafka login", status: .pass, detail: "SASL_SSL, SCRAM-SHA-512 as \(target.username)"))
+            record(DoctorCheck(.kafkaLogin, status: .pass, detail: "SASL_SSL, SCRAM-SHA-512 as \(target.username)"))
             if let topic {
                 do {
                     let partitions = try await producer.partitionCount(of: topic)
-                    record(DoctorCheck(name: "topic", status: .pass, detail: "\(topic): \(partitions) partitions"))
+                    record(DoctorCheck(.topic, status: .pass, detail: "\(topic): \(partitions) partitions"))
                 } catch {
-                    record(DoctorCheck(name: "topic", status: .fail, detail: "\(error)", advice: "topics are created by the platform: ask Future Anthem for \(topic)"))
+                    record(DoctorCheck(.topic, status: .fail, detail: "\(error)", advice: "topics are created by the platform: ask Future Anthem for \(topic)"))
                 }
             } else {
-                report(DoctorCheck(name: "topic", status: .skip, detail: "give --topic to check one"))
+                report(DoctorCheck(.topic, status: .skip, detail: "give --topic to check one", skipReason: .noTopic))
             }
             await producer.close()
         } catch {
-            record(DoctorCheck(name: "Kafka login", status: .fail, detail: "\(error)", advice: "check kafka.password (and ca_file) in \(client.profile.source)"))
-            skipRest(from: "topic")
+            record(DoctorCheck(.kafkaLogin, status: .fail, detail: "\(error)", advice: "check kafka.password (and ca_file) in \(client.profile.source)"))
+            skipRest(from: .topic)
         }
         return !failed
     }
@@ -195,19 +172,7 @@ public struct Doctor: Sendable {
     public struct Problem: Error, Sendable { public var message: String }
 
     static func connectTime(host: String, port: Int) async -> Result<Double, Problem> {
-        let started = NIODeadline.now()
-        do {
-            let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-                .connectTimeout(.seconds(5)).connect(host: host, port: port).get()
-            let elapsed = Double((NIODeadline.now() - started).nanoseconds) / 1e6
-            try? await channel.close()
-            return .success(elapsed)
-        } catch {
-            let text = "\(error)"
-            if text.contains("connectTimeout") || text.contains("timed out") { return .failure(Problem(message: "no answer in 5 s")) }
-            if text.contains("refused") { return .failure(Problem(message: "connection refused")) }
-            return .failure(Problem(message: RestErrorText.scrub(text)))
-        }
+        await ConnectProbe.connect(host: host, port: port, timeoutSeconds: 5).mapError { Problem(message: $0.shortDescription) }
     }
 
     static func commonName(_ name: DistinguishedName) -> String {
@@ -268,7 +233,8 @@ public struct Doctor: Sendable {
             }
             return .success(detail)
         } catch {
-            return .failure(Problem(message: "TLS with \(host):\(port) failed: \(RestErrorText.tlsText("\(error)"))"))
+            let reason = TLSFailure(error)?.description ?? RestErrorText.scrub("\(error)")
+            return .failure(Problem(message: "TLS with \(host):\(port) failed: \(reason)"))
         }
     }
 }

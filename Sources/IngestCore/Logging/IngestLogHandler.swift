@@ -1,6 +1,6 @@
 import Foundation
 import Logging
-import NIOConcurrencyHelpers
+import Synchronization
 
 /// Debug logging for operators: one line per event, `time level label: message key=value`,
 /// to stderr or appended to a file. Every line goes through `SecretScrubber`, so a secret
@@ -37,12 +37,12 @@ public struct IngestLogHandler: LogHandler {
     /// Where lines go; one lock so lines from many threads never interleave.
     final class Sink: Sendable {
         private let fd: Int32
-        private let lock = NIOLock()
+        private let lock = Mutex(())
 
         init(fd: Int32) { self.fd = fd }
 
         func write(_ line: String) {
-            lock.withLock { writeAll(fd, Array(line.utf8)) }
+            lock.withLock { _ in writeAll(fd, Array(line.utf8)) }
         }
     }
 }

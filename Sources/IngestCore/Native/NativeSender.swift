@@ -1,8 +1,6 @@
 import Foundation
 import IngestKafka
 import Logging
-import NIOConcurrencyHelpers
-import NIOCore
 
 /// Native sends: the profile's Kafka settings turned into our producer's configuration, and
 /// its outcomes into the same reports, ledger and exit codes as REST.
@@ -24,63 +22,49 @@ public enum NativeSender {
         }
     }
 
-    public static func configuration(_ target: Target) -> KafkaProducerConfiguration {
+    public static func configuration(_ target: Target, options: SendOptions = SendOptions()) -> KafkaProducerConfiguration {
         let tls = KafkaProducerConfiguration.TLS(minimumVersion: target.tlsMinimum == .v1_3 ? .tls13 : .tls12,
                                                  extraCAFile: target.caFile.flatMap { $0.isEmpty ? nil : $0 })
-        return KafkaProducerConfiguration(
+        var configuration = KafkaProducerConfiguration(
             bootstrapServers: target.bootstrap,
             security: .saslSSL(username: target.username, password: target.password.reveal(), mechanism: .sha512, tls: tls))
+        if let timeout = options.timeoutSeconds {
+            let seconds = Duration.seconds(max(1, timeout))
+            configuration.deliveryTimeout = seconds
+            configuration.requestTimeout = min(configuration.requestTimeout, seconds)
+        }
+        return configuration
     }
 
-    /// Connects, checks the topic, sends every record of `source`; one report per record.
-    public static func send(source: RecordSource, topic: String, configuration: KafkaProducerConfiguration,
-                            options: SendOptions = SendOptions(), onReport: @escaping @Sendable (DeliveryReport) -> Void) async -> SendResult {
-        let started = NIODeadline.now()
-        let run = SendRun(onReport: onReport)
-        var result = SendResult(ledger: DeliveryLedger(), elapsedSeconds: 0)
-        let producer: KafkaProducer
-        do {
-            producer = try await KafkaProducer.connect(configuration, logger: Logger(label: "ingest.kafka"))
-        } catch {
-            result.stopReason = "\(error)"
-            result.elapsedSeconds = Double((NIODeadline.now() - started).nanoseconds) / 1e9
-            return result
-        }
+    /// Connects, checks the topic, sends every record the reader gives; one report per record.
+    /// Throws what stops the run before anything is sent (no broker, login, missing topic).
+    static func send(_ reader: RecordReader, topic: String, configuration: KafkaProducerConfiguration,
+                     options: SendOptions, run: SendRun) async throws {
+        let producer = try await KafkaProducer.connect(configuration, logger: Logger(label: "ingest.kafka"))
         do {
             // Before anything is sent: a missing topic is named, never created.
             _ = try await producer.partitionCount(of: topic)
-            let reader = RecordReader(source: source, maximumBytes: options.maximumRecordBytes, onRead: options.onRecordRead)
-            let sentAt = NIOLockedValueBox<[Int: NIODeadline]>([:])
-            let records = RecordSequence(reader: reader, topic: topic, ratePerSecond: options.ratePerSecond) { seq in
-                sentAt.withLockedValue { $0[seq] = .now() }
-            }
+            let sentAt = SendTimes(capacity: configuration.maxUnansweredRecords)
+            let clock = TimestampClock()
+            let records = RecordSequence(reader: reader, topic: topic, ratePerSecond: options.ratePerSecond, times: sentAt)
             try await producer.produce(records) { index, outcome in
                 let seq = index + 1
-                let latency = sentAt.withLockedValue { $0.removeValue(forKey: seq) }.map { Double((NIODeadline.now() - $0).nanoseconds) / 1e6 }
-                run.report(DeliveryReport(seq: seq, outcome: Self.outcome(outcome), latencyMilliseconds: latency))
+                run.report(DeliveryReport(seq: seq, outcome: Self.outcome(outcome, clock: clock), latencyMilliseconds: sentAt.elapsed(seq: seq)))
             }
-        } catch let error as InputError {
-            result.inputError = error
-            result.stopReason = error.description
-        } catch is CancellationError {
-            result.stopReason = "stopped by the operator"
         } catch {
-            result.stopReason = "\(error)"
+            await producer.close()
+            throw error
         }
         await producer.close()
-        result.ledger = run.ledger
-        result.elapsedSeconds = Double((NIODeadline.now() - started).nanoseconds) / 1e9
-        return result
     }
 
-    static func outcome(_ outcome: KafkaDeliveryOutcome) -> Outcome {
+    static func outcome(_ outcome: KafkaDeliveryOutcome, clock: TimestampClock) -> Outcome {
         switch outcome {
         case .delivered(let partition, let offset, let timestampMs):
             // librdkafka's mock cluster answers a clock-relative log-append time; a real broker an
             // epoch time or -1. Anything before 2001 is not a wall-clock time: use ours.
-            let milliseconds = timestampMs >= 1_000_000_000_000 ? Double(timestampMs) : Date().timeIntervalSince1970 * 1000
-            let timestamp = Date(timeIntervalSince1970: milliseconds / 1000).formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
-            return .delivered(partition: Int(partition), offset: offset, timestamp: timestamp)
+            let date = timestampMs >= 1_000_000_000_000 ? Date(timeIntervalSince1970: Double(timestampMs) / 1000) : Date()
+            return .delivered(partition: Int(partition), offset: offset, timestamp: clock.timestamp(date))
         case .failed(let code, let name, let message):
             return .failed(code: Int(code), message: "\(name): \(message)")
         case .unknown(let message):
@@ -96,28 +80,58 @@ public enum NativeSender {
     }
 }
 
-/// The records of a source as the producer's async sequence, read in the producer's task.
+/// The records of a reader as the producer's async sequence, read in the producer's task.
 struct RecordSequence: AsyncSequence {
     typealias Element = ProducerRecord
     let reader: RecordReader
     let topic: String
     let ratePerSecond: Double?
-    let willSend: (Int) -> Void
+    let times: SendTimes
 
     struct AsyncIterator: AsyncIteratorProtocol {
         let sequence: RecordSequence
-        var pacer: RestClient.Pacer
+        var pacer: Pacer
 
         mutating func next() async throws -> ProducerRecord? {
             try Task.checkCancellation()
-            guard let (seq, record, _) = try sequence.reader.next() else { return nil }
+            guard let (seq, record) = try sequence.reader.next() else { return nil }
             try await pacer.wait()
-            sequence.willSend(seq)
+            sequence.times.mark(seq: seq)
             return NativeSender.producerRecord(record, topic: sequence.topic)
         }
     }
 
     func makeAsyncIterator() -> AsyncIterator {
-        AsyncIterator(sequence: self, pacer: RestClient.Pacer(ratePerSecond: ratePerSecond))
+        AsyncIterator(sequence: self, pacer: Pacer(ratePerSecond: ratePerSecond))
+    }
+}
+
+/// When each unanswered record was handed to the producer, in a ring indexed by seq: no
+/// dictionary or lock per record. The producer never has more than `capacity` records
+/// unanswered, so a slot is not reused before its record is answered; the producer's own
+/// locks order the write (reading task) before the read (its report).
+final class SendTimes: @unchecked Sendable {
+    private let slots: UnsafeMutablePointer<UInt64>
+    private let mask: Int
+
+    init(capacity: Int) {
+        var size = 1
+        while size < max(2, capacity) * 2 { size <<= 1 }
+        slots = .allocate(capacity: size)
+        slots.initialize(repeating: 0, count: size)
+        mask = size - 1
+    }
+
+    deinit { slots.deallocate() }
+
+    func mark(seq: Int) {
+        slots[seq & mask] = DispatchTime.now().uptimeNanoseconds
+    }
+
+    /// Milliseconds since `mark(seq:)`.
+    func elapsed(seq: Int) -> Double? {
+        let start = slots[seq & mask]
+        guard start > 0 else { return nil }
+        return Double(DispatchTime.now().uptimeNanoseconds &- start) / 1e6
     }
 }

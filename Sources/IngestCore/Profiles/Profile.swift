@@ -1,9 +1,5 @@
 import Foundation
 
-public enum DeploymentEnvironment: String, Sendable, CaseIterable {
-    case sandbox, dev, production
-}
-
 /// A validated profile: everything needed to reach one environment, with secrets as references.
 public struct Profile: Sendable, Equatable {
     public var name: String
@@ -43,28 +39,12 @@ public struct Profile: Sendable, Equatable {
     }
 }
 
-public enum TLSMinimumVersion: String, Sendable {
-    case v1_2 = "1.2"
-    case v1_3 = "1.3"
-}
-
 public struct KafkaSettings: Sendable, Equatable {
     public var username: String = "producer"
     public var password: SecretReference?
     /// Empty means discover through the REST proxy.
     public var bootstrap: [String] = []
     public var caFile: String = ""
-    public init() {}
-}
-
-/// How a stream is cut into requests, so that an API gateway that buffers request bodies or
-/// caps their size and duration still lets reports through.
-public struct StreamSettings: Sendable, Equatable {
-    public var window = 64
-    public var segmentRecords = 10_000
-    public var segmentBytes = 8 * 1024 * 1024
-    public var segmentSeconds = 25.0
-    public var stallSeconds = 2.0
     public init() {}
 }
 

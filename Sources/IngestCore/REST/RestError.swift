@@ -83,25 +83,28 @@ enum RestErrorText {
                          description: "HTTP \(status) with \(what) where JSON was due (\(advice)): \(snippet)")
     }
 
-    /// Turns transport errors into words. Never includes request headers.
+    /// Turns transport errors into words, by their type. Never includes request headers.
     static func transport(_ error: any Error, host: String, sent: Bool) -> RestError {
         if let error = error as? RestError { return error }
-        let text = String(describing: error)
-        if let ssl = error as? NIOSSLError {
-            return RestError(kind: .tls, code: ClientErrorCode.tls, description: "TLS with \(host) failed: \(tlsReason(ssl)); check the proxy's certificate (and ca_file / tls_min_version)")
+        if let failure = TLSFailure(error) {
+            return RestError(kind: .tls, code: ClientErrorCode.tls, description: "TLS with \(host) failed: \(failure); check the proxy's certificate (and ca_file / tls_min_version)")
         }
-        if error is BoringSSLError || text.contains("handshakeFailed") || text.contains("CERTIFICATE_VERIFY_FAILED") {
-            return RestError(kind: .tls, code: ClientErrorCode.tls, description: "TLS with \(host) failed: \(tlsText(text)); check the proxy's certificate (and ca_file / tls_min_version)")
-        }
-        if let connection = error as? NIOConnectionError {
-            if connection.dnsAError != nil || connection.dnsAAAAError != nil, connection.connectionErrors.isEmpty {
-                return RestError(kind: .connection, code: ClientErrorCode.connection, description: "cannot resolve \(host): check rest_url and client_id, and your DNS / VPN")
-            }
+        let unresolvable = RestError(kind: .connection, code: ClientErrorCode.connection, description: "cannot resolve \(host): check rest_url and client_id, and your DNS / VPN")
+        let refused = RestError(kind: .connection, code: ClientErrorCode.connection, description: "\(host) refused the connection: is the proxy (or sandbox) running at rest_url?")
+        switch error {
+        case let connection as NIOConnectionError:
+            if connection.dnsAError != nil || connection.dnsAAAAError != nil, connection.connectionErrors.isEmpty { return unresolvable }
+            if connection.connectionErrors.allSatisfy({ ($0.error as? IOError)?.errnoCode == ECONNREFUSED }) { return refused }
             return RestError(kind: .connection, code: ClientErrorCode.connection, description: "cannot connect to \(host): \(connectionReason(connection)); check rest_url and your network / proxy (HTTPS_PROXY)")
-        }
-        if let client = error as? HTTPClientError {
+        case let io as IOError where io.errnoCode == ECONNREFUSED:
+            return refused
+        case is SocketAddressError:
+            return unresolvable
+        case ChannelError.connectTimeout:
+            return RestError(kind: .connection, code: ClientErrorCode.connection, description: "connecting to \(host) timed out: check rest_url and your network / proxy (HTTPS_PROXY)")
+        case let client as HTTPClientError:
             switch client {
-            case .connectTimeout:
+            case .connectTimeout, .tlsHandshakeTimeout:
                 return RestError(kind: .connection, code: ClientErrorCode.connection, description: "connecting to \(host) timed out: check rest_url and your network / proxy (HTTPS_PROXY)")
             case .readTimeout, .deadlineExceeded:
                 return RestError(kind: sent ? .interrupted : .connection, code: ClientErrorCode.connection, description: "no answer from \(host) in time (timeout)")
@@ -109,32 +112,15 @@ enum RestErrorText {
                 return RestError(kind: sent ? .interrupted : .connection, code: ClientErrorCode.connection, description: "\(host) closed the connection before answering")
             default: break
             }
-        }
-        if error is SocketAddressError || text.contains("unknown host") || text.contains("DNS") {
-            return RestError(kind: .connection, code: ClientErrorCode.connection, description: "cannot resolve \(host): check rest_url and client_id, and your DNS / VPN")
-        }
-        if text.contains("connectionRefused") || text.contains("Connection refused") {
-            return RestError(kind: .connection, code: ClientErrorCode.connection, description: "\(host) refused the connection: is the proxy (or sandbox) running at rest_url?")
+        default: break
         }
         return RestError(kind: sent ? .interrupted : .connection, code: ClientErrorCode.connection,
-                         description: "\(sent ? "connection to \(host) broke" : "cannot reach \(host)"): \(scrub(text))")
+                         description: "\(sent ? "connection to \(host) broke" : "cannot reach \(host)"): \(scrub(String(describing: error)))")
     }
 
     static func connectionReason(_ error: NIOConnectionError) -> String {
         let reasons = error.connectionErrors.map { "\($0.target): \(scrub(String(describing: $0.error)))" }
         return reasons.isEmpty ? "no address answered" : reasons.joined(separator: "; ")
-    }
-
-    static func tlsReason(_ error: NIOSSLError) -> String {
-        tlsText(String(describing: error))
-    }
-
-    static func tlsText(_ text: String) -> String {
-        if text.contains("CERTIFICATE_VERIFY_FAILED") || text.contains("certificate verify failed") { return "the certificate is not trusted (certificate verify failed)" }
-        if text.contains("unableToValidateCertificate") { return "the certificate does not match the host name" }
-        if text.contains("WRONG_VERSION_NUMBER") { return "the server did not speak TLS (wrong version number: http vs https?)" }
-        if text.contains("UNSUPPORTED_PROTOCOL") || text.contains("PROTOCOL_VERSION") { return "no TLS version in common (the profile's tls_min_version)" }
-        return scrub(text)
     }
 
     /// Removes anything that looks like a header line or an API key from error text.

@@ -1,3 +1,5 @@
+import IngestModel
+
 public enum ViewID: Int, CaseIterable, Sendable {
     case compose = 1, reports, profiles, discovery, load, history, doctor
 
@@ -12,10 +14,6 @@ public enum ViewID: Int, CaseIterable, Sendable {
         case .doctor: return "Doctor"
         }
     }
-}
-
-public enum ModeChoice: String, CaseIterable, Sendable {
-    case single, batch, stream, native
 }
 
 public enum ComposeField: Int, CaseIterable, Sendable {
@@ -44,18 +42,18 @@ public struct ComposeState: Equatable, Sendable {
     public var field: ComposeField = .value
     public var editing = false
     public var topic = TextBuffer("")
-    public var valueType: EventValueType = .json
+    public var valueType: ValueType = .json
     public var key = TextBuffer("")
     public var headers = TextBuffer("")  // name=value; name=value
     public var partition = TextBuffer("")
-    public var mode: ModeChoice = .single
+    public var mode: Transport = .rest(.single)
     public var count = TextBuffer("1")
     public var rate = TextBuffer("")
     public var window = TextBuffer("64")
     public var value = TextBuffer("", multiline: true)
     /// Bumped on each edit; results of validate/preview for older revisions are dropped.
     public var revision = 0
-    public var validation: ValidationResult? = nil
+    public var validation: TemplateCheck? = nil
     /// The revision `validation` belongs to.
     public var validatedRevision = -1
     public var preview = ""
@@ -115,9 +113,9 @@ public struct SendRecord: Equatable, Sendable {
 public struct SendRequest: Equatable, Sendable {
     public var id: Int
     public var profile: String
-    public var topic: String
-    public var source: EventSource
-    public var mode: SendMode
+    public var plan: SendPlan
+
+    public var topic: String { plan.topic }
 }
 
 public enum Modal: Equatable, Sendable {
@@ -126,8 +124,8 @@ public enum Modal: Equatable, Sendable {
     /// A profile whose secrets say `prompt`: masked input, kept in memory only. `asking`
     /// holds the secrets still to ask, the one on screen first.
     case secret(profile: String, asking: [PromptedSecret], answered: PromptedSecrets, input: TextBuffer)
-    /// Re-send failed/unknown records of an earlier send, asked first.
-    case confirmResend(sendID: Int, rows: [ReportRow])
+    /// Re-send failed/unknown records of an earlier send (by seq), asked first.
+    case confirmResend(sendID: Int, seqs: [Int])
 }
 
 public struct ReportsUI: Equatable, Sendable {
@@ -136,6 +134,16 @@ public struct ReportsUI: Equatable, Sendable {
     /// Position in the visible list (all held rows, or the problem rows).
     public var selected = 0
     public var detail = false
+    /// The record shown in the detail view, fetched by reference: (send, seq) and the record,
+    /// nil while it is fetched or once it is no longer held.
+    public var detailRecord: DetailRecord? = nil
+}
+
+public struct DetailRecord: Equatable, Sendable {
+    public var sendID: Int
+    public var seq: Int
+    public var record: EventRecord?
+    public var fetched: Bool
 }
 
 public enum ProbeState: Equatable, Sendable { case probing, ok(Double), failed(String) }
@@ -144,7 +152,7 @@ public struct DiscoveryState: Equatable, Sendable {
     public var loading = false
     public var result: Discovery? = nil
     public var error: String? = nil
-    public var probes: [String: ProbeState] = [:]
+    public var probes: [HostPort: ProbeState] = [:]
     public var copied = false
 }
 
@@ -154,7 +162,7 @@ public struct LoadState: Equatable, Sendable {
     public var completions: [String] = []
     public var loading = false
     public var count: Int? = nil
-    public var first: [ComposedEvent] = []
+    public var first: [EventTemplate] = []
     public var error: String? = nil
     public var loadedPath: String? = nil
 }
@@ -173,7 +181,7 @@ public struct DoctorState: Equatable, Sendable {
     /// The profile and topic the run checks.
     public var profile: String? = nil
     public var topic: String? = nil
-    public var steps: [DoctorStep] = []
+    public var steps: [DoctorCheck] = []
     /// Entered while a profile was being activated: runs once it is active.
     public var waiting = false
 
@@ -183,7 +191,7 @@ public struct DoctorState: Equatable, Sendable {
     }
 
     /// The first failed check: where the doctor stopped, and its advice.
-    public var failure: DoctorStep? { steps.first { $0.status == .fail } }
+    public var failure: DoctorCheck? { steps.first { $0.status == .fail } }
 }
 
 /// Everything the console shows, as a value.

@@ -1,7 +1,14 @@
+import IngestModel
+
 /// A report and the send it belongs to.
 public struct StoredReport: Equatable, Sendable {
     public var sendID: Int
-    public var row: ReportRow
+    public var report: DeliveryReport
+
+    public init(sendID: Int, report: DeliveryReport) {
+        self.sendID = sendID
+        self.report = report
+    }
 }
 
 /// The session's delivery reports: the last `capacity` rows in a ring, exact counters,
@@ -15,7 +22,7 @@ public struct ReportStore: Equatable, Sendable {
     public private(set) var delivered = 0
     public private(set) var failed = 0
     public private(set) var unknown = 0
-    public private(set) var latency = LatencyHistogram()
+    public private(set) var latency = LatencyStats()
     public private(set) var rate = RateMeter()
     /// Absolute indices of failed/unknown reports, oldest first; entries before
     /// `problemStart` or below `firstHeld` have left the ring.
@@ -36,19 +43,19 @@ public struct ReportStore: Equatable, Sendable {
             head = (head + 1) % capacity
         }
         total += 1
-        switch report.row.outcome {
+        switch report.report.outcome {
         case .delivered: delivered += 1
         case .failed: failed += 1
         case .unknown: unknown += 1
         }
-        if report.row.outcome != .delivered { problems.append(total - 1) }
+        if !report.report.outcome.isDelivered { problems.append(total - 1) }
         // Forget problems that left the ring; compact now and then so memory stays bounded.
         while problemStart < problems.count, problems[problemStart] < firstHeld { problemStart += 1 }
         if problemStart > 1024, problemStart * 2 > problems.count {
             problems.removeFirst(problemStart)
             problemStart = 0
         }
-        if let l = report.row.latencyMs { latency.record(l) }
+        if let l = report.report.latencyMilliseconds { latency.record(l) }
         rate.add(1, at: now)
     }
 
@@ -67,7 +74,7 @@ public struct ReportStore: Equatable, Sendable {
     }
 
     /// Held failed/unknown reports of one send.
-    public func problems(ofSend id: Int) -> [ReportRow] {
-        problemIndices().compactMap { i in self[absolute: i].flatMap { $0.sendID == id ? $0.row : nil } }
+    public func problems(ofSend id: Int) -> [DeliveryReport] {
+        problemIndices().compactMap { i in self[absolute: i].flatMap { $0.sendID == id ? $0.report : nil } }
     }
 }

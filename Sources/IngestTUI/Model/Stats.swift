@@ -1,37 +1,5 @@
 import Foundation
 
-/// Latencies in logarithmic buckets (5% wide, 0.01 ms to ~1 h): fixed memory, exact counts,
-/// percentiles within a bucket's width.
-public struct LatencyHistogram: Equatable, Sendable {
-    static let base = 0.01
-    static let ratio = 1.05
-    static let bucketCount = 400
-    private static let logRatio = log(ratio)
-    public private(set) var buckets = [Int](repeating: 0, count: bucketCount)
-    public private(set) var count = 0
-
-    public init() {}
-
-    public mutating func record(_ ms: Double) {
-        guard ms.isFinite, ms >= 0 else { return }
-        let i = ms <= Self.base ? 0 : min(Self.bucketCount - 1, Int(log(ms / Self.base) / Self.logRatio) + 1)
-        buckets[i] += 1
-        count += 1
-    }
-
-    /// The upper bound of the bucket holding the q-quantile (0...1), nil when empty.
-    public func percentile(_ q: Double) -> Double? {
-        guard count > 0 else { return nil }
-        let rank = max(1, Int((q * Double(count)).rounded(.up)))
-        var seen = 0
-        for (i, n) in buckets.enumerated() {
-            seen += n
-            if seen >= rank { return i == 0 ? Self.base : Self.base * pow(Self.ratio, Double(i)) }
-        }
-        return nil
-    }
-}
-
 /// Counts per second over the last `capacity` seconds, fed with the time of each message.
 public struct RateMeter: Equatable, Sendable {
     public let capacity: Int

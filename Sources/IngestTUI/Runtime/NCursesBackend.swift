@@ -1,31 +1,34 @@
 import CNCurses
 import Foundation
+import Synchronization
 
 /// The only place that calls curses. One dedicated thread owns the terminal: it reads keys with
 /// get_wch (short timeout) and, between reads, copies the latest grid to the screen. Keys and
 /// resizes go out as messages; frames come in through a one-slot mailbox (newest wins).
-final class NCursesBackend: @unchecked Sendable {
-    private let lock = NSLock()
-    private var pendingFrame: Grid?
-    private var pendingClipboard: [String] = []
-    private var stopRequested = false
+final class NCursesBackend: TerminalBackend, @unchecked Sendable {
+    private struct Mailbox {
+        var frame: Grid?
+        var clipboard: [String] = []
+        var stopRequested = false
+    }
+    private let mailbox = Mutex(Mailbox())
     private let stopped = DispatchSemaphore(value: 0)
     private let started = DispatchSemaphore(value: 0)
     private var startError: String?
     private let theme: Theme
     private let monochromeRequested: Bool
-    private let post: @Sendable (Msg) -> Void
+    private var post: @Sendable (Msg) -> Void = { _ in }
 
     struct StartFailure: Error, CustomStringConvertible { var description: String }
 
-    init(theme: Theme, monochrome: Bool, post: @escaping @Sendable (Msg) -> Void) {
+    init(theme: Theme, monochrome: Bool) {
         self.theme = theme
         monochromeRequested = monochrome
-        self.post = post
     }
 
     /// Starts the terminal thread; throws when the terminal cannot be set up.
-    func start() throws {
+    func start(post: @escaping @Sendable (Msg) -> Void) throws {
+        self.post = post
         let thread = Thread { [self] in self.threadMain() }
         thread.name = "ingest-tui-terminal"
         thread.start()
@@ -37,23 +40,17 @@ final class NCursesBackend: @unchecked Sendable {
     }
 
     func present(_ grid: Grid) {
-        lock.lock()
-        pendingFrame = grid
-        lock.unlock()
+        mailbox.withLock { $0.frame = grid }
     }
 
     /// OSC 52: asks the terminal (and tmux with set-clipboard on) to put text on the clipboard.
     func copyToClipboard(_ text: String) {
-        lock.lock()
-        pendingClipboard.append(text)
-        lock.unlock()
+        mailbox.withLock { $0.clipboard.append(text) }
     }
 
     /// Restores the terminal and waits for the thread to end.
     func stop() {
-        lock.lock()
-        stopRequested = true
-        lock.unlock()
+        mailbox.withLock { $0.stopRequested = true }
         stopped.wait()
     }
 
@@ -81,13 +78,13 @@ final class NCursesBackend: @unchecked Sendable {
         post(.resize(width: Int(CNCurses_getmaxx(screen)), height: Int(CNCurses_getmaxy(screen))))
 
         while true {
-            lock.lock()
-            let stop = stopRequested
-            let frame = pendingFrame
-            pendingFrame = nil
-            let clips = pendingClipboard
-            pendingClipboard = []
-            lock.unlock()
+            let (stop, frame, clips) = mailbox.withLock { box in
+                defer {
+                    box.frame = nil
+                    box.clipboard = []
+                }
+                return (box.stopRequested, box.frame, box.clipboard)
+            }
             if stop { break }
             if let frame { draw(frame) }
             for c in clips { writeOSC52(c) }

@@ -1,3 +1,5 @@
+import IngestModel
+
 enum ComposeView {
     static func draw(_ s: ConsoleState, in r: Rect, into g: inout Grid) {
         let c = s.compose
@@ -80,17 +82,17 @@ enum ComposeView {
     static func drawFieldValue(_ s: ConsoleState, _ f: ComposeField, x: Int, y: Int, width: Int, into g: inout Grid) {
         let c = s.compose
         func placeholder(_ text: String) { g.put(text, x: x, y: y, role: .muted, maxWidth: width) }
-        let modeUsesCount = c.mode != .single
+        let modeUsesCount = c.mode != .rest(.single)
         switch f {
         case .type:
             var cx = x
-            for t in EventValueType.allCases {
+            for t in ValueType.allCases {
                 cx += g.put(t == c.valueType ? "[\(t.rawValue)]" : " \(t.rawValue) ", x: cx, y: y, role: t == c.valueType ? .text : .muted)
             }
         case .mode:
             var cx = x
-            for m in ModeChoice.allCases {
-                cx += g.put(m == c.mode ? "[\(m.rawValue)]" : " \(m.rawValue) ", x: cx, y: y, role: m == c.mode ? .text : .muted)
+            for m in Transport.allCases {
+                cx += g.put(m == c.mode ? "[\(m.modeName)]" : " \(m.modeName) ", x: cx, y: y, role: m == c.mode ? .text : .muted)
             }
         default:
             guard let b = c[text: f] else { return }

@@ -1,3 +1,5 @@
+import IngestModel
+
 /// The connection doctor (`ingest doctor` in the console): each check as it arrives with its
 /// mark, and at the first failure what to do, highlighted.
 enum DoctorView {
@@ -28,7 +30,7 @@ enum DoctorView {
         let detailX = r.x + 4 + nameWidth + 1
         let detailWidth = max(10, r.right - detailX - 1)
         let adviceWidth = r.width - 9
-        func adviceLines(_ step: DoctorStep) -> [String] {
+        func adviceLines(_ step: DoctorCheck) -> [String] {
             guard step.status == .fail, let advice = step.advice else { return [] }
             // "→ " and a hanging indent under it.
             return wrap(advice, width: adviceWidth).enumerated().map { ($0.offset == 0 ? "→ " : "  ") + $0.element }

@@ -1,3 +1,5 @@
+import IngestModel
+
 enum ProfilesView {
     static func draw(_ s: ConsoleState, in r: Rect, into g: inout Grid) {
         guard s.profilesLoaded else {
@@ -68,7 +70,7 @@ enum DiscoveryView {
             return
         }
         g.put("cluster   " + res.clusterID, x: r.x + 2, y: r.y + 2)
-        let hostW = min(max(20, res.brokers.map(\.displayWidth).max() ?? 20), r.width - 24)
+        let hostW = min(max(20, res.brokers.map(\.description.displayWidth).max() ?? 20), r.width - 24)
         let px = r.x + 2 + hostW + 1
         g.put("BROKER".padded(toWidth: hostW) + " PROBE", x: r.x + 2, y: r.y + 4, role: .title)
         var y = r.y + 5
@@ -78,7 +80,7 @@ enum DiscoveryView {
                 g.put("… \(res.brokers.count - i) more", x: r.x + 2, y: y, role: .muted)
                 break
             }
-            g.put(b.padded(toWidth: hostW), x: r.x + 2, y: y)
+            g.put(b.description.padded(toWidth: hostW), x: r.x + 2, y: y)
             switch d.probes[b] ?? .probing {
             case .probing: g.put("probing…", x: px, y: y, role: .muted)
             case .ok(let ms): g.put("✔ " + ReportsView.ms(ms), x: px, y: y, role: .ok)
@@ -95,7 +97,7 @@ enum DiscoveryView {
         }
         let by = r.bottom - 3
         g.put("bootstrap.servers (y copies it; or select it with the mouse):", x: r.x + 2, y: by, role: .muted)
-        let list = res.brokers.joined(separator: ",")
+        let list = res.bootstrapList
         for (i, l) in hardWrap(list, width: r.width - 4).prefix(2).enumerated() {
             g.put(l, x: r.x + 2, y: by + 1 + i)
         }

@@ -56,7 +56,7 @@ enum ModalView {
             g.box(x: x, y: y, width: w, height: h, title: "PRODUCTION: confirm the topic", role: .productionBanner)
             g.put("You are about to send to PRODUCTION (profile \(pending.profile)):", x: x + 2, y: y + 1, role: .warning, maxWidth: w - 4)
             g.put(pending.topic, x: x + 4, y: y + 2, role: .title, maxWidth: w - 6)
-            g.put(Update.describe(pending), x: x + 4, y: y + 3, role: .muted, maxWidth: w - 6)
+            g.put(pending.plan.summary, x: x + 4, y: y + 3, role: .muted, maxWidth: w - 6)
             g.put("Type the full topic name and press Enter to send:", x: x + 2, y: y + 5, maxWidth: w - 4)
             g.put("> ", x: x + 2, y: y + 6, role: .title)
             g.put(input.text, x: x + 4, y: y + 6, maxWidth: w - 6)
@@ -75,13 +75,13 @@ enum ModalView {
             g.put(masked, x: x + 4, y: y + 3, maxWidth: w - 6)
             ComposeView.drawCursor(text: masked, column: input.column, x: x + 4, y: y + 3, into: &g)
             g.put("Enter uses it, Esc cancels.", x: x + 2, y: y + 5, role: .muted)
-        case .confirmResend(let id, let rows):
+        case .confirmResend(let id, let seqs):
             let h = 7
             let y = max(2, (s.height - h) / 2)
             let rec = s.sends.first(where: { $0.id == id })
             g.fill(x: x, y: y, width: w, height: h, role: .text)
             g.box(x: x, y: y, width: w, height: h, title: "Re-send?", role: s.isProduction ? .productionBanner : .border)
-            g.put("Re-send \(rows.count) failed/unknown records of send #\(id)", x: x + 2, y: y + 1, maxWidth: w - 4)
+            g.put("Re-send \(seqs.count) failed/unknown records of send #\(id)", x: x + 2, y: y + 1, maxWidth: w - 4)
             g.put("to \(rec?.request.topic ?? "?")" + (s.isProduction ? " (PRODUCTION)" : ""), x: x + 2, y: y + 2, role: s.isProduction ? .warning : .text, maxWidth: w - 4)
             g.put("Unknown ones may have arrived already: re-sending can duplicate.", x: x + 2, y: y + 3, role: .muted, maxWidth: w - 4)
             g.put("y re-sends, n or Esc cancels.", x: x + 2, y: y + 5, role: .title)

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import IngestConsole
 import IngestCore
 import IngestTUI
 

@@ -9,8 +9,8 @@ struct Demo: AsyncParsableCommand {
     @Option(help: "Profile to use (an embedded sandbox profile).") var profile = "local"
 
     func run() async throws {
-        let session: Session
-        do { session = try await Session.open(profile) } catch {
+        let session: ProfileSession
+        do { session = try await ProfileSession.open(named: profile, terminalPrompt: TerminalPrompt.secretPrompt) } catch {
             Output.error("ingest: \(error)")
             throw ExitCode(Exit.usage)
         }
@@ -19,10 +19,12 @@ struct Demo: AsyncParsableCommand {
             let discovery = try await session.client.discover()
             Output.out("cluster \(discovery.clusterID), brokers \(discovery.brokers.map(\.description).joined(separator: ","))")
             let topic = try session.profile.fullTopic(session.profile.sandbox?.topics.first ?? "events")
-            for mode in SendMode.allCases {
-                let source = try TemplateSource(value: #"{"playerId":"{{seq}}","value":"demo \#(mode.rawValue) event","at":"{{now}}"}"#, valueType: .json, count: 3)
-                let result = await session.client.send(source: source, topic: topic, mode: mode) { Output.out("\(mode.rawValue.padding(toLength: 7, withPad: " ", startingAt: 0)) \($0.jsonLine)") }
-                Output.out("\(mode.rawValue): \(result.ledger.summaryLine)")
+            for transport in Transport.allCases {
+                let event = EventTemplate(value: #"{"playerId":"{{seq}}","value":"demo \#(transport.modeName) event","at":"{{now}}"}"#)
+                let name = transport.modeName.padding(toLength: 7, withPad: " ", startingAt: 0)
+                let plan = SendPlan(topic: topic, source: .template(event, count: 3), transport: transport)
+                let result = await session.sender.run(plan, sinks: [ReportLines { Output.out("\(name) \($0.jsonLine)") }])
+                Output.out("\(transport.modeName): \(result.ledger.summaryLine)")
             }
         } catch {
             Output.error("ingest: \(error)")

@@ -9,8 +9,8 @@ struct Discover: AsyncParsableCommand {
     @Flag(help: "Print JSON.") var json = false
 
     func run() async throws {
-        let session: Session
-        do { session = try await Session.open(profile) } catch {
+        let session: ProfileSession
+        do { session = try await ProfileSession.open(named: profile, terminalPrompt: TerminalPrompt.secretPrompt) } catch {
             Output.error("ingest: \(error is ProfileError ? "profile error: " : "")\(error)")
             throw ExitCode(Exit.usage)
         }

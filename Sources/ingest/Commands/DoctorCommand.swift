@@ -14,14 +14,14 @@ struct DoctorCommand: AsyncParsableCommand {
     @Flag(help: "Print JSON Lines, one per check.") var json = false
 
     func run() async throws {
-        let session: Session
+        let session: ProfileSession
         let fullTopic: String?
         do {
             let loaded = try ProfileStore.standard().load(profile)
             fullTopic = try topic.map { try loaded.fullTopic($0) }
-            session = try await Session.open(loaded)
+            session = try await ProfileSession.open(loaded, terminalPrompt: TerminalPrompt.secretPrompt)
         } catch {
-            Self.print(Session.profileCheck(failure: error), json: json)
+            Self.print(ProfileSession.profileCheck(failure: error), json: json)
             throw ExitCode(Exit.usage)
         }
         Self.print(session.profileCheck, json: json)

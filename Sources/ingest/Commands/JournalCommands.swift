@@ -76,7 +76,7 @@ struct Replay: AsyncParsableCommand {
     @Option(name: .customLong("run"), help: "The run to replay (default: the latest).") var runSelection = "last"
     @Flag(help: "Replay failed records.") var failed = false
     @Flag(help: "Replay unknown records (they may already be in Kafka).") var unknown = false
-    @Option(help: "single | batch | stream (default: the run's mode)") var mode: SendMode?
+    @Option(help: "single | batch | stream (default: the run's mode)") var mode: RestMode?
     @Option(name: .customLong("confirm-production"), help: "Required when the run went to production: the full topic name.") var confirmProduction: String?
 
     func run() async throws {
@@ -86,7 +86,7 @@ struct Replay: AsyncParsableCommand {
         }
         let path = Journal.defaultDirectory() + "/journal.jsonl"
         let plan: JournalQuery.Plan
-        let session: Session
+        let session: ProfileSession
         do {
             let runID = runSelection == "last" ? try JournalQuery.lastRun(path: path) : runSelection
             plan = try JournalQuery.plan(path: path, run: runID, outcomes: Set([failed ? "failed" : nil, unknown ? "unknown" : nil].compactMap { $0 }))
@@ -100,18 +100,18 @@ struct Replay: AsyncParsableCommand {
             if plan.unknownCount > 0 {
                 Output.error("warning: \(plan.unknownCount) record(s) had an unknown outcome: they may already be in Kafka, and replaying may duplicate them")
             }
-            session = try await Session.open(profile)
+            session = try await ProfileSession.open(profile, terminalPrompt: TerminalPrompt.secretPrompt)
         } catch let error as ExitCode {
             throw error
         } catch {
             Output.error("ingest: \(error)")
             throw ExitCode(Exit.usage)
         }
-        let sendMode = mode ?? SendMode(rawValue: plan.first.mode) ?? .single
-        let journal = try? Journal(run: JournalRun(profile: session.profile, topic: plan.first.topic, transport: "rest", mode: sendMode.rawValue, source: "replay:\(plan.first.run)"))
+        // The run's own way (REST mode or native) unless --mode asks for a REST mode.
+        let transport = mode.map { Transport.rest($0) } ?? Transport(modeName: plan.first.mode) ?? .rest(.single)
+        let sendPlan = SendPlan(topic: plan.first.topic, source: .records(plan.records, origin: "replay:\(plan.first.run)"), transport: transport)
         Output.error("replaying \(plan.records.count) record(s) of run \(plan.first.run) to \(plan.first.topic)")
-        let result = await Send.send(source: ListSource(plan.records), session: session, topic: plan.first.topic, mode: sendMode,
-                                     options: SendOptions(), journal: journal)
+        let result = await Send.send(sendPlan, session: session)
         await session.close()
         try Send.finish(result)
     }

@@ -2,7 +2,6 @@ import ArgumentParser
 import Foundation
 import IngestCore
 import IngestSandbox
-import NIOConcurrencyHelpers
 
 struct SandboxCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -122,25 +121,45 @@ extension SandboxCommand {
 }
 
 /// Waits for SIGINT or SIGTERM.
+/// Waits for SIGINT or SIGTERM; a cancelled wait returns at once.
 enum SignalWait {
-    final class Sources: @unchecked Sendable {
-        var sources: [any DispatchSourceSignal] = []
+    private struct State {
+        var fired = false
+        var waiter: CheckedContinuation<Void, Never>?
     }
 
-    static func interrupt() async {
-        let holder = Sources()
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let once = NIOLockedValueBox(false)
-            for sig in [SIGINT, SIGTERM] {
-                signal(sig, SIG_IGN)
-                let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
-                source.setEventHandler {
-                    if once.withLockedValue({ let first = !$0; $0 = true; return first }) { continuation.resume() }
-                }
-                source.resume()
-                holder.sources.append(source)
+    /// True when a signal came, false when the wait was cancelled.
+    @discardableResult
+    static func interrupt() async -> Bool {
+        let state = Locked(State())
+        let fire: @Sendable () -> Void = {
+            let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
+                state.fired = true
+                defer { state.waiter = nil }
+                return state.waiter
             }
+            waiter?.resume()
         }
-        holder.sources.forEach { $0.cancel() }
+        let sources = [SIGINT, SIGTERM].map { sig in
+            signal(sig, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+            source.setEventHandler { fire() }
+            source.resume()
+            return source
+        }
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let now = state.withLock { state -> Bool in
+                    if state.fired || Task.isCancelled { return true }
+                    state.waiter = continuation
+                    return false
+                }
+                if now { continuation.resume() }
+            }
+        } onCancel: {
+            fire()
+        }
+        sources.forEach { $0.cancel() }
+        return !Task.isCancelled
     }
 }

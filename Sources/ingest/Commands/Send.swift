@@ -1,8 +1,6 @@
 import ArgumentParser
 import Foundation
 import IngestCore
-import IngestKafka
-import NIOConcurrencyHelpers
 
 struct Send: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -15,10 +13,10 @@ struct Send: AsyncParsableCommand {
 
     @Option(help: "Profile name (dev, production, local) or path to a .toml file.") var profile = "local"
     @Option(help: "Topic, short (events) or full (ing-staging-events).") var topic: String
-    @Option(help: "Transport: rest (the REST proxy) or native (Kafka, SASL_SSL + SCRAM-SHA-512).") var via: Transport = .rest
-    @Option(help: "single | batch | stream") var mode: SendMode = .single
+    @Option(help: "Transport: rest (the REST proxy) or native (Kafka, SASL_SSL + SCRAM-SHA-512).") var via: Via = .rest
+    @Option(help: "single | batch | stream") var mode: RestMode = .single
     @Option(help: "Events file: JSON Lines, JSON array, JSON document or plain lines.") var file: String?
-    @Option(help: "File format: auto | jsonl | array | lines") var format: EventFileReader.Format = .auto
+    @Option(help: "File format: auto | jsonl | array | lines") var format: FileFormat = .auto
     @Option(help: "Event text (templates allowed: {{uuid}} {{seq}} {{now}} {{now_ms}} {{rand_int A B}} {{env NAME}}).") var data: String?
     @Option(name: .customLong("type"), help: "Value type: json | string | binary") var valueType: ValueTypeOption = .json
     @Option(help: "Record key (STRING; templates allowed).") var key: String?
@@ -31,25 +29,28 @@ struct Send: AsyncParsableCommand {
     @Option(name: .customLong("confirm-production"), help: "Required to send to a production profile: the full topic name.") var confirmProduction: String?
 
     func run() async throws {
-        let source: RecordSource
-        let ratePerSecond: Double?
+        let source: PlanSource
+        let options: SendOptions
         do {
-            ratePerSecond = try rate.map(Self.parseRate)
+            options = SendOptions(ratePerSecond: try rate.map(Self.parseRate), window: window, timeoutSeconds: timeout)
             if let window, window < 1 { throw InputError("--window must be at least 1") }
-            source = try makeSource()
+            source = try planSource()
         } catch let error as InputError {
             Output.error("ingest: \(error.description)")
             throw ExitCode(Exit.usage)
         }
 
         // Everything that can be refused is refused before a connection is opened.
-        let session: Session
-        let fullTopic: String
+        let session: ProfileSession
+        let plan: SendPlan
         do {
             let loaded = try ProfileStore.standard().load(profile)
-            fullTopic = try loaded.fullTopic(topic)
-            try ProductionGuard.check(loaded, topic: fullTopic, confirmation: confirmProduction)
-            session = try await Session.open(loaded, readTimeout: timeout.map { .seconds(Int64(max(1, $0))) })
+            plan = SendPlan(topic: try loaded.fullTopic(topic), source: source, transport: via == .native ? .native : .rest(mode), options: options)
+            // Build the first record now: a bad template or file is an input error, nothing sent.
+            _ = try Sender.source(source)
+            try ProductionGuard.check(loaded, topic: plan.topic, confirmation: confirmProduction)
+            session = try await ProfileSession.open(loaded, terminalPrompt: TerminalPrompt.secretPrompt,
+                                                    readTimeout: timeout.map { .seconds(Int64(max(1, $0))) } ?? RestClient.defaultReadTimeout)
         } catch let error as ProfileError {
             Output.error("ingest: profile error: \(error.description)")
             throw ExitCode(Exit.usage)
@@ -61,65 +62,26 @@ struct Send: AsyncParsableCommand {
             throw ExitCode(Exit.usage)
         }
         session.warnings.forEach { Output.error("warning: \($0)") }
-
-        let journal: Journal?
-        do {
-            journal = try Journal(run: JournalRun(
-                profile: session.profile, topic: fullTopic, transport: via.rawValue, mode: via == .native ? "native" : mode.rawValue,
-                source: file.map { "file:" + URL(fileURLWithPath: $0).standardizedFileURL.path } ?? "data",
-                format: file == nil ? nil : format.rawValue, valueType: valueType.type.rawValue))
-        } catch {
-            Output.error("warning: \(error); sending without a journal")
-            journal = nil
-        }
-        var native: KafkaProducerConfiguration?
-        if via == .native {
-            do {
-                var configuration = NativeSender.configuration(try await session.nativeTarget())
-                if let timeout {
-                    let seconds = Duration.seconds(max(1, timeout))
-                    configuration.deliveryTimeout = seconds
-                    configuration.requestTimeout = min(configuration.requestTimeout, seconds)
-                }
-                native = configuration
-            } catch {
-                await session.close()
-                Output.error("ingest: \(error)")
-                throw ExitCode(error is InputError || error is SecretError ? Exit.usage : Exit.notAllDelivered)
-            }
-        }
-        let result = await Self.send(source: source, session: session, topic: fullTopic, mode: mode, native: native,
-                                     options: SendOptions(ratePerSecond: ratePerSecond, window: window), journal: journal)
+        let result = await Self.send(plan, session: session)
         await session.close()
         try Self.finish(result)
     }
 
-    /// Sends with Ctrl-C handling, printing each report and journaling it.
-    /// `native` set: through our Kafka producer; otherwise through the REST proxy in `mode`.
-    static func send(source: sending RecordSource, session: Session, topic: String, mode: SendMode, native: KafkaProducerConfiguration? = nil,
-                     options: SendOptions, journal: Journal?) async -> SendResult {
-        let output = NIOLockedValueBox(())
-        let client = session.client
-        var options = options
-        if let journal {
-            options.onRecordRead = { @Sendable seq, record, request in journal.willSend(seq: seq, record: record, request: request) }
+    /// Sends with Ctrl-C handling: reports as JSON lines on stdout, and into the journal.
+    static func send(_ plan: SendPlan, session: ProfileSession) async -> SendResult {
+        var sinks: [any SendSink] = [JSONLinesSink()]
+        do {
+            sinks.append(try JournalSink(plan: plan, profile: session.profile))
+        } catch {
+            Output.error("warning: \(error); sending without a journal")
         }
-        let sending = Task { [options] in
-            let onReport: @Sendable (DeliveryReport) -> Void = { report in
-                journal?.record(report)
-                output.withLockedValue { _ in Output.out(report.jsonLine) }
-            }
-            if let native {
-                return await NativeSender.send(source: source, topic: topic, configuration: native, options: options, onReport: onReport)
-            }
-            return await client.send(source: source, topic: topic, mode: mode, options: options, onReport: onReport)
-        }
+        let sending = Task { [sinks] in await session.sender.run(plan, sinks: sinks) }
         // Ctrl-C stops sending and waits for the reports of what is in flight; a second one quits.
         let interrupt = Task {
-            await SignalWait.interrupt()
+            guard await SignalWait.interrupt() else { return }
             Output.error("interrupted: stopping, waiting for reports of records in flight (Ctrl-C again to quit now)")
             sending.cancel()
-            await SignalWait.interrupt()
+            guard await SignalWait.interrupt() else { return }
             Foundation.exit(130)
         }
         let result = await sending.value
@@ -130,12 +92,7 @@ struct Send: AsyncParsableCommand {
     /// The summary on stderr and the exit code.
     static func finish(_ result: SendResult) throws {
         let ledger = result.ledger
-        var summary = ledger.summaryLine
-        if let p50 = ledger.percentileMilliseconds(50), let p99 = ledger.percentileMilliseconds(99) {
-            let rate = result.elapsedSeconds > 0 ? Double(ledger.total) / result.elapsedSeconds : 0
-            summary += String(format: " (%.0f records/s, latency p50 %.2f ms, p99 %.2f ms)", rate, p50, p99)
-        }
-        Output.error(summary)
+        Output.error(result.summaryLine)
         if let reason = result.stopReason {
             Output.error("stopped: \(reason)")
         }
@@ -145,13 +102,8 @@ struct Send: AsyncParsableCommand {
         }
     }
 
-    func makeSource() throws -> RecordSource {
-        let parsedHeaders = try headers.map { text -> (name: String, value: String) in
-            guard let equals = text.firstIndex(of: "="), equals != text.startIndex else {
-                throw InputError("--header expects NAME=VALUE, got \"\(text)\"")
-            }
-            return (name: String(text[..<equals]), value: String(text[text.index(after: equals)...]))
-        }
+    func planSource() throws -> PlanSource {
+        let parsedHeaders = try headers.map(HeaderTemplate.init(parsing:))
         if let partition, partition < 0 { throw InputError("--partition must be 0 or more") }
         guard count >= 1 else { throw InputError("--count must be at least 1") }
         switch (file, data) {
@@ -161,9 +113,9 @@ struct Send: AsyncParsableCommand {
             if key != nil || !headers.isEmpty || partition != nil {
                 throw InputError("--key, --header and --partition go with --data; in a file, give records as {\"key\":…, \"value\":…, \"headers\":…}")
             }
-            return try EventFileReader(path: path, format: format, valueType: valueType.type)
+            return .file(path: URL(fileURLWithPath: path).standardizedFileURL.path, format: format, valueType: valueType.type)
         case (nil, let text?):
-            return try TemplateSource(value: text, valueType: valueType.type, key: key, headers: parsedHeaders, partition: partition, count: count)
+            return .template(EventTemplate(valueType: valueType.type, value: text, key: key, headers: parsedHeaders, partition: partition), count: count)
         }
     }
 
@@ -174,7 +126,8 @@ struct Send: AsyncParsableCommand {
     }
 }
 
-enum Transport: String, ExpressibleByArgument, CaseIterable {
+/// `--via`: the REST proxy or Kafka itself.
+enum Via: String, ExpressibleByArgument, CaseIterable {
     case rest, native
 }
 
@@ -189,8 +142,8 @@ enum ValueTypeOption: String, ExpressibleByArgument, CaseIterable {
     }
 }
 
-extension SendMode: ExpressibleByArgument {}
-extension EventFileReader.Format: ExpressibleByArgument {}
+extension RestMode: ExpressibleByArgument {}
+extension FileFormat: ExpressibleByArgument {}
 
 /// A send to production needs the full topic name typed back: on the command line with
 /// `--confirm-production`, or at a terminal prompt. Nothing is sent otherwise.

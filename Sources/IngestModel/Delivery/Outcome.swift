@@ -42,24 +42,4 @@ public struct DeliveryReport: Sendable, Equatable {
         self.outcome = outcome
         self.latencyMilliseconds = latencyMilliseconds
     }
-
-    /// One JSON Lines object, as `ingest send` prints it.
-    public var jsonLine: String {
-        var fields = ["\"seq\":\(seq)", "\"id\":\(RecordEncoding.jsonString(id))", "\"outcome\":\"\(outcome.name)\""]
-        switch outcome {
-        case .delivered(let partition, let offset, let timestamp):
-            fields.append("\"partition\":\(partition)")
-            fields.append("\"offset\":\(offset)")
-            if let timestamp { fields.append("\"timestamp\":\(RecordEncoding.jsonString(timestamp))") }
-        case .failed(let code, let message):
-            fields.append("\"error_code\":\(code)")
-            fields.append("\"message\":\(RecordEncoding.jsonString(message))")
-        case .unknown(let message):
-            fields.append("\"message\":\(RecordEncoding.jsonString(message))")
-        }
-        if let latencyMilliseconds {
-            fields.append("\"latency_ms\":\((latencyMilliseconds * 1000).rounded() / 1000)")
-        }
-        return "{" + fields.joined(separator: ",") + "}"
-    }
 }

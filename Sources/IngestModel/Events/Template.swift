@@ -54,19 +54,36 @@ public struct Template: Sendable, Equatable {
     }
 
     public func expand(seq: Int, now: Date = Date()) -> String {
+        var generator = SystemRandomNumberGenerator()
+        return expand(seq: seq, now: now, using: &generator)
+    }
+
+    /// Expands with the given randomness (uuid, rand_int): a seeded generator makes it repeatable.
+    public func expand(seq: Int, now: Date, using generator: inout some RandomNumberGenerator) -> String {
         var out = ""
         for part in parts {
             switch part {
             case .text(let text): out += text
-            case .uuid: out += UUID().uuidString.lowercased()
+            case .uuid: out += Self.uuid(using: &generator)
             case .now: out += Self.iso8601(now)
             case .nowMilliseconds: out += String(Int64(now.timeIntervalSince1970 * 1000))
             case .seq: out += String(seq)
-            case .randomInt(let low, let high): out += String(Int.random(in: low...high))
+            case .randomInt(let low, let high): out += String(Int.random(in: low...high, using: &generator))
             case .environment(let value): out += value
             }
         }
         return out
+    }
+
+    /// A version 4 UUID from the generator's bits, lower case.
+    static func uuid(using generator: inout some RandomNumberGenerator) -> String {
+        let high = generator.next() as UInt64, low = generator.next() as UInt64
+        var bytes = withUnsafeBytes(of: high.bigEndian) { Array($0) } + withUnsafeBytes(of: low.bigEndian) { Array($0) }
+        bytes[6] = (bytes[6] & 0x0F) | 0x40
+        bytes[8] = (bytes[8] & 0x3F) | 0x80
+        let uuid = UUID(uuid: (bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7],
+                               bytes[8], bytes[9], bytes[10], bytes[11], bytes[12], bytes[13], bytes[14], bytes[15]))
+        return uuid.uuidString.lowercased()
     }
 
     static func iso8601(_ date: Date) -> String {

@@ -1,17 +1,17 @@
 import Foundation
-import NIOConcurrencyHelpers
+import Synchronization
 
 /// ISO-8601 timestamps, formatted once per millisecond rather than once per record.
 public final class TimestampClock: Sendable {
-    private let last = NIOLockedValueBox<(Int64, String)>((-1, ""))
+    private let last = Mutex<(Int64, String)>((-1, ""))
 
     public init() {}
 
     public func timestamp(_ date: Date = Date()) -> String {
         let millisecond = Int64(date.timeIntervalSince1970 * 1000)
-        if let cached = last.withLockedValue({ $0.0 == millisecond ? $0.1 : nil }) { return cached }
+        if let cached = last.withLock({ $0.0 == millisecond ? $0.1 : nil }) { return cached }
         let text = date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
-        last.withLockedValue { $0 = (millisecond, text) }
+        last.withLock { $0 = (millisecond, text) }
         return text
     }
 }

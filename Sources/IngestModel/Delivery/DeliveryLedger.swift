@@ -1,5 +1,4 @@
 import Foundation
-import Histogram
 
 /// Counts outcomes and refuses a second outcome for the same record, so that nothing is
 /// counted twice whatever a server sends. Memory: one bit per record plus a histogram.
@@ -9,7 +8,7 @@ public struct DeliveryLedger: Sendable {
     public private(set) var unknown = 0
     /// Reports that named a record that already had an outcome (a server fault); not counted.
     public private(set) var duplicates = 0
-    public private(set) var latency = Histogram<UInt64>(highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: .three)
+    public private(set) var latency = LatencyStats()
     private var resolved: [UInt64] = []
 
     public init() {}
@@ -31,14 +30,12 @@ public struct DeliveryLedger: Sendable {
         case .failed: failed += 1
         case .unknown: unknown += 1
         }
-        if let milliseconds = report.latencyMilliseconds {
-            _ = latency.record(UInt64(max(0, milliseconds * 1000)))
-        }
+        if let milliseconds = report.latencyMilliseconds { latency.record(milliseconds) }
         return true
     }
 
     public func percentileMilliseconds(_ percentile: Double) -> Double? {
-        latency.totalCount == 0 ? nil : Double(latency.valueAtPercentile(percentile)) / 1000
+        latency.percentile(percentile)
     }
 
     public var summaryLine: String { "delivered \(delivered), failed \(failed), unknown \(unknown)" }

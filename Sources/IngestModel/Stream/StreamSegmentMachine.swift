@@ -1,4 +1,4 @@
-import NIOCore
+import DequeModule
 
 /// The life of one streamed request, as a value: which records are in flight (in order),
 /// when the segment must end, and what each report or the end of the stream means.
@@ -43,20 +43,20 @@ public struct StreamSegmentMachine: Sendable {
 
     struct InFlight: Sendable {
         var seq: Int
-        var sentAt: NIODeadline
+        var sentAt: ContinuousClock.Instant
     }
 
     let limits: Limits
-    let startedAt: NIODeadline
-    private var inFlight = CircularBuffer<InFlight>()
-    private var lastProgress: NIODeadline
+    let startedAt: ContinuousClock.Instant
+    private var inFlight = Deque<InFlight>()
+    private var lastProgress: ContinuousClock.Instant
     public private(set) var sentRecords = 0
     public private(set) var sentBytes = 0
     public private(set) var bodyEnded = false
     /// Reports that matched no record in flight (a server fault).
     public private(set) var unmatchedReports = 0
 
-    public init(limits: Limits, now: NIODeadline) {
+    public init(limits: Limits, now: ContinuousClock.Instant) {
         self.limits = limits
         self.startedAt = now
         self.lastProgress = now
@@ -65,19 +65,19 @@ public struct StreamSegmentMachine: Sendable {
     public var inFlightCount: Int { inFlight.count }
 
     /// Whether the next record, of `bytes` bytes, may be written now.
-    public func decide(nextRecordBytes bytes: Int, now: NIODeadline) -> SendDecision {
+    public func decide(nextRecordBytes bytes: Int, now: ContinuousClock.Instant) -> SendDecision {
         if sentRecords >= limits.records { return .endBody(.recordLimit) }
         if sentRecords > 0 && sentBytes + bytes > limits.bytes { return .endBody(.byteLimit) }
-        if now - startedAt >= .nanoseconds(Int64(limits.seconds * 1e9)) { return .endBody(.timeLimit) }
+        if now - startedAt >= .seconds(limits.seconds) { return .endBody(.timeLimit) }
         if inFlight.count >= limits.window {
             // Reports stop coming when an intermediary buffers the body: end it to release them.
-            if now - lastProgress >= .nanoseconds(Int64(limits.stallSeconds * 1e9)) { return .endBody(.stalled) }
+            if now - lastProgress >= .seconds(limits.stallSeconds) { return .endBody(.stalled) }
             return .wait
         }
         return .send
     }
 
-    public mutating func didSend(seq: Int, bytes: Int, now: NIODeadline) {
+    public mutating func didSend(seq: Int, bytes: Int, now: ContinuousClock.Instant) {
         precondition(!bodyEnded, "a record was written after the body ended")
         if inFlight.isEmpty { lastProgress = now }
         inFlight.append(InFlight(seq: seq, sentAt: now))
@@ -88,13 +88,13 @@ public struct StreamSegmentMachine: Sendable {
     public mutating func didEndBody() { bodyEnded = true }
 
     /// A report arrived: it belongs to the oldest record in flight (reports come in order).
-    public mutating func didReceive(_ outcome: Outcome, now: NIODeadline) -> DeliveryReport? {
+    public mutating func didReceive(_ outcome: Outcome, now: ContinuousClock.Instant) -> DeliveryReport? {
         guard let first = inFlight.popFirst() else {
             unmatchedReports += 1
             return nil
         }
         lastProgress = now
-        let latency = Double((now - first.sentAt).nanoseconds) / 1e6
+        let latency = (now - first.sentAt).inMilliseconds
         return DeliveryReport(seq: first.seq, outcome: outcome, latencyMilliseconds: latency)
     }
 

@@ -1,0 +1,40 @@
+/// Pulls records from a source one ahead, numbering them from 1, checking their size, and
+/// showing each to the sinks that want records, once, before it is sent.
+final class RecordReader: @unchecked Sendable {
+    // Used by one task at a time: the sending loop.
+    private let source: RecordSource
+    private let maximumBytes: Int
+    private let run: SendRun
+    private var seq = 0
+    private var ahead: (seq: Int, record: EventRecord)?
+    private var exhausted = false
+
+    init(source: RecordSource, maximumBytes: Int, run: SendRun) {
+        self.source = source
+        self.maximumBytes = maximumBytes
+        self.run = run
+    }
+
+    /// Records read so far.
+    var count: Int { seq }
+
+    func peek() throws -> (seq: Int, record: EventRecord)? {
+        if ahead == nil && !exhausted {
+            guard let record = try source.next() else {
+                exhausted = true
+                return nil
+            }
+            seq += 1
+            try RecordLimits.check(record, seq: seq, limit: maximumBytes)
+            run.willSend(seq: seq, record: record)
+            ahead = (seq, record)
+        }
+        return ahead
+    }
+
+    func next() throws -> (seq: Int, record: EventRecord)? {
+        let record = try peek()
+        ahead = nil
+        return record
+    }
+}

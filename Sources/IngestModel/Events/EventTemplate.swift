@@ -1,0 +1,118 @@
+import Foundation
+
+/// A record as an operator writes it (`--data`/`--key`/`--header`, the console's Compose):
+/// the value, the key and header values are templates, expanded per record.
+public struct EventTemplate: Sendable, Equatable {
+    public var valueType: ValueType
+    public var value: String
+    public var key: String?
+    public var headers: [HeaderTemplate]
+    public var partition: Int?
+
+    public init(valueType: ValueType = .json, value: String, key: String? = nil, headers: [HeaderTemplate] = [], partition: Int? = nil) {
+        self.valueType = valueType
+        self.value = value
+        self.key = key
+        self.headers = headers
+        self.partition = partition
+    }
+}
+
+public struct HeaderTemplate: Sendable, Equatable {
+    public var name: String
+    public var value: String
+
+    public init(name: String, value: String) {
+        self.name = name
+        self.value = value
+    }
+
+    /// `NAME=VALUE`, as `--header` takes it.
+    public init(parsing text: String) throws {
+        guard let equals = text.firstIndex(of: "="), equals != text.startIndex else {
+            throw InputError("--header expects NAME=VALUE, got \"\(text)\"")
+        }
+        self.init(name: String(text[..<equals]), value: String(text[text.index(after: equals)...]))
+    }
+}
+
+/// What checking a template found: nothing, or where the first problem is.
+public enum TemplateCheck: Sendable, Equatable {
+    case ok
+    /// 1-based line and column in the value's text.
+    case invalid(line: Int, column: Int, message: String)
+}
+
+extension EventTemplate {
+    /// Checks the template as record `seq` would be built: JSON errors with their line and column.
+    public func check(seq: Int = 1, environment: [String: String] = ProcessInfo.processInfo.environment) -> TemplateCheck {
+        do {
+            let value = try Template(value, environment: environment).expand(seq: seq)
+            if valueType == .json { try JSONValidator.validate(value) }
+            _ = try TemplateSource(self, count: seq, environment: environment).record(seq: seq)
+            return .ok
+        } catch let error as JSONSyntaxError {
+            return .invalid(line: error.line, column: error.column, message: error.message)
+        } catch {
+            return .invalid(line: 1, column: 1, message: "\(error)")
+        }
+    }
+
+    /// Record `seq` as the REST proxy's produce request (the console's preview), or why it cannot be built.
+    public func preview(seq: Int = 1, environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+        var generator = SystemRandomNumberGenerator()
+        return preview(seq: seq, now: Date(), using: &generator, environment: environment)
+    }
+
+    /// The preview with the given clock and randomness (repeatable with a seeded generator).
+    public func preview(seq: Int, now: Date, using generator: inout some RandomNumberGenerator,
+                        environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+        do {
+            let record = try TemplateSource(self, count: seq, environment: environment).record(seq: seq, now: now, using: &generator)
+            return String(decoding: RecordEncoding.produceRequest(record), as: UTF8.self)
+        } catch {
+            return "\(error)"
+        }
+    }
+}
+
+/// The same templated event, `count` times.
+public final class TemplateSource: RecordSource {
+    let template: Template
+    let keyTemplate: Template?
+    let valueType: ValueType
+    let headers: [(name: String, value: Template)]
+    let partition: Int?
+    let count: Int
+    private var seq = 0
+
+    public init(_ event: EventTemplate, count: Int = 1, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
+        self.template = try Template(event.value, environment: environment)
+        self.keyTemplate = try event.key.map { try Template($0, environment: environment) }
+        self.valueType = event.valueType
+        self.headers = try event.headers.map { (name: $0.name, value: try Template($0.value, environment: environment)) }
+        self.partition = event.partition
+        self.count = count
+        // Fail before sending anything if the first expansion is not valid.
+        _ = try record(seq: 1)
+    }
+
+    /// The record numbered `seq`, as it will be sent.
+    public func record(seq: Int) throws -> EventRecord {
+        var generator = SystemRandomNumberGenerator()
+        return try record(seq: seq, now: Date(), using: &generator)
+    }
+
+    public func record(seq: Int, now: Date, using generator: inout some RandomNumberGenerator) throws -> EventRecord {
+        let value = try Payload.make(type: valueType, text: template.expand(seq: seq, now: now, using: &generator))
+        let key = try keyTemplate.map { try Payload.make(type: .string, text: $0.expand(seq: seq, now: now, using: &generator)) }
+        let headers = headers.map { RecordHeader(name: $0.name, value: Array($0.value.expand(seq: seq, now: now, using: &generator).utf8)) }
+        return EventRecord(key: key, value: value, headers: headers, partition: partition)
+    }
+
+    public func next() throws -> EventRecord? {
+        guard seq < count else { return nil }
+        seq += 1
+        return try record(seq: seq)
+    }
+}

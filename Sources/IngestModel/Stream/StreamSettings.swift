@@ -1,0 +1,10 @@
+/// How a stream is cut into requests, so that an API gateway that buffers request bodies or
+/// caps their size and duration still lets reports through.
+public struct StreamSettings: Sendable, Equatable {
+    public var window = 64
+    public var segmentRecords = 10_000
+    public var segmentBytes = 8 * 1024 * 1024
+    public var segmentSeconds = 25.0
+    public var stallSeconds = 2.0
+    public init() {}
+}

@@ -1,0 +1,151 @@
+import IngestModel
+
+extension Update {
+    // MARK: keys
+
+    static func handleKey(_ s: inout ConsoleState, _ key: Key) -> [Effect] {
+        s.notice = nil
+        if key == .ctrl("c") { return quit(&s) }
+        if s.isTooSmall {
+            return key == .char("q") ? quit(&s) : []
+        }
+        if s.modal != nil { return handleModalKey(&s, key) }
+        if s.view == .compose, s.compose.editing { return handleComposeEditing(&s, key) }
+        if s.view == .load, s.load.editing { return handleLoadEditing(&s, key) }
+        if s.showHelp {
+            if key == .char("q") { return quit(&s) }
+            s.showHelp = false
+            return []
+        }
+        guard let action = ActionTable.action(for: key, in: s.view) else { return [] }
+        return perform(&s, action)
+    }
+
+    static func perform(_ s: inout ConsoleState, _ action: ActionID) -> [Effect] {
+        switch action {
+        case .quit: return quit(&s)
+        case .help: s.showHelp = true
+        case .showCompose: return show(&s, .compose)
+        case .showReports: return show(&s, .reports)
+        case .showProfiles: return show(&s, .profiles)
+        case .showDiscovery: return show(&s, .discovery)
+        case .showLoad: return show(&s, .load)
+        case .showHistory: return show(&s, .history)
+        case .showDoctor: return show(&s, .doctor)
+        case .nextView: return show(&s, ViewID(rawValue: s.view.rawValue % ViewID.allCases.count + 1)!)
+        case .previousView:
+            return show(&s, ViewID(rawValue: (s.view.rawValue + ViewID.allCases.count - 2) % ViewID.allCases.count + 1)!)
+        case .stopSend:
+            guard let run = s.runningSend else {
+                setStatus(&s, "nothing is sending", .muted)
+                return []
+            }
+            if let i = s.sends.firstIndex(where: { $0.id == run.id }) {
+                s.sends[i].phase = .stopped
+                s.sends[i].inFlight = 0
+            }
+            setStatus(&s, "send #\(run.id) stopped", .warning)
+            return [.cancelSend(id: run.id)]
+        case .moveUp, .moveDown, .pageUp, .pageDown, .top, .bottom: move(&s, action)
+        case .edit:
+            if s.view == .load {
+                s.load.editing = true
+                return []
+            }
+            let f = s.compose.field
+            if f == .type { return perform(&s, .toggleType) }
+            if f == .mode { return perform(&s, .cycleMode) }
+            s.compose.editing = true
+        case .toggleType:
+            let all = ValueType.allCases
+            s.compose.valueType = all[(all.firstIndex(of: s.compose.valueType)! + 1) % all.count]
+            return refreshCompose(&s)
+        case .cycleMode:
+            let all = Transport.allCases
+            s.compose.mode = all[(all.firstIndex(of: s.compose.mode)! + 1) % all.count]
+        case .send:
+            let count = s.compose.mode == .rest(.single) ? 1 : (parsePositive(s.compose.count.text) ?? 0)
+            return beginSend(&s, source: .template(composedEvent(s.compose), count: count), fromCompose: true)
+        case .sendFile:
+            guard let path = s.load.loadedPath, path == s.load.path.text, s.load.count != nil else {
+                setStatus(&s, "load the file first (l)", .warning)
+                return []
+            }
+            return beginSend(&s, source: .file(path: path, format: .auto, valueType: .json), fromCompose: false)
+        case .follow:
+            s.reportsUI.follow.toggle()
+            if s.reportsUI.follow { s.reportsUI.selected = max(0, visibleReportCount(s) - 1) }
+        case .problemsOnly:
+            s.reportsUI.problemsOnly.toggle()
+            s.reportsUI.selected = max(0, visibleReportCount(s) - 1)
+            s.reportsUI.follow = true
+        case .detail:
+            return openDetail(&s)
+        case .closeDetail:
+            s.reportsUI.detail = false
+            s.reportsUI.detailRecord = nil
+        case .activateProfile:
+            guard s.profiles.indices.contains(s.profileSelection) else { return [] }
+            return activate(&s, s.profiles[s.profileSelection])
+        case .discover:
+            guard let p = s.active else {
+                setStatus(&s, "no active profile: pick one in Profiles (3)", .error)
+                return []
+            }
+            s.discovery = DiscoveryState()
+            s.discovery.loading = true
+            return [.discover(profile: p.name)]
+        case .probe:
+            guard let d = s.discovery.result else {
+                setStatus(&s, "discover first (d)", .warning)
+                return []
+            }
+            s.discovery.probes = Dictionary(uniqueKeysWithValues: d.brokers.map { ($0, ProbeState.probing) })
+            return d.brokers.map { .probe($0) }
+        case .copyBootstrap:
+            guard let d = s.discovery.result, !d.brokers.isEmpty else {
+                setStatus(&s, "discover first (d)", .warning)
+                return []
+            }
+            let list = d.bootstrapList
+            s.discovery.copied = true
+            setStatus(&s, "bootstrap list copied to the clipboard (OSC 52)", .ok)
+            return [.copyToClipboard(list)]
+        case .loadFile:
+            let path = s.load.path.text
+            guard !path.isEmpty else {
+                setStatus(&s, "type a path first (Enter edits)", .warning)
+                return []
+            }
+            s.load.loading = true
+            s.load.error = nil
+            return [.loadFile(path: path, limit: loadPreviewLimit)]
+        case .resend:
+            guard s.sends.indices.contains(s.historySelection) else { return [] }
+            let rec = s.sends[s.historySelection]
+            let seqs = s.reports.problems(ofSend: rec.id).map(\.seq)
+            guard !seqs.isEmpty else {
+                setStatus(&s, "send #\(rec.id) has no failed/unknown records held", .muted)
+                return []
+            }
+            s.modal = .confirmResend(sendID: rec.id, seqs: seqs)
+        case .rerunDoctor: return startDoctor(&s)
+        }
+        return []
+    }
+
+    /// Switches view. Entering Doctor runs the checks (unless its last run finished for this
+    /// profile and topic); leaving it stops a run still going.
+    static func show(_ s: inout ConsoleState, _ view: ViewID) -> [Effect] {
+        guard view != s.view else { return [] }
+        var effects: [Effect] = []
+        if s.view == .doctor { effects += stopDoctor(&s) }
+        s.view = view
+        if view == .doctor {
+            let d = s.doctor
+            let current = d.phase == .finished && d.profile == s.active?.name && d.topic == s.fullTopic
+            if !current { effects += startDoctor(&s) }
+        }
+        return effects
+    }
+}

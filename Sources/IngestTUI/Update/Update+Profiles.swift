@@ -1,0 +1,61 @@
+import IngestModel
+
+extension Update {
+    // MARK: profiles
+
+    static func profilesLoaded(_ s: inout ConsoleState, _ list: [ProfileSummary]) -> [Effect] {
+        s.profiles = list
+        s.profilesLoaded = true
+        guard s.active == nil, s.activating == nil else { return [] }
+        guard let i = list.firstIndex(where: { $0.name == s.requestedProfile }) else {
+            s.view = .profiles
+            setStatus(&s, "profile \"\(s.requestedProfile)\" not found: pick one", .error)
+            return []
+        }
+        s.profileSelection = i
+        return activate(&s, list[i])
+    }
+
+    static func activate(_ s: inout ConsoleState, _ p: ProfileSummary) -> [Effect] {
+        let asking = (p.needsPromptedSecret ? [PromptedSecret.apiKey] : []) + (p.needsPromptedKafkaPassword ? [.kafkaPassword] : [])
+        if !asking.isEmpty {
+            s.modal = .secret(profile: p.name, asking: asking, answered: PromptedSecrets(), input: TextBuffer(""))
+            return []
+        }
+        s.activating = p.name
+        return [.activate(profile: p.name, prompted: PromptedSecrets())]
+    }
+
+    static func activated(_ s: inout ConsoleState, _ name: String, _ result: Result<ProfileSummary, ServiceFailure>) -> [Effect] {
+        if s.activating == name { s.activating = nil }
+        switch result {
+        case .success(let p):
+            let changed = s.active?.name != p.name
+            s.active = p
+            var effects: [Effect] = []
+            if changed {
+                s.productionConfirmedTopic = nil
+                s.discovery = DiscoveryState()
+                let waiting = s.doctor.waiting
+                effects += stopDoctor(&s, quietly: true)
+                s.doctor = DoctorState(run: s.doctor.run, waiting: waiting || s.view == .doctor)
+            }
+            if let i = s.profiles.firstIndex(where: { $0.name == p.name }) { s.profileSelection = i }
+            // The sandbox starts with a topic, so a first send is one key away.
+            if s.compose.topic.text.isEmpty, let suggested = p.suggestedTopic {
+                s.compose.topic = TextBuffer(suggested)
+            }
+            if p.environment == .production {
+                setStatus(&s, "PRODUCTION profile \(p.name) active: the first send asks you to type the topic", .warning)
+            } else {
+                setStatus(&s, "profile \(p.name) active", .ok)
+            }
+            // A Doctor view waiting for this profile runs once the topic is resolved.
+            return effects + resolveTopic(&s)
+        case .failure(let f):
+            if s.activating == nil { s.doctor.waiting = false }
+            setStatus(&s, "profile \(name): \(f.message)", .error)
+            return []
+        }
+    }
+}

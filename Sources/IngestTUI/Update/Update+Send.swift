@@ -1,0 +1,148 @@
+import IngestModel
+
+extension Update {
+    // MARK: sending
+
+    /// A send of `source` to Compose's topic with Compose's mode (or `transport`, for re-sends).
+    static func beginSend(_ s: inout ConsoleState, source: PlanSource, fromCompose: Bool,
+                          transport explicitTransport: Transport? = nil, options explicitOptions: SendOptions? = nil) -> [Effect] {
+        guard let profile = s.active else {
+            setStatus(&s, "no active profile: pick one in Profiles (3)", .error)
+            return []
+        }
+        if let run = s.runningSend {
+            setStatus(&s, "send #\(run.id) is running; x stops it", .warning)
+            return []
+        }
+        guard let topic = s.fullTopic else {
+            setStatus(&s, "topic: " + (s.topicError ?? "type a topic in Compose (1)"), .error)
+            return []
+        }
+        if fromCompose {
+            let c = s.compose
+            if case .invalid(let line, let col, let message) = c.validation {
+                setStatus(&s, "value invalid at \(line):\(col): \(message); nothing sent", .error)
+                return []
+            }
+            if !c.partition.text.trimmed.isEmpty, Int(c.partition.text.trimmed) == nil {
+                setStatus(&s, "partition must be a whole number or empty", .error)
+                return []
+            }
+        }
+        let options: SendOptions
+        if let explicitOptions {
+            options = explicitOptions
+        } else {
+            switch sendOptions(s.compose) {
+            case .success(let o): options = o
+            case .failure(let f):
+                setStatus(&s, f.message, .error)
+                return []
+            }
+        }
+        if case .template(_, let count) = source, count < 1 {
+            setStatus(&s, "count must be a whole number ≥ 1", .error)
+            return []
+        }
+        let plan = SendPlan(topic: topic, source: source, transport: explicitTransport ?? s.compose.mode, options: options)
+        let request = SendRequest(id: s.nextSendID, profile: profile.name, plan: plan)
+        if s.isProduction, s.productionConfirmedTopic != topic {
+            s.modal = .confirmProduction(input: TextBuffer(""), pending: request, error: nil)
+            return []
+        }
+        return startSend(&s, request)
+    }
+
+    static func startSend(_ s: inout ConsoleState, _ request: SendRequest) -> [Effect] {
+        s.nextSendID = max(s.nextSendID, request.id + 1)
+        s.sends.append(SendRecord(id: request.id, request: request, description: request.plan.summary))
+        s.historySelection = s.sends.count - 1
+        s.view = .reports
+        s.reportsUI.follow = true
+        s.reportsUI.detail = false
+        setStatus(&s, "send #\(request.id) started: \(request.plan.summary)", .ok)
+        return [.send(request)]
+    }
+
+    /// Compose's rate and window, for a stream (the other modes go as fast as they can).
+    static func sendOptions(_ c: ComposeState) -> Result<SendOptions, ServiceFailure> {
+        guard c.mode == .rest(.stream) else { return .success(SendOptions()) }
+        guard parsePositive(c.count.text) != nil else { return .failure(ServiceFailure("count must be a whole number ≥ 1")) }
+        guard let window = parsePositive(c.window.text) else { return .failure(ServiceFailure("window must be a whole number ≥ 1")) }
+        let r = c.rate.text.trimmed
+        var rate: Double? = nil
+        if !r.isEmpty {
+            guard let v = Double(r), v > 0, v.isFinite else { return .failure(ServiceFailure("rate must be a number > 0 per second, or empty for as fast as the window allows")) }
+            rate = v
+        }
+        return .success(SendOptions(ratePerSecond: rate, window: window))
+    }
+
+    static func apply(_ s: inout ConsoleState, sendID: Int, _ event: SendEvent, now: Double) {
+        let i = s.sends.firstIndex(where: { $0.id == sendID })
+        switch event {
+        case .reports(let reports, let sent):
+            for report in reports {
+                s.reports.append(StoredReport(sendID: sendID, report: report), at: now)
+                guard let i else { continue }
+                switch report.outcome {
+                case .delivered: s.sends[i].delivered += 1
+                case .failed: s.sends[i].failed += 1
+                case .unknown: s.sends[i].unknown += 1
+                }
+            }
+            if let i, s.sends[i].phase == .running {
+                s.sends[i].inFlight = max(0, sent - s.sends[i].delivered - s.sends[i].failed - s.sends[i].unknown)
+            }
+        case .finished(let d, let f, let u, let reason):
+            if let i {
+                if s.sends[i].phase == .running { s.sends[i].phase = reason == nil ? .finished : .failed(reason!) }
+                s.sends[i].inFlight = 0
+            }
+            if let reason {
+                setStatus(&s, "send #\(sendID) stopped: \(reason) (\(d) delivered, \(f) failed, \(u) unknown)", .error)
+            } else {
+                setStatus(&s, "send #\(sendID) finished: \(d) delivered, \(f) failed, \(u) unknown", f + u == 0 ? .ok : .warning)
+            }
+        case .refused(let message):
+            if let i {
+                s.sends[i].phase = .failed(message)
+                s.sends[i].inFlight = 0
+            }
+            setStatus(&s, "send #\(sendID) failed: \(message)", .error)
+        }
+    }
+
+    /// Records came back from the services: shown in the detail view, or re-sent.
+    static func recordsFetched(_ s: inout ConsoleState, sendID: Int, purpose: FetchPurpose, _ records: [Int: EventRecord]) -> [Effect] {
+        switch purpose {
+        case .detail:
+            guard var detail = s.reportsUI.detailRecord, detail.sendID == sendID else { return [] }
+            detail.record = records[detail.seq]
+            detail.fetched = true
+            s.reportsUI.detailRecord = detail
+            return []
+        case .resend:
+            guard let rec = s.sends.first(where: { $0.id == sendID }) else { return [] }
+            guard !records.isEmpty else {
+                setStatus(&s, "the records of send #\(sendID) are no longer held; nothing sent", .warning)
+                return []
+            }
+            let list = records.sorted { $0.key < $1.key }.map(\.value)
+            return beginSend(&s, source: .records(list, origin: "resend:#\(sendID)"), fromCompose: false,
+                             transport: rec.request.plan.transport, options: rec.request.plan.options)
+        }
+    }
+
+    /// Opens the record detail of the selected report and asks for its record.
+    static func openDetail(_ s: inout ConsoleState) -> [Effect] {
+        let indices = s.reportsUI.problemsOnly ? s.reports.problemIndices() : nil
+        let count = indices?.count ?? s.reports.held
+        guard count > 0 else { return [] }
+        let selected = min(s.reportsUI.selected, count - 1)
+        guard let stored = s.reports[absolute: indices?[selected] ?? (s.reports.firstHeld + selected)] else { return [] }
+        s.reportsUI.detail = true
+        s.reportsUI.detailRecord = DetailRecord(sendID: stored.sendID, seq: stored.report.seq, record: nil, fetched: false)
+        return [.fetchRecords(sendID: stored.sendID, seqs: [stored.report.seq], purpose: .detail)]
+    }
+}
