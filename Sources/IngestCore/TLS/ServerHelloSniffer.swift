@@ -12,12 +12,16 @@ final class ServerHelloSniffer: ChannelInboundHandler, RemovableChannelHandler {
     private var seen: [UInt8] = []
     private var done = false
     private(set) var cipherSuite: UInt16?
+    /// The ServerHello's version field: 0x0301 TLS 1.0, 0x0302 TLS 1.1, 0x0303 TLS 1.2 (and 1.3,
+    /// which names itself in an extension).
+    private(set) var helloVersion: UInt16?
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         if !done {
             seen += unwrapInboundIn(data).readableBytesView
             if let suite = Self.cipherSuite(inServerFlight: seen) {
                 cipherSuite = suite
+                helloVersion = Self.helloVersion(inServerFlight: seen)
                 done = true
             } else if seen.count > 16 * 1024 {
                 done = true
@@ -27,10 +31,15 @@ final class ServerHelloSniffer: ChannelInboundHandler, RemovableChannelHandler {
         context.fireChannelRead(data)
     }
 
-    /// The cipher suite of the ServerHello at the start of `bytes` (TLS records as received),
-    /// or nil while incomplete or when the bytes are not a ServerHello.
-    static func cipherSuite(inServerFlight bytes: [UInt8]) -> UInt16? {
-        // Handshake bytes from the leading handshake records (a message may span records).
+    /// The version field of the ServerHello at the start of `bytes`.
+    static func helloVersion(inServerFlight bytes: [UInt8]) -> UInt16? {
+        let handshake = handshakeBytes(bytes)
+        guard handshake.count >= 6, handshake[0] == 2 else { return nil }
+        return UInt16(handshake[4]) << 8 | UInt16(handshake[5])
+    }
+
+    /// Handshake bytes from the leading handshake records (a message may span records).
+    static func handshakeBytes(_ bytes: [UInt8]) -> [UInt8] {
         var handshake: [UInt8] = []
         var at = 0
         while at + 5 <= bytes.count, bytes[at] == 22 {
@@ -39,6 +48,13 @@ final class ServerHelloSniffer: ChannelInboundHandler, RemovableChannelHandler {
             handshake += bytes[(at + 5)..<(at + 5 + length)]
             at += 5 + length
         }
+        return handshake
+    }
+
+    /// The cipher suite of the ServerHello at the start of `bytes` (TLS records as received),
+    /// or nil while incomplete or when the bytes are not a ServerHello.
+    static func cipherSuite(inServerFlight bytes: [UInt8]) -> UInt16? {
+        let handshake = handshakeBytes(bytes)
         // type(1)=2, length(3), legacy_version(2), random(32), session_id(1 + n), cipher_suite(2)
         guard handshake.count >= 39, handshake[0] == 2 else { return nil }
         let sessionIDLength = Int(handshake[38])
