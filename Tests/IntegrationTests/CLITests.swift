@@ -180,15 +180,16 @@ import Testing
         let sandbox = try StandaloneSandbox(["--api-key", key])
         defer { sandbox.stop() }
         let base = sandbox.base, banner = sandbox.banner
-        #expect(base.hasPrefix("http://127.0.0.1:"))
+        #expect(base.hasPrefix("https://127.0.0.1:"))
         #expect(banner.contains("ing-staging-events"))
+        let caFile = try #require(sandbox.caFile)
 
         if FileManager.default.isExecutableFile(atPath: "/usr/bin/curl") {
-            let clusters = try shell(["/usr/bin/curl", "-s", "--max-time", "10", "\(base)/clusters", "--header", "x-api-key: \(key)"])
+            let clusters = try shell(["/usr/bin/curl", "-s", "--max-time", "10", "--cacert", caFile, "\(base)/clusters", "--header", "x-api-key: \(key)"])
             let object = try JSONSerialization.jsonObject(with: Data(clusters.utf8)) as? [String: Any]
             let cluster = try #require((object?["data"] as? [[String: Any]])?.first)
             let id = try #require(cluster["cluster_id"] as? String)
-            let single = try shell(["/usr/bin/curl", "-s", "--max-time", "10", "\(base)/clusters/\(id)/topics/ing-staging-events/records",
+            let single = try shell(["/usr/bin/curl", "-s", "--max-time", "10", "--cacert", caFile, "\(base)/clusters/\(id)/topics/ing-staging-events/records",
                                     "--header", "Content-Type: application/json", "--header", "x-api-key: \(key)",
                                     "--data", #"{"value":{"type":"JSON","data":{"playerId":"123","value":"test event 1"}}}"#])
             #expect(single.contains("\"error_code\":200"), "\(single)")
@@ -200,6 +201,7 @@ import Testing
             rest_url = "\(base)"
             topic_prefix = "ing-staging-"
             api_key = "env:SANDBOX_KEY"
+            \(sandbox.trust)
             """])
         defer { try? FileManager.default.removeItem(at: directory) }
         let profile = directory.appendingPathComponent("standalone.toml").path
@@ -226,7 +228,7 @@ import Testing
         let sandbox = try StandaloneSandbox(["--api-key", key, "--delay-ms", "100"])
         defer { sandbox.stop() }
         let base = sandbox.base
-        let directory = try temporaryProfiles(["sbx": "name = \"sbx\"\nenvironment = \"sandbox\"\nrest_url = \"\(base)\"\ntopic_prefix = \"ing-staging-\"\napi_key = \"env:SANDBOX_KEY\"\n"])
+        let directory = try temporaryProfiles(["sbx": "name = \"sbx\"\nenvironment = \"sandbox\"\nrest_url = \"\(base)\"\ntopic_prefix = \"ing-staging-\"\napi_key = \"env:SANDBOX_KEY\"\n" + sandbox.trust])
         defer { try? FileManager.default.removeItem(at: directory) }
 
         let send = Process()
@@ -331,6 +333,15 @@ struct StandaloneSandbox {
         process.terminate()
         process.waitUntilExit()
     }
+
+    /// The CA the sandbox's HTTPS certificate (and its Kafka front's) chains to: the banner's `CA: F  (...)`.
+    var caFile: String? {
+        banner.split(separator: "\n").first { $0.hasPrefix("CA: ") }
+            .map { String($0.dropFirst("CA: ".count).split(separator: " ").first ?? "") }
+    }
+
+    /// A profile's `[kafka]` table that trusts the sandbox's CA (for its HTTPS).
+    var trust: String { "[kafka]\nca_file = \"\(caFile ?? "")\"\n" }
 }
 
 struct InputErrorForTests: Error, CustomStringConvertible {

@@ -76,7 +76,8 @@ import TestSupport
         // past the delivery timeout every record failed (none may be stored).
         Case(label: "native, leader down past the timeout", sandbox: ["--kafka-leader-down", "0"], send: ["--via", "native", "--partition", "0", "--timeout", "2"], kafka: true, expect: .allFailed(code: -1)),
         Case(label: "native, wrong Kafka password", send: ["--via", "native"], kafka: true, wrongPassword: true, expect: .nothingSent(mentioning: "kafka.password")),
-        Case(label: "native, untrusted CA", send: ["--via", "native"], kafka: true, untrustedCA: true, expect: .nothingSent(mentioning: "trusted CA")),
+        // REST over plain http here, so that only the Kafka front's CA is in question.
+        Case(label: "native, untrusted CA", sandbox: ["--plain-http"], send: ["--via", "native"], kafka: true, untrustedCA: true, expect: .nothingSent(mentioning: "trusted CA")),
         Case(label: "REST host does not resolve", send: ["--mode", "stream"], unresolvable: true, expect: .nothingSent(mentioning: "resolve")),
         Case(label: "native, brokers do not resolve", send: ["--via", "native"], kafka: true, unresolvable: true, expect: .nothingSent(mentioning: "no broker name resolves")),
         Case(label: "proxy not listening", send: ["--mode", "stream"], notListening: true, expect: .nothingSent(mentioning: "refused")),
@@ -107,6 +108,8 @@ import TestSupport
             let bootstrap = fault.unresolvable ? "\(Self.unresolvableHost):9096" : kafka.bootstrap
             profile += "[kafka]\nusername = \"producer\"\npassword = \"env:FAULT_KAFKA_PASSWORD\"\nbootstrap = \"\(bootstrap)\"\n"
             if !fault.untrustedCA { profile += "ca_file = \"\(kafka.caFile)\"\n" }
+        } else {
+            profile += sandbox.trust
         }
         let profilePath = work.appendingPathComponent("fault.toml").path
         try profile.write(toFile: profilePath, atomically: true, encoding: .utf8)

@@ -21,6 +21,7 @@ struct ProductionPromptTests {
             rest_url = "\(sandbox.base)"
             topic_prefix = "ing-production-"
             api_key = "env:PROMPT_KEY"
+            \(sandbox.trust)
             """.write(toFile: profile, atomically: true, encoding: .utf8)
         var environment = CLITests.environment(["PROMPT_KEY": "prompt-test-key-000001", "INGEST_STATE_DIR": work.appendingPathComponent("state").path])
         environment["TERM"] = "screen"

@@ -23,7 +23,9 @@ public struct Sender: Sendable {
     /// Cancelling the task stops sending; records in flight still get their outcomes.
     public func run(_ plan: SendPlan, sinks: [any SendSink]) async -> SendResult {
         let started = ContinuousClock.now
-        let run = SendRun(sinks: sinks)
+        // REST answers come back out of order (requests in flight together, records sent
+        // again after a refusal); the sinks get them in record order.
+        let run = SendRun(sinks: sinks, ordered: plan.transport != .native)
         var result = SendResult()
         do {
             let reader = RecordReader(source: try Self.source(plan.source), maximumBytes: plan.options.maximumRecordBytes, run: run)
@@ -46,6 +48,7 @@ public struct Sender: Sendable {
             result.stopReason = RestErrorText.scrub(String(describing: error))
         }
         result.ledger = run.snapshot
+        result.throttle = run.throttleSummary
         result.elapsedSeconds = (ContinuousClock.now - started).inMilliseconds / 1000
         run.finish(result)
         return result
@@ -68,18 +71,17 @@ public struct Sender: Sendable {
     }
 
     private static func sendREST(_ reader: RecordReader, client: RestClient, mode: RestMode, plan: SendPlan, run: SendRun) async throws -> Int {
-        let cluster = try await client.clusterID()
+        let throttle = SendThrottle(run: run)
+        let cluster = try await client.clusterID(throttle: throttle)
         // Topic names are checked against Kafka's rules ([a-zA-Z0-9._-]): nothing to escape.
         let path = "/clusters/\(cluster)/topics/\(plan.topic)/records"
         switch mode {
-        case .single:
-            try await client.sendSingles(reader, path: path, topic: plan.topic, options: plan.options, run: run)
-        case .batch:
-            try await client.sendBatches(reader, path: path + ":batch", topic: plan.topic, options: plan.options, run: run)
+        case .single, .batch:
+            try await client.sendRequests(reader, mode: mode, path: path, topic: plan.topic, options: plan.options, throttle: throttle, run: run)
+            return 0
         case .stream:
-            return try await client.sendStream(reader, path: path, topic: plan.topic, options: plan.options, run: run)
+            return try await client.sendStream(reader, path: path, topic: plan.topic, options: plan.options, throttle: throttle, run: run)
         }
-        return 0
     }
 
     /// The records a plan names, read one at a time.

@@ -24,16 +24,21 @@ struct Send: AsyncParsableCommand {
     @Option(help: "Partition to produce to.") var partition: Int?
     @Option(help: "Send --data this many times.") var count = 1
     @Option(help: "Records per second, e.g. 100 or 100/s.") var rate: String?
-    @Option(help: "Unanswered records allowed in a stream (default: the profile's).") var window: Int?
+    @Option(help: "Unanswered records allowed in a stream (default: the profile's [stream] window, else it adapts to the path).") var window: Int?
     @Option(help: "REST: seconds to wait for the proxy's answer before the records in flight are unknown (default 30). Native: seconds a record may be retried (default 120).") var timeout: Int?
+    @Option(help: "REST single and batch: requests in flight at once (default: the profile's concurrency, 32).") var concurrency: Int?
+    @Option(name: .customLong("delivery-timeout"), help: "REST: seconds a record the server refuses for now (429, 503) may be sent again; past it, it fails (default 120).") var deliveryTimeout: Int?
     @Option(name: .customLong("confirm-production"), help: "Required to send to a production profile: the full topic name.") var confirmProduction: String?
 
     func run() async throws {
         let source: PlanSource
         let options: SendOptions
         do {
-            options = SendOptions(ratePerSecond: try rate.map(Self.parseRate), window: window, timeoutSeconds: timeout)
+            options = SendOptions(ratePerSecond: try rate.map(Self.parseRate), window: window, timeoutSeconds: timeout,
+                                  concurrency: concurrency, deliveryTimeoutSeconds: deliveryTimeout)
             if let window, window < 1 { throw InputError("--window must be at least 1") }
+            if let concurrency, !(1...256).contains(concurrency) { throw InputError("--concurrency must be 1 to 256") }
+            if let deliveryTimeout, deliveryTimeout < 1 { throw InputError("--delivery-timeout must be at least 1 second") }
             source = try planSource()
         } catch let error as InputError {
             Output.error("ingest: \(error.description)")
