@@ -9,33 +9,33 @@ import Testing
     @Test func unlimitedUntilTheFirstRefusal() {
         let t0 = ContinuousClock.now
         var governor = RateGovernor(now: t0)
-        for _ in 0..<1000 { #expect(governor.reserve(now: t0) == t0) }
+        for _ in 0..<1000 { #expect(governor.take(now: t0) == nil) }
         #expect(governor.rate == nil)
     }
 
-    @Test func aRefusalHalvesTheRateInUseAndPauses() {
+    @Test func aRefusalCutsTheRateInUseAndPauses() {
         let t0 = ContinuousClock.now
         var governor = RateGovernor(now: t0)
         // 40 units in the first half second: about 80/s in use.
-        for i in 0..<40 { _ = governor.reserve(now: t0 + .milliseconds(i * 12)) }
+        for i in 0..<40 { _ = governor.take(now: t0 + .milliseconds(i * 12)) }
         let pause = governor.didRefuse(throttled, now: t0 + .milliseconds(500), jitter: 0)
         let rate = try! #require(governor.rate)
-        #expect(rate > 30 && rate < 50, "about half of 80/s: \(rate)")
+        #expect(abs(rate - 80 * governor.settings.decrease) < 8, "cut from about 80/s: \(rate)")
         #expect(pause == .milliseconds(50), "half the first backoff with no jitter")
         #expect(governor.blockedUntil == t0 + .milliseconds(550))
         #expect(governor.summary.times == 1)
         #expect(abs(governor.summary.waitedSeconds - 0.05) < 1e-9)
-        // Paced at the new rate once the pause is over.
-        let first = governor.reserve(now: t0 + .milliseconds(500))
-        let second = governor.reserve(now: t0 + .milliseconds(500))
-        #expect(first == t0 + .milliseconds(550))
-        #expect(abs((second - first).inMilliseconds - 1000 / rate) < 0.01)
+        // Nothing during the pause; then one unit per interval of the new rate, never two at once.
+        #expect(governor.take(now: t0 + .milliseconds(520)) == t0 + .milliseconds(550))
+        #expect(governor.take(now: t0 + .milliseconds(550)) == nil)
+        let next = governor.take(now: t0 + .milliseconds(550))
+        #expect(next.map { abs(($0 - (t0 + .milliseconds(550))).inMilliseconds - 1000 / rate) < 0.01 } == true)
     }
 
     @Test func refusalsTogetherCutOnceAndBackOffExponentially() {
         let t0 = ContinuousClock.now
         var governor = RateGovernor(now: t0)
-        for _ in 0..<100 { _ = governor.reserve(now: t0) }
+        for _ in 0..<100 { _ = governor.take(now: t0) }
         governor.didRefuse(throttled, now: t0, jitter: 1)
         let afterFirst = governor.rate
         let together = (1...4).map { governor.didRefuse(throttled, now: t0 + .milliseconds($0), jitter: 1) }
@@ -43,7 +43,7 @@ import Testing
         #expect(together == Array(repeating: .milliseconds(100), count: 4), "one step of the backoff, too")
         let spaced = (1...4).map { governor.didRefuse(throttled, now: t0 + .milliseconds(300 * $0), jitter: 1) }
         #expect(spaced == [.milliseconds(200), .milliseconds(400), .milliseconds(800), .milliseconds(1600)])
-        #expect(governor.rate! < afterFirst! / 8, "each signal cuts")
+        #expect(abs(governor.rate! - afterFirst! * pow(governor.settings.decrease, 4)) < 1e-9, "each signal cuts")
         #expect(governor.summary.times == 9)
         // Overlapping pauses count once in the time waited: [0, 0.104] ∪ [0.3, 0.5] ∪ [0.6, 2.8].
         #expect(abs(governor.summary.waitedSeconds - 2.504) < 1e-6, "\(governor.summary.waitedSeconds)")
@@ -56,12 +56,13 @@ import Testing
     @Test func acceptedUnitsRaiseTheRateAdditively() {
         let t0 = ContinuousClock.now
         var governor = RateGovernor(now: t0)
-        for i in 0..<20 { _ = governor.reserve(now: t0 + .milliseconds(i * 50)) }
+        for i in 0..<20 { _ = governor.take(now: t0 + .milliseconds(i * 50)) }
         governor.didRefuse(throttled, now: t0 + .seconds(1), jitter: 0)
         let cut = governor.rate!
         governor.didAccept(now: t0 + .seconds(3))
-        // A quarter of the rate it was refused at, per second.
-        #expect(abs(governor.rate! - (cut + 2 * cut * 2 * 0.25)) < 0.5, "\(cut) -> \(governor.rate!)")
+        // A share of the rate it was refused at, per second.
+        let ceiling = cut / governor.settings.decrease
+        #expect(abs(governor.rate! - (cut + 2 * ceiling * governor.settings.increase)) < 0.5, "\(cut) -> \(governor.rate!)")
     }
 }
 
@@ -196,15 +197,16 @@ import Testing
             Issue.record("a 429 report is not a refusal")
             return
         }
-        guard case .refused = flow.didReceive(segment: id, .failed(code: 408, message: "too long"), now: t0) else {
+        guard case .refused = flow.didReceive(segment: id, .failed(code: 408, message: "too long"), now: t0 + .seconds(2)) else {
             Issue.record("a 408 report is not a refusal")
             return
         }
         #expect(flow.admit(segment: id, record(3), now: t0) == .endBody(.closing), "the proxy closes after a 408")
+        #expect(abs(flow.secondsCap - 1.6) < 1e-9, "later segments live shorter than the one the proxy expired: \(flow.secondsCap)")
         #expect(flow.retryCount == 2)
         var again = flow.takeRetry()!
         #expect(again.seq == 1 && again.lastRefusal?.code == 429)
-        let next = flow.openSegment(now: t0)
+        let next = flow.openSegment(now: t0 + .seconds(1))
         _ = flow.didFinish(segment: id, .ended, now: t0)
         #expect(flow.admit(segment: next, again, now: t0 + .seconds(1)) == .send)
         guard case .expired(let report, _) = flow.didReceive(segment: next, .failed(code: 42901, message: "quota"), now: t0 + .seconds(6)) else {

@@ -42,10 +42,10 @@ extension RequestDispatch {
             client.logger.debug(batch ? "batch answered" : "record answered",
                                 metadata: ["first_seq": "\(entries[0].seq)", "status": "\(status)", "ms": "\(latency)"])
             if status == 200 || status == 207 {
-                settle(entries, answer: bytes, status: status, latency: latency)
+                settle(entries, answer: bytes, status: status, sentAt: sentAt, latency: latency)
             } else {
                 refuse(entries, answer: RestAnswer(status: status, contentType: headers.first(name: "content-type"),
-                                                   retryAfter: headers.first(name: "retry-after"), body: bytes, topic: topic), latency: latency)
+                                                   retryAfter: headers.first(name: "retry-after"), body: bytes, topic: topic), sentAt: sentAt)
             }
         }
     }
@@ -70,7 +70,7 @@ extension RequestDispatch {
     }
 
     /// A 200 (single) or 207 (batch) answer.
-    private func settle(_ entries: [Entry], answer bytes: [UInt8], status: Int, latency: Double) {
+    private func settle(_ entries: [Entry], answer bytes: [UInt8], status: Int, sentAt: ContinuousClock.Instant, latency: Double) {
         var reports: [DeliveryReport] = []
         var refused: [Entry] = []
         var refusal: Refusal?
@@ -107,7 +107,7 @@ extension RequestDispatch {
                 ?? .unknown(message: "HTTP 200 but the body is not a delivery report: \(String(decoding: bytes.prefix(80), as: UTF8.self))"))
         }
         if let refusal {
-            throttle.refused(refusal)
+            throttle.refused(refusal, sentAt: sentAt)
             reports += requeue(refused, refusal, now: .now)
         } else {
             throttle.accepted()
@@ -116,10 +116,10 @@ extension RequestDispatch {
     }
 
     /// Any other answer: refused for now, the gateway's limits, or every record's outcome.
-    private func refuse(_ entries: [Entry], answer: RestAnswer, latency: Double) {
+    private func refuse(_ entries: [Entry], answer: RestAnswer, sentAt: ContinuousClock.Instant) {
         switch answer {
         case .refused(let refusal, _):
-            throttle.refused(refusal)
+            throttle.refused(refusal, sentAt: sentAt)
             run.report(requeue(entries, refusal, now: .now))
         case .tooLarge(let error) where entries.count > 1:
             // The gateway's payload limit: nothing was produced; smaller requests from now on.

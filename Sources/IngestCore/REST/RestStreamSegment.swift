@@ -82,7 +82,7 @@ extension StreamSend {
         var settled: [DeliveryReport] = []
         var count = 0
         for try await chunk in response.body {
-            var refusal: Refusal?
+            var refusal: (Refusal, ContinuousClock.Instant)?
             var accepted = false
             let outcomes = try splitter.feed(chunk.readableBytesView).map { piece in
                 Wire.Report.decode(piece)?.outcomeNamingTopic(topic)
@@ -96,9 +96,9 @@ extension StreamSend {
                         count += 1
                         accepted = true
                         settled.append(report)
-                    case .refused(let refused):
+                    case .refused(let refused, let sentAt):
                         count += 1
-                        if refused.kind == .throttled { refusal = refusal ?? refused }
+                        if refused.kind == .throttled { refusal = refusal ?? (refused, sentAt) }
                     case .expired(let report, _):
                         count += 1
                         settled.append(report)
@@ -108,7 +108,7 @@ extension StreamSend {
                 }
             }
             // One refusal per read, however many records it named: one signal to slow down.
-            if let refusal { throttle.refused(refusal) } else if accepted { throttle.accepted() }
+            if let (refused, sentAt) = refusal { throttle.refused(refused, sentAt: sentAt) } else if accepted { throttle.accepted() }
             run.report(settled)
             settled.removeAll(keepingCapacity: true)
             wakeup.signal()

@@ -1,3 +1,4 @@
+import Logging
 import Synchronization
 
 /// A send's `RateGovernor` behind a lock, and the sleeping it asks for. Shared by everything
@@ -6,9 +7,11 @@ import Synchronization
 final class SendThrottle: Sendable {
     private let governor: Mutex<RateGovernor>
     private let run: SendRun
+    private let logger: Logger?
 
-    init(run: SendRun, now: ContinuousClock.Instant = .now) {
+    init(run: SendRun, logger: Logger? = nil, now: ContinuousClock.Instant = .now) {
         self.run = run
+        self.logger = logger
         self.governor = Mutex(RateGovernor(now: now))
     }
 
@@ -24,36 +27,19 @@ final class SendThrottle: Sendable {
     /// for. Returns false at `deadline` if that comes first (the unit's records ran out of time).
     @discardableResult
     func acquire(deadline: ContinuousClock.Instant? = nil) async throws -> Bool {
-        let at = governor.withLock { $0.reserve(now: .now) }
-        if let deadline, at > deadline {
-            try await Task.sleep(until: max(deadline, ContinuousClock.now), clock: .continuous)
-            return false
-        }
-        if at > .now { try await Task.sleep(until: at, clock: .continuous) }
-        while let until = blockedUntil {
-            if let deadline, until > deadline {
+        while true {
+            guard let wake = governor.withLock({ $0.take(now: .now) }) else { return true }
+            if let deadline, wake > deadline {
                 try await Task.sleep(until: max(deadline, ContinuousClock.now), clock: .continuous)
                 return false
             }
-            try await Task.sleep(until: until, clock: .continuous)
+            try await Task.sleep(until: wake, clock: .continuous)
         }
-        return true
     }
 
-    /// The next unit may go now (no wait), reserving it; otherwise nothing is reserved.
+    /// The next unit may go now (its turn taken); false: it must `acquire`.
     func tryAcquire() -> Bool {
-        governor.withLock { governor in
-            let now = ContinuousClock.now
-            guard governor.blockedUntil <= now else { return false }
-            guard governor.rate != nil else {
-                _ = governor.reserve(now: now)
-                return true
-            }
-            var probe = governor
-            guard probe.reserve(now: now) <= now else { return false }
-            governor = probe
-            return true
-        }
+        governor.withLock { $0.take(now: .now) == nil }
     }
 
     func accepted() {
@@ -61,11 +47,14 @@ final class SendThrottle: Sendable {
     }
 
     /// `cutRate` false: pause only (a stream's whole request refused, where units are records).
-    func refused(_ refusal: Refusal, cutRate: Bool = true) {
-        let summary = governor.withLock { governor -> ThrottleSummary in
-            governor.didRefuse(refusal, now: .now, jitter: Double.random(in: 0..<1), cutRate: cutRate)
-            return governor.summary
+    /// `sentAt`: when the refused request or record went (see `RateGovernor.didRefuse`).
+    func refused(_ refusal: Refusal, sentAt: ContinuousClock.Instant? = nil, cutRate: Bool = true) {
+        let (summary, rate, pause) = governor.withLock { governor -> (ThrottleSummary, Double?, Duration) in
+            let pause = governor.didRefuse(refusal, now: .now, sentAt: sentAt, jitter: Double.random(in: 0..<1), cutRate: cutRate)
+            return (governor.summary, governor.rate, pause)
         }
+        logger?.debug("refused for now", metadata: ["code": "\(refusal.code)", "rate": "\(rate.map { String(format: "%.1f/s", $0) } ?? "unlimited")",
+                                                   "pause_ms": "\(Int(pause.inMilliseconds))", "times": "\(summary.times)"])
         run.throttled(summary)
     }
 }

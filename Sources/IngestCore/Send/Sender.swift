@@ -71,7 +71,7 @@ public struct Sender: Sendable {
     }
 
     private static func sendREST(_ reader: RecordReader, client: RestClient, mode: RestMode, plan: SendPlan, run: SendRun) async throws -> Int {
-        let throttle = SendThrottle(run: run)
+        let throttle = SendThrottle(run: run, logger: client.logger)
         let cluster = try await client.clusterID(throttle: throttle)
         // Topic names are checked against Kafka's rules ([a-zA-Z0-9._-]): nothing to escape.
         let path = "/clusters/\(cluster)/topics/\(plan.topic)/records"

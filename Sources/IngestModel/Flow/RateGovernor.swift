@@ -7,12 +7,14 @@ public struct RateGovernor: Sendable {
     public struct Settings: Sendable, Equatable {
         public var firstBackoff: Duration = .milliseconds(100)
         public var maximumBackoff: Duration = .seconds(10)
-        /// The rate is cut to this share of itself on a refusal.
-        public var decrease = 0.5
+        /// The rate is cut to this share of itself on a refusal (0.7: a sawtooth between 70 %
+        /// and 100 % of what the server allows, 85 % on average).
+        public var decrease = 0.7
         /// Refusals within this time of a cut are one signal (requests in flight together).
-        public var decreaseSpacing: Duration = .milliseconds(250)
-        /// Per second, the rate grows by this share of the rate it had when last refused.
-        public var increase = 0.25
+        public var decreaseSpacing: Duration = .milliseconds(100)
+        /// Per second, the rate grows by this share of the rate it had when last refused: back
+        /// to it a second after a cut.
+        public var increase = 0.3
         public var minimumRate = 0.5
         public init() {}
     }
@@ -40,15 +42,15 @@ public struct RateGovernor: Sendable {
         self.granted = (now, 0, 0, nil)
     }
 
-    /// Reserves the next unit; returns when it may go (now or later).
-    public mutating func reserve(now: ContinuousClock.Instant) -> ContinuousClock.Instant {
-        var at = max(now, blockedUntil)
-        if let rate {
-            at = max(at, nextAt)
-            nextAt = at + .seconds(1 / rate)
-        }
+    /// Takes the next unit's turn if it is due: nil when the unit may go now (the turn is
+    /// taken), else when to ask again. Turns are not booked ahead, so that units waiting out
+    /// a pause do not all go at once when it ends.
+    public mutating func take(now: ContinuousClock.Instant) -> ContinuousClock.Instant? {
+        let due = rate == nil ? blockedUntil : max(blockedUntil, nextAt)
+        guard due <= now else { return due }
+        if let rate { nextAt = max(nextAt, now) + .seconds(1 / rate) }
         count(now)
-        return at
+        return nil
     }
 
     /// The server took a unit: the rate creeps up.
@@ -65,9 +67,13 @@ public struct RateGovernor: Sendable {
     /// 0..<1 spreads the pauses of concurrent senders. `cutRate` false only pauses (a refusal
     /// of something else than these units: a stream's request, when units are records).
     /// Returns the pause.
+    /// `sentAt`: when the refused unit went; a unit sent before the last cut says nothing new
+    /// (it went at the old rate), so it neither cuts nor pauses again.
     @discardableResult
-    public mutating func didRefuse(_ refusal: Refusal, now: ContinuousClock.Instant, jitter: Double, cutRate: Bool = true) -> Duration {
+    public mutating func didRefuse(_ refusal: Refusal, now: ContinuousClock.Instant, sentAt: ContinuousClock.Instant? = nil,
+                                   jitter: Double, cutRate: Bool = true) -> Duration {
         summary.times += 1
+        if let sentAt, let lastSignal, sentAt < lastSignal { return .zero }
         // Units refused together (requests in flight at once) are one signal: one cut, one
         // step of the backoff.
         if lastSignal.map({ now - $0 >= settings.decreaseSpacing }) ?? true {

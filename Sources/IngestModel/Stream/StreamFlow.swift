@@ -44,8 +44,8 @@ public struct StreamFlow: Sendable {
     public enum Receipt: Sendable {
         /// The record's outcome.
         case settled(DeliveryReport)
-        /// Refused for now: it waits in the retry queue.
-        case refused(Refusal)
+        /// Refused for now: it waits in the retry queue. `sentAt`: when it was written.
+        case refused(Refusal, sentAt: ContinuousClock.Instant)
         /// Refused again past the delivery timeout: its final outcome.
         case expired(DeliveryReport, Refusal)
         /// The report matched no record in flight (a server fault): ignored.
@@ -238,9 +238,13 @@ public struct StreamFlow: Sendable {
         defer { segments[id] = segment }
         if case .failed(let code, let message) = outcome, let refusal = Refusal.record(code: code, message: message) {
             segment.refusals += 1
-            // The proxy closes a stream after its 408s: write no more into it.
-            if refusal.kind == .streamExpired { segment.closed = true }
-            return requeue(record, refusal, now: now)
+            if refusal.kind == .streamExpired {
+                // The proxy closes a stream after its 408s: write no more into it, and keep
+                // the next ones shorter than this one lived.
+                segment.closed = true
+                secondsCap = min(secondsCap, max(0.1, (now - segment.machine.startedAt).inMilliseconds / 1000 * 0.8))
+            }
+            return requeue(record, refusal, now: now, sentAt: now - .milliseconds(Int64(latency)))
         }
         return .settled(DeliveryReport(seq: record.seq, outcome: outcome, latencyMilliseconds: latency))
     }
@@ -309,13 +313,14 @@ public struct StreamFlow: Sendable {
         }
     }
 
-    private mutating func requeue(_ record: StreamRecord, _ refusal: Refusal, now: ContinuousClock.Instant) -> Receipt {
+    private mutating func requeue(_ record: StreamRecord, _ refusal: Refusal, now: ContinuousClock.Instant,
+                                  sentAt: ContinuousClock.Instant? = nil) -> Receipt {
         var record = record
         record.lastRefusal = refusal
         if let first = record.firstSent, now - first >= settings.deliveryTimeout {
             return .expired(DeliveryReport(seq: record.seq, outcome: refusal.finalOutcome), refusal)
         }
         retry.append(record)
-        return .refused(refusal)
+        return .refused(refusal, sentAt: sentAt ?? now)
     }
 }
