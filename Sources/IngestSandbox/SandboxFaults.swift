@@ -48,6 +48,8 @@ public struct SandboxFaults: Sendable, Equatable {
     public var closeStreamAfter: Int?
     /// Drop the connection without finishing the response after this many reports.
     public var dropConnectionAfter: Int?
+    /// With `dropConnectionAfter`: only the first stream that gets that far is dropped.
+    public var dropOnce = false
     /// Wait this long before each report (a batch: before its answer).
     public var reportDelayMilliseconds = 0
     /// Answer produce requests with this instead of producing.

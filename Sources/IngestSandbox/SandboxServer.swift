@@ -54,6 +54,7 @@ public final class SandboxServer: Sendable {
     /// The gateway's usage plan bucket, made anew when the plan changes.
     private let throttleBucket = Mutex<(SandboxFaults.Throttle, TokenBucket)?>(nil)
     private let recordBucket = Mutex<(SandboxFaults.RecordRateLimit, TokenBucket)?>(nil)
+    private let droppedOnce = Mutex(false)
 
     public init(_ configuration: Configuration) {
         self.configuration = configuration
@@ -81,6 +82,15 @@ public final class SandboxServer: Sendable {
     /// The PEM file clients trust for this sandbox once started: its HTTPS CA and its Kafka
     /// front's CA (nil over plain HTTP without Kafka).
     public var caFile: String? { tlsState.withLock { $0?.caFile } ?? configuration.kafka?.caFile }
+
+    /// Whether a stream that reached `dropConnectionAfter` reports is dropped now.
+    func dropsConnection(_ faults: SandboxFaults) -> Bool {
+        guard faults.dropOnce else { return true }
+        return droppedOnce.withLock { dropped in
+            defer { dropped = true }
+            return !dropped
+        }
+    }
 
     /// The usage plan's bucket for `throttle`, kept while the plan stays the same.
     func bucket(for throttle: SandboxFaults.Throttle) -> TokenBucket {

@@ -45,7 +45,7 @@ extension SandboxServer {
                 writing: while let (reports, final) = await sequencer.next() {
                     for report in reports {
                         if faults.reportDelayMilliseconds > 0 { try await Task.sleep(for: .milliseconds(faults.reportDelayMilliseconds)) }
-                        if let drop = faults.dropConnectionAfter, written >= drop { throw SandboxDrop() }
+                        if let drop = faults.dropConnectionAfter, written == drop, dropsConnection(faults) { throw SandboxDrop() }
                         out.writeBytes(report)
                         out.writeBytes([0x0D, 0x0A])
                         written += 1
@@ -88,13 +88,12 @@ extension SandboxServer {
                 sequencer.append(Self.reportJSON(["error_code": 400, "message": "Bad Request: Error processing message: \(error)"]), final: true)
                 return
             }
-            for (position, piece) in pieces.enumerated() {
+            for piece in pieces {
                 if let close = faults.closeStreamAfter, assigned >= close { return }
                 assigned += 1
                 if let maximum = faults.streamMaxSeconds, ContinuousClock.now - started > .seconds(maximum) {
-                    // Each further record gets 408, then the stream closes.
-                    let report = Self.reportJSON(["error_code": 408, "message": "Streaming connection open for longer than allowed: Connection will be closed."])
-                    sequencer.append(report, final: position == pieces.count - 1)
+                    // Each further record gets 408 (and is not produced) until the body ends.
+                    sequencer.append(Self.reportJSON(["error_code": 408, "message": "Streaming connection open for longer than allowed: Connection will be closed."]))
                     continue
                 }
                 guard let object = try? JSONSerialization.jsonObject(with: Data(piece)) else {
@@ -114,7 +113,6 @@ extension SandboxServer {
                     }
                 }
             }
-            if let maximum = faults.streamMaxSeconds, ContinuousClock.now - started > .seconds(maximum), !pieces.isEmpty { return }
             await sequencer.waitForRoom()
         }
         if assigned == 0 {

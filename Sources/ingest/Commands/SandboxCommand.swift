@@ -17,6 +17,7 @@ struct SandboxCommand: AsyncParsableCommand {
     @Option(help: "Partitions per topic.") var partitions = 3
     @Option(name: .customLong("close-after"), help: "Fault: end each stream after N reports.") var closeAfter: Int?
     @Option(name: .customLong("drop-after"), help: "Fault: drop the connection after N reports.") var dropAfter: Int?
+    @Flag(name: .customLong("drop-once"), help: "Fault: with --drop-after, drop only the first stream that gets that far.") var dropOnce = false
     @Option(name: .customLong("delay-ms"), help: "Fault: delay each report.") var delayMilliseconds = 0
     @Flag(name: .customLong("buffer-requests"), help: "Fault: read the whole request before answering, like a buffering gateway.") var bufferRequests = false
     @Flag(name: .customLong("memory-log"), help: "No Kafka: keep records in an in-memory log (faster; for REST benchmarks).") var memoryLog = false
@@ -54,6 +55,7 @@ struct SandboxCommand: AsyncParsableCommand {
         configuration.port = port
         configuration.faults.closeStreamAfter = closeAfter
         configuration.faults.dropConnectionAfter = dropAfter
+        configuration.faults.dropOnce = dropOnce
         configuration.faults.reportDelayMilliseconds = delayMilliseconds
         configuration.faults.bufferWholeRequest = bufferRequests
         configuration.https = !plainHTTP
