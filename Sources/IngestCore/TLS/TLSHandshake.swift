@@ -48,6 +48,9 @@ struct TLSHandshake {
             return result
         }
         defer { channel.close(promise: nil) }
+        // A server that takes the connection and never answers the hello must not hang us.
+        let timeout = loop.scheduleTask(in: .seconds(10)) { handshake.fail(ChannelError.connectTimeout(.seconds(10))) }
+        defer { timeout.cancel() }
         do {
             try await handshake.futureResult.get()
             result.version = try await channel.nioSSL_tlsVersion().get()
