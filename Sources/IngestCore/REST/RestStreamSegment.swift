@@ -21,6 +21,7 @@ extension StreamSend {
         var ending = StreamFlow.Ending.ended
         var fatal: RestError?
         var refusedWhole = false
+        var failure: RestError?
         do {
             let response = try await client.http.execute(request, deadline: deadline, logger: client.logger)
             client.logger.debug("stream segment answered", metadata: ["segment": "\(id)", "status": "\(response.status.code)"])
@@ -58,19 +59,22 @@ extension StreamSend {
         } catch let error as HTTPClientError where error == .cancelled {
             ending = .broke(.unknown(message: "stopped before this record was reported"))
         } catch {
-            let failure = RestErrorText.transport(error, host: client.host, sent: true)
-            client.logger.debug("stream segment failed", metadata: ["segment": "\(id)", "error": "\(failure.description)"])
-            ending = .broke(reports == 0 && failure.kind == .connection ? failure.outcome : .unknown(message: failure.description))
-            if failure.kind == .connection || failure.kind == .tls { fatal = failure }
+            let transport = RestErrorText.transport(error, host: client.host, sent: true)
+            failure = transport
+            client.logger.debug("stream segment failed", metadata: ["segment": "\(id)", "error": "\(transport.description)"])
+            ending = .broke(reports == 0 && transport.kind == .connection ? transport.outcome : .unknown(message: transport.description))
+            if transport.kind == .connection || transport.kind == .tls { fatal = transport }
         }
         run.report(flow.withLock { $0.didFinish(segment: id, ending, now: .now) })
         shared.withLock { state in
             if let fatal, state.fatal == nil { state.fatal = fatal }
-            // A proxy that keeps closing streams before answering anything would loop forever.
+            // A proxy that keeps ending streams before answering anything would loop forever.
             state.fruitless = reports == 0 && !refusedWhole ? state.fruitless + 1 : 0
             if state.fruitless >= 3, state.fatal == nil {
+                // Say why they ended: the proxy closing them, or no answer within --timeout.
+                let why = failure.map { ": \($0.description)" } ?? ""
                 state.fatal = RestError(kind: .interrupted, code: ClientErrorCode.connection,
-                                        description: "the proxy closed \(state.fruitless) streams in a row without a single report; stopping")
+                                        description: "\(state.fruitless) streams in a row ended without a single report\(why); stopping")
             }
         }
         client.logger.debug("stream segment ended", metadata: ["segment": "\(id)", "reports": "\(reports)"])
