@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# REST figures, release build, all on loopback against `ingest sandbox`:
+# REST figures, release build, all on loopback against `ingest sandbox` (HTTPS, its own CA):
 #   stream records/s (100k records), batch records/s, single-send p50 latency,
 #   each beside curl doing the same work against the same sandbox in the same run.
 # Usage: bench/rest.sh [stream_records] [batch_records] [single_requests]
@@ -19,7 +19,10 @@ KEY="bench-key-$RANDOM$RANDOM"
 SANDBOX_PID=$!
 for _ in $(seq 1 100); do grep -q '^topics:' "$WORK/sandbox.out" 2>/dev/null && break; sleep 0.1; done
 BASE=$(sed -n 's/^sandbox listening: //p' "$WORK/sandbox.out")
+CA=$(sed -n 's/^CA: \([^ ]*\).*/\1/p' "$WORK/sandbox.out")
 [ -n "$BASE" ] || { echo "sandbox did not start" >&2; exit 1; }
+# HTTPS, as the platform: curl and ingest trust the sandbox's CA.
+curl() { command curl --cacert "$CA" "$@"; }
 CLUSTER=$(curl -s "$BASE/clusters" -H "x-api-key: $KEY" | python3 -c 'import json,sys; print(json.load(sys.stdin)["data"][0]["cluster_id"])')
 URL="$BASE/clusters/$CLUSTER/topics/ing-staging-bench/records"
 
@@ -29,6 +32,8 @@ environment = "sandbox"
 rest_url = "$BASE"
 topic_prefix = "ing-staging-"
 api_key = "env:BENCH_KEY"
+[kafka]
+ca_file = "$CA"
 TOML
 export BENCH_KEY="$KEY"
 
