@@ -147,7 +147,13 @@ actor LiveConsoleServices: ConsoleServices {
     }
 
     func discover(profile: String) async throws -> IngestTUI.Discovery {
-        let discovery = try await session(profile).client.discover()
+        let discovery: RestClient.Discovery
+        do {
+            discovery = try await session(profile).client.discover()
+        } catch {
+            // A proxy may echo the key back in its error; the view shows this text as it is.
+            throw ProbeError(SecretScrubber.scrub("\(error)"))
+        }
         return IngestTUI.Discovery(clusterID: discovery.clusterID, brokers: discovery.brokers.map(\.description))
     }
 
