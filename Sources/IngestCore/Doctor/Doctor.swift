@@ -167,7 +167,10 @@ public struct Doctor: Sendable {
             }
             await producer.close()
         } catch {
-            record(DoctorCheck(name: "Kafka login", status: .fail, detail: "\(error)", advice: "check kafka.password (and ca_file) in \(client.profile.source)"))
+            let tls = if case KafkaProducerError.tlsFailed = error { true } else { false }
+            record(DoctorCheck(name: "Kafka login", status: .fail, detail: "\(error)",
+                               advice: tls ? "the brokers' TLS: check ca_file and tls_min_version in \(client.profile.source)"
+                                   : "check kafka.password (and ca_file) in \(client.profile.source)"))
             skipRest(from: "topic")
         }
         return !failed
@@ -268,7 +271,7 @@ public struct Doctor: Sendable {
             }
             return .success(detail)
         } catch {
-            return .failure(Problem(message: "TLS with \(host):\(port) failed: \(RestErrorText.tlsText("\(error)"))"))
+            return .failure(Problem(message: "TLS with \(host):\(port) failed: \(RestErrorText.tlsText("\(error)", minimum: minimum))"))
         }
     }
 }

@@ -50,6 +50,7 @@ public final class RestClient: Sendable {
     let logger: Logger
     let host: String
     private let clusterCache = NIOLockedValueBox<String?>(nil)
+    var tlsMinimum: TLSMinimumVersion { profile.tlsMinVersion }
     public static let defaultConnectTimeout: TimeAmount = .seconds(10)
     public static let defaultReadTimeout: TimeAmount = .seconds(30)
 
@@ -142,11 +143,11 @@ public final class RestClient: Sendable {
         do {
             response = try await http.execute(request(path, method: .GET), timeout: .seconds(30), logger: logger)
         } catch {
-            throw RestErrorText.transport(error, host: host, sent: false)
+            throw RestErrorText.transport(error, host: host, sent: false, tlsMinimum: tlsMinimum)
         }
         let body: ByteBuffer
         do { body = try await response.body.collect(upTo: 16 * 1024 * 1024) } catch {
-            throw RestErrorText.transport(error, host: host, sent: true)
+            throw RestErrorText.transport(error, host: host, sent: true, tlsMinimum: tlsMinimum)
         }
         let bytes = Array(body.readableBytesView)
         let contentType = response.headers.first(name: "content-type")
@@ -278,7 +279,7 @@ public final class RestClient: Sendable {
             } catch let error as RestError {
                 throw error
             } catch {
-                let failure = RestErrorText.transport(error, host: host, sent: true)
+                let failure = RestErrorText.transport(error, host: host, sent: true, tlsMinimum: tlsMinimum)
                 run.report(DeliveryReport(seq: seq, outcome: failure.outcome))
                 throw failure
             }
@@ -339,7 +340,7 @@ public final class RestClient: Sendable {
             } catch let error as RestError {
                 throw error
             } catch {
-                let failure = RestErrorText.transport(error, host: host, sent: true)
+                let failure = RestErrorText.transport(error, host: host, sent: true, tlsMinimum: tlsMinimum)
                 for entry in entries { settle(String(entry.seq), failure.outcome, latency: nil) }
                 throw failure
             }
@@ -381,7 +382,7 @@ public final class RestClient: Sendable {
         let (body, bodyWriter) = AsyncStream<ByteBuffer>.makeStream()
         var request = self.request(path, method: .POST)
         request.body = .stream(body, length: .unknown)
-        let host = self.host
+        let host = self.host, tlsMinimum = self.tlsMinimum
 
         // Reader: the response, concurrently with the writing below (full duplex).
         let readerTask = Task { [http, logger] () -> SegmentResult in
@@ -430,7 +431,7 @@ public final class RestClient: Sendable {
                 settleAll(.unknown(message: "stopped before this record was reported"))
                 return SegmentResult(reports: reports, fatal: nil)
             } catch {
-                let failure = RestErrorText.transport(error, host: host, sent: true)
+                let failure = RestErrorText.transport(error, host: host, sent: true, tlsMinimum: tlsMinimum)
                 logger.debug("stream segment failed", metadata: ["reports": "\(reports)", "error": "\(failure.description)"])
                 settleAll(reports == 0 && failure.kind == .connection ? failure.outcome : .unknown(message: failure.description))
                 let fatal = failure.kind == .connection || failure.kind == .tls ? failure : nil

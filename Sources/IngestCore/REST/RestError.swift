@@ -83,15 +83,13 @@ enum RestErrorText {
                          description: "HTTP \(status) with \(what) where JSON was due (\(advice)): \(snippet)")
     }
 
-    /// Turns transport errors into words. Never includes request headers.
-    static func transport(_ error: any Error, host: String, sent: Bool) -> RestError {
+    /// Turns transport errors into words. Never includes request headers. `tlsMinimum` is the
+    /// profile's, named when the server offers no version at or above it.
+    static func transport(_ error: any Error, host: String, sent: Bool, tlsMinimum: TLSMinimumVersion = .v1_2) -> RestError {
         if let error = error as? RestError { return error }
         let text = String(describing: error)
-        if let ssl = error as? NIOSSLError {
-            return RestError(kind: .tls, code: ClientErrorCode.tls, description: "TLS with \(host) failed: \(tlsReason(ssl)); check the proxy's certificate (and ca_file / tls_min_version)")
-        }
-        if error is BoringSSLError || text.contains("handshakeFailed") || text.contains("CERTIFICATE_VERIFY_FAILED") {
-            return RestError(kind: .tls, code: ClientErrorCode.tls, description: "TLS with \(host) failed: \(tlsText(text)); check the proxy's certificate (and ca_file / tls_min_version)")
+        if error is NIOSSLError || error is BoringSSLError || text.contains("handshakeFailed") || text.contains("CERTIFICATE_VERIFY_FAILED") {
+            return RestError(kind: .tls, code: ClientErrorCode.tls, description: "TLS with \(host) failed: \(tlsText(text, minimum: tlsMinimum)); check the proxy's certificate (and ca_file / tls_min_version)")
         }
         if let connection = error as? NIOConnectionError {
             if connection.dnsAError != nil || connection.dnsAAAAError != nil, connection.connectionErrors.isEmpty {
@@ -125,15 +123,13 @@ enum RestErrorText {
         return reasons.isEmpty ? "no address answered" : reasons.joined(separator: "; ")
     }
 
-    static func tlsReason(_ error: NIOSSLError) -> String {
-        tlsText(String(describing: error))
-    }
-
-    static func tlsText(_ text: String) -> String {
+    static func tlsText(_ text: String, minimum: TLSMinimumVersion = .v1_2) -> String {
         if text.contains("CERTIFICATE_VERIFY_FAILED") || text.contains("certificate verify failed") { return "the certificate is not trusted (certificate verify failed)" }
         if text.contains("unableToValidateCertificate") { return "the certificate does not match the host name" }
         if text.contains("WRONG_VERSION_NUMBER") { return "the server did not speak TLS (wrong version number: http vs https?)" }
-        if text.contains("UNSUPPORTED_PROTOCOL") || text.contains("PROTOCOL_VERSION") { return "no TLS version in common (the profile's tls_min_version)" }
+        if text.contains("UNSUPPORTED_PROTOCOL") || text.contains("PROTOCOL_VERSION") {
+            return "no TLS version in common: the server does not offer TLS \(minimum.rawValue) or later, the profile's tls_min_version"
+        }
         return scrub(text)
     }
 
