@@ -45,7 +45,8 @@ public final class ChildProcess: @unchecked Sendable {
             stdout: directory.appendingPathComponent("stdout").path, stderr: directory.appendingPathComponent("stderr").path,
             ownGroup: true)
         self.pid = pid
-        reaper = try Reaper(cleanup: "kill -KILL -- -\(pid)")
+        // dash (/bin/sh) takes no "--": a negative number after the signal is the group.
+        reaper = try Reaper(cleanup: "kill -KILL -\(pid)")
     }
 
     deinit {
