@@ -181,15 +181,19 @@ let package = Package(
             name: "IngestCoreTests",
             dependencies: ["IngestCore", "TOMLPrecheck", "TestSupport"]
         ),
-        // Real HTTP over loopback: the client against the sandbox, and the built `ingest` binary.
+        // Real HTTP over loopback: the client against the sandbox and against servers answering
+        // crafted bodies, TLS servers capped at a version, and the built `ingest` binary.
         .testTarget(
             name: "IntegrationTests",
             dependencies: [
-                "IngestCore", "IngestConsole", "IngestTUI", "IngestSandbox", "ingest", "TestSupport",
+                "IngestCore", "IngestConsole", "IngestTUI", "IngestSandbox", "IngestKafkaFront", "ingest", "TestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOTLS", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]
         ),
     ]

@@ -144,7 +144,10 @@ public struct Doctor: Sendable {
             }
             await producer.close()
         } catch {
-            record(DoctorCheck(.kafkaLogin, status: .fail, detail: "\(error)", advice: "check kafka.password (and ca_file) in \(client.profile.source)"))
+            let tls = if case KafkaProducerError.tlsFailed = error { true } else { false }
+            record(DoctorCheck(.kafkaLogin, status: .fail, detail: "\(error)",
+                               advice: tls ? "the brokers' TLS: check ca_file and tls_min_version in \(client.profile.source)"
+                                   : "check kafka.password (and ca_file) in \(client.profile.source)"))
             skipRest(from: .topic)
         }
         return !failed

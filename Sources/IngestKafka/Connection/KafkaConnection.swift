@@ -76,7 +76,12 @@ final class KafkaConnection: Sendable {
             // Wait for TLS to finish, so its failure is reported as itself and not as the
             // closed connection it leaves behind.
             if let handshake = handshakes.withLockedValue({ $0[ObjectIdentifier(channel)] }) {
-                try await handshake.get()
+                do {
+                    try await handshake.get()
+                } catch where KafkaErrorDescription.isVersionMismatch(error) {
+                    throw KafkaConnectionError(
+                        message: KafkaErrorDescription.versionMismatch(configuration.security), mayHaveReachedBroker: false, isTLSFailure: true)
+                }
             }
             let bootstrap = KafkaConnection(
                 address: address, channel: channel, clientID: configuration.clientID,

@@ -74,6 +74,22 @@ enum KafkaErrorDescription {
 
     static let unresolvable = "cannot resolve"
 
+    /// The peer and we share no TLS version (BoringSSL's protocol_version alert or check).
+    static func isVersionMismatch(_ error: Error) -> Bool {
+        let text = String(describing: error)
+        return error is NIOSSLError && (text.contains("PROTOCOL_VERSION") || text.contains("UNSUPPORTED_PROTOCOL"))
+    }
+
+    /// Names the minimum we asked for, and where an operator sets it.
+    static func versionMismatch(_ security: KafkaProducerConfiguration.Security) -> String {
+        let minimum: String
+        switch security {
+        case .ssl(let tls), .saslSSL(_, _, _, let tls): minimum = tls.minimumVersion == .tls13 ? "1.3" : "1.2"
+        case .plaintext: minimum = "1.2"
+        }
+        return "no TLS version in common: the broker does not offer TLS \(minimum) or later, the minimum asked for (tls_min_version)"
+    }
+
     private static func resolverReason(_ error: Error) -> String {
         let text = String(describing: error)
         if let colon = text.range(of: ": ") { return String(text[colon.upperBound...]).components(separatedBy: " for host").first ?? text }
