@@ -236,7 +236,7 @@ public struct Doctor: Sendable {
             }
             return .success(detail)
         } catch {
-            let reason = TLSFailure(error)?.description ?? RestErrorText.scrub("\(error)")
+            let reason = TLSFailure(error)?.description(minimum: minimum) ?? RestErrorText.scrub("\(error)")
             return .failure(Problem(message: "TLS with \(host):\(port) failed: \(reason)"))
         }
     }
