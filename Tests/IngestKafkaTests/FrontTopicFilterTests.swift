@@ -116,7 +116,7 @@ import Testing
 @Suite(.serialized, .timeLimit(.minutes(2))) struct FrontTopicFilterTests {
     /// `kcat -L -J` through the front (SASL_SSL) or straight at the mock: the topics listed
     /// as existing (no error, some partitions).
-    static func listedTopics(bootstrap: String, caFile: String?, topic: String? = nil) throws -> [String] {
+    static func listedTopics(bootstrap: String, caFile: String?, topic: String? = nil) async throws -> [String] {
         var arguments = ["-L", "-J", "-b", bootstrap, "-X", "log_level=0", "-m", "10"]
         if let topic { arguments += ["-t", topic] }
         if let caFile {
@@ -125,7 +125,7 @@ import Testing
                 "-X", "sasl.password=\(SecureFrontTests.password)", "-X", "ssl.ca.location=\(caFile)",
             ]
         }
-        let output = try ToolRun.output(try Kcat.path(), arguments, timeout: .seconds(30))
+        let output = try await ToolRun.run(try Kcat.path(), arguments, timeout: .seconds(30))
         struct Listing: Decodable {
             struct Topic: Decodable {
                 var topic: String
@@ -199,9 +199,9 @@ import Testing
         connection.close()
 
         // Neither through the front nor at the mock itself does the topic exist.
-        #expect(try Self.listedTopics(bootstrap: front.bootstrap, caFile: caFile, topic: "knwon").isEmpty)
-        #expect(try Self.listedTopics(bootstrap: front.bootstrap, caFile: caFile) == ["known"])
-        #expect(try Self.listedTopics(bootstrap: cluster.bootstrap, caFile: nil) == ["known"])
+        #expect(try await Self.listedTopics(bootstrap: front.bootstrap, caFile: caFile, topic: "knwon").isEmpty)
+        #expect(try await Self.listedTopics(bootstrap: front.bootstrap, caFile: caFile) == ["known"])
+        #expect(try await Self.listedTopics(bootstrap: cluster.bootstrap, caFile: nil) == ["known"])
         await front.stop()
     }
 }

@@ -11,11 +11,11 @@ enum TestPeers {
         .deletingLastPathComponent().deletingLastPathComponent()
 
     /// A port nobody listens on right now (bound on loopback, then released).
-    static func freePort() throws -> Int {
-        let channel = try ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .bind(host: "127.0.0.1", port: 0).wait()
+    static func freePort() async throws -> Int {
+        let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .bind(host: "127.0.0.1", port: 0).get()
         let port = channel.localAddress!.port!
-        try channel.close().wait()
+        try await channel.close().get()
         return port
     }
 
@@ -35,10 +35,7 @@ enum TestPeers {
     }
 
     static func which(_ name: String) -> String? {
-        for dir in ["/usr/bin", "/usr/local/bin", "/bin"] where FileManager.default.isExecutableFile(atPath: "\(dir)/\(name)") {
-            return "\(dir)/\(name)"
-        }
-        return nil
+        ToolRun.which(name)
     }
 }
 
@@ -72,7 +69,7 @@ final class TansuBroker: @unchecked Sendable {
 
     static func start() async throws -> TansuBroker {
         let binary = try locate()
-        let port = try TestPeers.freePort()
+        let port = try await TestPeers.freePort()
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = [
@@ -98,8 +95,8 @@ final class TansuBroker: @unchecked Sendable {
         self.process = process
     }
 
-    func createTopic(_ name: String, partitions: Int) throws {
-        try ToolRun.output(
+    func createTopic(_ name: String, partitions: Int) async throws {
+        try await ToolRun.run(
             binary, ["topic", "create", name, "--broker", "tcp://localhost:\(port)", "--partitions", "\(partitions)"],
             timeout: .seconds(20))
     }
