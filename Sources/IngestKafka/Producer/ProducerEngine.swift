@@ -114,8 +114,13 @@ actor ProducerEngine {
                     host: address.host, port: address.port, configuration: configuration, sslContext: sslContext,
                     group: group, logger: logger)
                 bootstrap = connection
+                // The producer id and the metadata are asked for at once (a round trip each).
+                async let identity: Void = idempotent ? initProducerID() : ()
                 try await refreshMetadata()
-                if idempotent { try await initProducerID() }
+                // Every broker's connection (TLS, ApiVersions, SASL: round trips each) is made
+                // now, in parallel, rather than when its first batch is due, as librdkafka does.
+                for id in brokers.keys { Task { _ = try? await self.connection(to: id) } }
+                try await identity
                 return
             } catch let error as KafkaProducerError {
                 throw error
