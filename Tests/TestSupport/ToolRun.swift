@@ -22,3 +22,36 @@ public enum ToolRun {
         return run.stdout
     }
 }
+
+extension ToolRun {
+    /// The same as `output`, awaited without holding a thread: the process's end and its
+    /// pipes are waited for on Dispatch, so Swift concurrency's few threads stay free for the
+    /// servers a test runs in its own process.
+    @discardableResult
+    public static func run(_ executable: String, _ arguments: [String], input: Data? = nil,
+                           timeout: Duration = .seconds(60), requireSuccess: Bool = true) async throws -> String {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async {
+                continuation.resume(with: Result {
+                    try output(executable, arguments, input: input, timeout: timeout, requireSuccess: requireSuccess)
+                })
+            }
+        }
+    }
+
+    /// The path of a tool installed from Debian packages, or nil.
+    public static func which(_ name: String) -> String? {
+        for dir in ["/usr/bin", "/usr/local/bin", "/bin"] where FileManager.default.isExecutableFile(atPath: "\(dir)/\(name)") {
+            return "\(dir)/\(name)"
+        }
+        return nil
+    }
+
+    /// kcat's path, or an error that says how to install it.
+    public static func kcat() throws -> String {
+        guard let path = which("kcat") else {
+            throw ToolRunError("kcat not found: apt-get install -y kcat librdkafka-dev")
+        }
+        return path
+    }
+}

@@ -22,6 +22,7 @@ struct SandboxCommand: AsyncParsableCommand {
     @Flag(name: .customLong("memory-log"), help: "No Kafka: keep records in an in-memory log (faster; for REST benchmarks).") var memoryLog = false
     @Option(name: .customLong("kafka-fail"), help: "Fault: Kafka error codes for the next Produce requests, in order (e.g. 6,6 = NOT_LEADER twice).") var kafkaFail: String?
     @Option(name: .customLong("kafka-leader-down"), help: "Fault: make broker 1 lead this partition of every topic, then take broker 1 down.") var kafkaLeaderDown: Int32?
+    @Option(name: .customLong("kafka-rtt-ms"), help: "The Kafka brokers answer each request after this many milliseconds (a distant cluster).") var kafkaRoundTripMilliseconds = 0
     @Option(name: .customLong("fail"), help: "Fault: answer every produce with 429-html, 429-json, 500, 503, 502-html or 403.") var fail: String?
 
     func run() async throws {
@@ -53,7 +54,7 @@ struct SandboxCommand: AsyncParsableCommand {
         }
         do {
             if !memoryLog {
-                configuration.kafka = try await SandboxKafka.start(topics: topicNames, partitions: partitions, password: password)
+                configuration.kafka = try await SandboxKafka.start(topics: topicNames, partitions: partitions, password: password, roundTripMilliseconds: kafkaRoundTripMilliseconds)
             }
         } catch {
             Output.error("ingest: the sandbox's Kafka cluster did not start: \(error) (use --memory-log to run without it)")
