@@ -182,7 +182,7 @@ let package = Package(
         ),
         .testTarget(
             name: "IngestCoreTests",
-            dependencies: ["IngestCore", "TOMLPrecheck", "TestSupport"]
+            dependencies: ["IngestCore", "IngestKafka", "TOMLPrecheck", "TestSupport"]
         ),
         // Real HTTP over loopback: the client against the sandbox and against servers answering
         // crafted bodies, TLS servers capped at a version, and the built `ingest` binary.

@@ -12,13 +12,17 @@ public enum NativeSender {
         /// PEM file of an extra CA (the profile's ca_file, or the sandbox's own CA).
         public var caFile: String?
         public var tlsMinimum: TLSMinimumVersion
+        /// The profile's `[kafka] compression`.
+        public var compression: Compression
 
-        public init(bootstrap: [String], username: String, password: Secret, caFile: String?, tlsMinimum: TLSMinimumVersion) {
+        public init(bootstrap: [String], username: String, password: Secret, caFile: String?, tlsMinimum: TLSMinimumVersion,
+                    compression: Compression = .none) {
             self.bootstrap = bootstrap
             self.username = username
             self.password = password
             self.caFile = caFile
             self.tlsMinimum = tlsMinimum
+            self.compression = compression
         }
     }
 
@@ -28,6 +32,7 @@ public enum NativeSender {
         var configuration = KafkaProducerConfiguration(
             bootstrapServers: target.bootstrap,
             security: .saslSSL(username: target.username, password: target.password.reveal(), mechanism: .sha512, tls: tls))
+        configuration.compression = KafkaCompression(options.compression ?? target.compression)
         if let timeout = options.timeoutSeconds {
             let seconds = Duration.seconds(max(1, timeout))
             configuration.deliveryTimeout = seconds
@@ -133,5 +138,16 @@ final class SendTimes: @unchecked Sendable {
         let start = slots[seq & mask]
         guard start > 0 else { return nil }
         return Double(DispatchTime.now().uptimeNanoseconds &- start) / 1e6
+    }
+}
+
+extension KafkaCompression {
+    init(_ compression: Compression) {
+        switch compression {
+        case .none: self = .none
+        case .gzip: self = .gzip
+        case .lz4: self = .lz4
+        case .zstd: self = .zstd
+        }
     }
 }

@@ -83,11 +83,14 @@ public struct SendOptions: Sendable, Equatable {
     /// may be retried (the delivery timeout). Nil takes the default of each.
     public var timeoutSeconds: Int?
     public var maximumRecordBytes = RecordLimits.maximumRecordBytes
+    /// Native: how record batches are compressed; nil takes the profile's.
+    public var compression: Compression?
 
-    public init(ratePerSecond: Double? = nil, window: Int? = nil, timeoutSeconds: Int? = nil) {
+    public init(ratePerSecond: Double? = nil, window: Int? = nil, timeoutSeconds: Int? = nil, compression: Compression? = nil) {
         self.ratePerSecond = ratePerSecond
         self.window = window
         self.timeoutSeconds = timeoutSeconds
+        self.compression = compression
     }
 }
 

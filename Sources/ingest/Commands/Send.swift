@@ -25,6 +25,7 @@ struct Send: AsyncParsableCommand {
     @Option(help: "Send --data this many times.") var count = 1
     @Option(help: "Records per second, e.g. 100 or 100/s.") var rate: String?
     @Option(help: "Unanswered records allowed in a stream (default: the profile's).") var window: Int?
+    @Option(help: "Native: compress record batches with none | gzip | lz4 | zstd (default: the profile's [kafka] compression).") var compression: Compression?
     @Option(help: "REST: seconds to wait for the proxy's answer before the records in flight are unknown (default 30). Native: seconds a record may be retried (default 120).") var timeout: Int?
     @Option(name: .customLong("confirm-production"), help: "Required to send to a production profile: the full topic name.") var confirmProduction: String?
 
@@ -32,7 +33,8 @@ struct Send: AsyncParsableCommand {
         let source: PlanSource
         let options: SendOptions
         do {
-            options = SendOptions(ratePerSecond: try rate.map(Self.parseRate), window: window, timeoutSeconds: timeout)
+            options = SendOptions(ratePerSecond: try rate.map(Self.parseRate), window: window, timeoutSeconds: timeout, compression: compression)
+            if compression != nil, via != .native { throw InputError("--compression applies to native sends (--via native)") }
             if let window, window < 1 { throw InputError("--window must be at least 1") }
             source = try planSource()
         } catch let error as InputError {
@@ -145,6 +147,7 @@ enum ValueTypeOption: String, ExpressibleByArgument, CaseIterable {
 }
 
 extension RestMode: ExpressibleByArgument {}
+extension Compression: ExpressibleByArgument {}
 extension FileFormat: ExpressibleByArgument {}
 
 /// A send to production needs the full topic name typed back: on the command line with
