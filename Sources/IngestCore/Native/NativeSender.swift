@@ -46,21 +46,34 @@ public enum NativeSender {
     static func send(_ reader: RecordReader, topic: String, configuration: KafkaProducerConfiguration,
                      options: SendOptions, run: SendRun) async throws {
         let producer = try await KafkaProducer.connect(configuration, logger: Logger(label: "ingest.kafka"))
+        let sentAt = SendTimes(capacity: configuration.maxUnansweredRecords)
+        let clock = TimestampClock()
+        // Outcomes of one answered batch go to the sinks together: one write each, not one per record.
+        let answered = Locked<[DeliveryReport]>([])
+        let flush: @Sendable () -> Void = {
+            let batch = answered.withLock { batch -> [DeliveryReport] in
+                defer { batch.removeAll(keepingCapacity: true) }
+                return batch
+            }
+            run.report(batch)
+        }
+        var failure: (any Error)?
         do {
             // Before anything is sent: a missing topic is named, never created.
             _ = try await producer.partitionCount(of: topic)
-            let sentAt = SendTimes(capacity: configuration.maxUnansweredRecords)
-            let clock = TimestampClock()
             let records = RecordSequence(reader: reader, topic: topic, ratePerSecond: options.ratePerSecond, times: sentAt)
-            try await producer.produce(records) { index, outcome in
+            try await producer.produce(records, onReport: { index, outcome in
                 let seq = index + 1
-                run.report(DeliveryReport(seq: seq, outcome: Self.outcome(outcome, clock: clock), latencyMilliseconds: sentAt.elapsed(seq: seq)))
-            }
+                let report = DeliveryReport(seq: seq, outcome: Self.outcome(outcome, clock: clock), latencyMilliseconds: sentAt.elapsed(seq: seq))
+                answered.withLock { $0.append(report) }
+            }, onBatchEnd: flush)
         } catch {
-            await producer.close()
-            throw error
+            failure = error
         }
+        // After a cancellation, close gives the records still in flight their outcomes.
         await producer.close()
+        flush()
+        if let failure { throw failure }
     }
 
     static func outcome(_ outcome: KafkaDeliveryOutcome, clock: TimestampClock) -> Outcome {
