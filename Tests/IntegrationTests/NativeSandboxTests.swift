@@ -54,13 +54,16 @@ import TestSupport
         }
         let sink = Batches()
         let target = try await platform.target()
-        let plan = SendPlan(topic: "ing-staging-events", source: .records(SandboxHarness.jsonRecords(3000), origin: "test"), transport: .native)
+        // ~3 MB: more than one batch's 1 MB, so several batches are answered.
+        let padding = String(repeating: "x", count: 1000)
+        let records = (1...3000).map { EventRecord(value: Payload(type: .json, data: Array("{\"n\":\($0),\"pad\":\"\(padding)\"}".utf8))) }
+        let plan = SendPlan(topic: "ing-staging-events", source: .records(records, origin: "test"), transport: .native)
         let result = await Sender(rest: platform.client, nativeTarget: { target }).run(plan, sinks: [sink])
         await platform.stop()
         let sizes = sink.sizes.value
         #expect(result.ledger.delivered == 3000, "\(result.stopReason ?? "")")
         #expect(sizes.reduce(0, +) == 3000)
-        // As they are answered (three partitions: at least three batches), never one by one.
+        // As each batch is answered (at least three of 1 MB), never one by one.
         #expect(sizes.count >= 3 && sizes.count < 300, "\(sizes.count) report batches for 3000 records: \(sizes.prefix(20))")
     }
 
