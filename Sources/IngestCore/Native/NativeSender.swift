@@ -48,20 +48,22 @@ public enum NativeSender {
         let producer = try await KafkaProducer.connect(configuration, logger: Logger(label: "ingest.kafka"))
         let sentAt = SendTimes(capacity: configuration.maxUnansweredRecords)
         let clock = TimestampClock()
-        // Outcomes of one answered batch go to the sinks together: one write each, not one per record.
+        // Outcomes of one answered batch go to the sinks together (one write each, not one per
+        // record), on the pump's own task so the producer's engine never waits for a sink.
+        let pump = ReportPump(run: run)
         let answered = Locked<[DeliveryReport]>([])
         let flush: @Sendable () -> Void = {
             let batch = answered.withLock { batch -> [DeliveryReport] in
                 defer { batch.removeAll(keepingCapacity: true) }
                 return batch
             }
-            run.report(batch)
+            pump.submit(batch)
         }
         var failure: (any Error)?
         do {
             // Before anything is sent: a missing topic is named, never created.
             _ = try await producer.partitionCount(of: topic)
-            let records = RecordSequence(reader: reader, topic: topic, ratePerSecond: options.ratePerSecond, times: sentAt)
+            let records = RecordSequence(reader: reader, topic: topic, ratePerSecond: options.ratePerSecond, times: sentAt, pump: pump)
             try await producer.produce(records, onReport: { index, outcome in
                 let seq = index + 1
                 let report = DeliveryReport(seq: seq, outcome: Self.outcome(outcome, clock: clock), latencyMilliseconds: sentAt.elapsed(seq: seq))
@@ -73,6 +75,7 @@ public enum NativeSender {
         // After a cancellation, close gives the records still in flight their outcomes.
         await producer.close()
         flush()
+        await pump.finish()
         if let failure { throw failure }
     }
 
@@ -105,6 +108,7 @@ struct RecordSequence: AsyncSequence {
     let topic: String
     let ratePerSecond: Double?
     let times: SendTimes
+    let pump: ReportPump
 
     struct AsyncIterator: AsyncIteratorProtocol {
         let sequence: RecordSequence
@@ -114,6 +118,7 @@ struct RecordSequence: AsyncSequence {
             try Task.checkCancellation()
             guard let (seq, record) = try sequence.reader.next() else { return nil }
             try await pacer.wait()
+            if seq % 1024 == 0 { await sequence.pump.waitForRoom() }
             sequence.times.mark(seq: seq)
             return NativeSender.producerRecord(record, topic: sequence.topic)
         }
