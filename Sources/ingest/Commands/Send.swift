@@ -62,12 +62,12 @@ struct Send: AsyncParsableCommand {
         }
         session.warnings.forEach { Output.error("warning: \($0)") }
 
-        let journal: Journal?
+        let journal: JournalRunWriter?
         do {
-            journal = try Journal(run: JournalRun(
+            journal = try JournalStore(directory: JournalStore.defaultDirectory()).beginRun(JournalRunInfo(
                 profile: session.profile, topic: fullTopic, transport: via.rawValue, mode: via == .native ? "native" : mode.rawValue,
                 source: file.map { "file:" + URL(fileURLWithPath: $0).standardizedFileURL.path } ?? "data",
-                format: file == nil ? nil : format.rawValue, valueType: valueType.type.rawValue))
+                format: file == nil ? nil : format.rawValue, valueType: valueType.type.rawValue), keepValues: session.profile.journalValues)
         } catch {
             Output.error("warning: \(error); sending without a journal")
             journal = nil
@@ -97,16 +97,16 @@ struct Send: AsyncParsableCommand {
     /// Sends with Ctrl-C handling, printing each report and journaling it.
     /// `native` set: through our Kafka producer; otherwise through the REST proxy in `mode`.
     static func send(source: sending RecordSource, session: Session, topic: String, mode: SendMode, native: KafkaProducerConfiguration? = nil,
-                     options: SendOptions, journal: Journal?) async -> SendResult {
+                     options: SendOptions, journal: JournalRunWriter?) async -> SendResult {
         let output = NIOLockedValueBox(())
         let client = session.client
         var options = options
         if let journal {
-            options.onRecordRead = { @Sendable seq, record, request in journal.willSend(seq: seq, record: record, request: request) }
+            options.onRecordRead = { @Sendable seq, record, _ in journal.willSend(seq: seq, record: record) }
         }
         let sending = Task { [options] in
             let onReport: @Sendable (DeliveryReport) -> Void = { report in
-                journal?.record(report)
+                journal?.record(CollectionOfOne(report))
                 output.withLockedValue { _ in Output.out(report.jsonLine) }
             }
             if let native {
@@ -124,6 +124,7 @@ struct Send: AsyncParsableCommand {
         }
         let result = await sending.value
         interrupt.cancel()
+        journal?.finish(delivered: result.ledger.delivered, failed: result.ledger.failed, unknown: result.ledger.unknown, stopReason: result.stopReason)
         return result
     }
 

@@ -217,16 +217,17 @@ actor LiveConsoleServices: ConsoleServices {
             sourceName = "resend"
         }
         let native = mode == .native ? NativeSender.configuration(try await session.nativeTarget()) : nil
-        let journal = try? Journal(run: JournalRun(profile: session.profile, topic: topic, transport: native == nil ? "rest" : "native",
-                                                   mode: native == nil ? coreMode.rawValue : "native", source: sourceName))
+        let journal = try? JournalStore(directory: JournalStore.defaultDirectory()).beginRun(JournalRunInfo(
+            profile: session.profile, topic: topic, transport: native == nil ? "rest" : "native",
+            mode: native == nil ? coreMode.rawValue : "native", source: sourceName), keepValues: session.profile.journalValues)
         // The request of each record in flight, so a report row can show what was sent.
         let requests = NIOLockedValueBox<[Int: String]>([:])
         options.onRecordRead = { seq, record, request in
-            journal?.willSend(seq: seq, record: record, request: request)
+            journal?.willSend(seq: seq, record: record)
             requests.withLockedValue { $0[seq] = String(decoding: request, as: UTF8.self) }
         }
         let onReport: @Sendable (DeliveryReport) -> Void = { report in
-            journal?.record(report)
+            journal?.record(CollectionOfOne(report))
             let request = requests.withLockedValue { $0.removeValue(forKey: report.seq) } ?? ""
             continuation.yield(.report(Self.row(report, request: request)))
         }
@@ -235,6 +236,7 @@ actor LiveConsoleServices: ConsoleServices {
         } else {
             await session.client.send(source: source, topic: topic, mode: coreMode, options: options, onReport: onReport)
         }
+        journal?.finish(delivered: result.ledger.delivered, failed: result.ledger.failed, unknown: result.ledger.unknown, stopReason: result.stopReason)
         continuation.yield(.finished(delivered: result.ledger.delivered, failed: result.ledger.failed, unknown: result.ledger.unknown))
         if let reason = result.stopReason { continuation.yield(.error(SecretScrubber.scrub(reason))) }
     }
