@@ -171,6 +171,10 @@ import Testing
         let index = try String(contentsOfFile: store.indexPath, encoding: .utf8)
         #expect(!index.contains(old.runID) && !index.contains(middle.runID) && index.contains(newest.runID))
         live.finish(delivered: 0, failed: 0, unknown: 0, stopReason: nil)
+        // However small the limit, the newest run stays.
+        let tiny = try store.prune(JournalRetention(maximumBytes: 0, maximumAge: nil))
+        #expect(tiny.removedRuns == [live.runID])
+        #expect(try store.runs().map(\.id) == [newest.runID])
     }
 
     @Test func automaticRetentionRunsAtMostHourly() throws {

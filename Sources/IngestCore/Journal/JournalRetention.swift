@@ -1,7 +1,8 @@
 import Foundation
 
 /// How much journal to keep: runs last written longer ago than `maximumAge` go, then the
-/// oldest runs until the journal fits in `maximumBytes`. A run being written is never removed.
+/// oldest runs until the journal fits in `maximumBytes` (the newest run stays, whatever its
+/// size). A run being written is never removed.
 /// Defaults: 1 GiB (about ten million records) and 365 days; `INGEST_JOURNAL_MAX_SIZE` and
 /// `INGEST_JOURNAL_MAX_AGE` change them (`off` for no limit).
 public struct JournalRetention: Sendable, Equatable {
@@ -81,7 +82,8 @@ extension JournalStore {
         struct Candidate { var id: String; var bytes: Int; var modified: Date; var start: Int64; var live: Bool }
         var candidates: [Candidate] = runFiles().compactMap { id in
             let path = runPath(id)
-            guard let size = JournalFiles.size(path) else { return nil }
+            // An empty file is a run being created (its header comes right after its lock).
+            guard let size = JournalFiles.size(path), size.bytes > 0 else { return nil }
             return Candidate(id: id, bytes: size.bytes, modified: size.modified,
                              start: known[id]?.startMilliseconds ?? Int64(size.modified.timeIntervalSince1970 * 1000),
                              live: JournalFiles.hasWriter(path))
@@ -96,7 +98,8 @@ extension JournalStore {
         if let limit = policy.maximumBytes {
             var total = Int64(JournalFiles.size(indexPath)?.bytes ?? 0)
             for candidate in candidates where !remove.contains(candidate.id) { total += Int64(candidate.bytes) }
-            for candidate in candidates where total > limit && !candidate.live && !remove.contains(candidate.id) {
+            // The newest run stays whatever its size: the last send can always be looked at and replayed.
+            for candidate in candidates.dropLast() where total > limit && !candidate.live && !remove.contains(candidate.id) {
                 remove.insert(candidate.id)
                 total -= Int64(candidate.bytes)
             }

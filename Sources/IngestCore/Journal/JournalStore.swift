@@ -50,9 +50,12 @@ public final class JournalStore: Sendable {
             let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
             if fd < 0 && errno == EEXIST { continue }
             guard fd >= 0 else { throw InputError("cannot create the journal file \(path): \(String(cString: strerror(errno)))") }
-            guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
-                close(fd)
-                throw InputError("cannot lock the journal file \(path): \(String(cString: strerror(errno)))")
+            // Blocking: a reader testing for a writer holds a shared lock for an instant.
+            while flock(fd, LOCK_EX) != 0 {
+                guard errno == EINTR else {
+                    close(fd)
+                    throw InputError("cannot lock the journal file \(path): \(String(cString: strerror(errno)))")
+                }
             }
             let header = JournalFormat.header(id: id, info: info, startMilliseconds: start, keepValues: keepValues)
             guard JournalFiles.write(fd, header) else {

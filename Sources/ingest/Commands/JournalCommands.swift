@@ -7,7 +7,7 @@ struct JournalCommand: ParsableCommand {
         commandName: "journal",
         abstract: "List past sends from the journal: runs with their counts, or the records of one run.",
         discussion: """
-        The journal keeps 1 GB and 365 days by default (INGEST_JOURNAL_MAX_SIZE, INGEST_JOURNAL_MAX_AGE: \
+        The journal keeps 1 GiB and 365 days by default (INGEST_JOURNAL_MAX_SIZE, INGEST_JOURNAL_MAX_AGE: \
         e.g. 500MB, 30d, off); older runs are removed when a send starts, at most once an hour. \
         --prune applies it now, or with --max-size / --max-age.
         """
@@ -19,7 +19,7 @@ struct JournalCommand: ParsableCommand {
     @Option(help: "Only runs to this full topic.") var topic: String?
     @Flag(help: "Print the entries as JSON Lines.") var json = false
     @Flag(help: "Remove old runs now: those last written more than --max-age ago, then the oldest until the journal fits in --max-size.") var prune = false
-    @Option(name: .customLong("max-size"), help: "With --prune: the most the journal may take, e.g. 500MB, 2GB, off (default 1GB).") var maxSize: String?
+    @Option(name: .customLong("max-size"), help: "With --prune: the most the journal may take, e.g. 500MB, 2GB, off (default 1GiB).") var maxSize: String?
     @Option(name: .customLong("max-age"), help: "With --prune: remove runs last written longer ago, e.g. 30d, 12h, off (default 365d).") var maxAge: String?
     @Flag(name: .customLong("dry-run"), help: "With --prune: say what would be removed, remove nothing.") var dryRun = false
 
