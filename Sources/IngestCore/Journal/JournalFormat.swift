@@ -61,49 +61,6 @@ enum JournalFormat {
         return scrubbed(out)
     }
 
-    /// Appends one record's entry. True when it holds text from elsewhere (a server's message,
-    /// a value), which must pass the secret scrubber before it is written.
-    @inline(__always)
-    static func appendEntry(_ report: DeliveryReport, pending: PendingRecord?, elapsed: Int64, to out: inout [UInt8]) -> Bool {
-        out += "{\"s\":".utf8
-        appendDecimal(Int64(report.seq), to: &out)
-        out += ",\"t\":".utf8
-        appendDecimal(elapsed, to: &out)
-        var freeText = false
-        switch report.outcome {
-        case .delivered(let partition, let offset, _):
-            out += ",\"o\":\"d\",\"p\":".utf8
-            appendDecimal(Int64(partition), to: &out)
-            out += ",\"off\":".utf8
-            appendDecimal(offset, to: &out)
-        case .failed(let code, let message):
-            out += ",\"o\":\"f\",\"code\":".utf8
-            appendDecimal(Int64(code), to: &out)
-            out += ",\"msg\":".utf8
-            RecordEncoding.appendString(message, to: &out)
-            freeText = true
-        case .unknown(let message):
-            out += ",\"o\":\"u\",\"msg\":".utf8
-            RecordEncoding.appendString(message, to: &out)
-            freeText = true
-        }
-        if let pending {
-            out += ",\"n\":".utf8
-            appendDecimal(Int64(pending.size), to: &out)
-            out += ",\"h\":\"".utf8
-            pending.digest.append(to: &out)
-            out.append(UInt8(ascii: "\""))
-            if let value = pending.value {
-                out += ",\"r\":".utf8
-                // As a string, escaped: a JSON value may hold raw newlines, which end a line here.
-                RecordEncoding.appendString(String(decoding: value, as: UTF8.self), to: &out)
-                freeText = true
-            }
-        }
-        out += "}\n".utf8
-        return freeText
-    }
-
     @inline(__always)
     static func appendDecimal(_ value: Int64, to out: inout [UInt8]) {
         if value >= 0 && value < 10 {

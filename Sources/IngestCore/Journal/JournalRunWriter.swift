@@ -20,6 +20,7 @@ public final class JournalRunWriter: Sendable {
         /// The last write may have stopped mid-line (a full disk): the next one starts a new line.
         var mayBeTorn = false
         var entries = 0
+        var scratch: [UInt8] = []
     }
 
     init(runID: String, path: String, fd: Int32, startMilliseconds: Int64, keepValues: Bool, index: (path: String, lock: String)) {
@@ -45,27 +46,40 @@ public final class JournalRunWriter: Sendable {
     }
 
     /// A batch of outcomes, written as one `write(2)`.
+    @inlinable
     public func record<C: Collection>(_ reports: C) where C.Element == DeliveryReport {
+        // Inlined into the caller, so the work below runs on a plain buffer, not through
+        // the generic collection's witnesses for every report.
+        if reports.withContiguousStorageIfAvailable({ record(buffer: $0) }) == nil {
+            Array(reports).withUnsafeBufferPointer { record(buffer: $0) }
+        }
+    }
+
+    @usableFromInline
+    func record(buffer reports: UnsafeBufferPointer<DeliveryReport>) {
         guard !reports.isEmpty else { return }
         let elapsed = JournalFormat.nowMilliseconds() - startMilliseconds
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(reports.count * (keepValues ? 256 : 96) + 1)
-        var freeText = false
-        pending.withLockedValue { pending in
-            for report in reports {
-                if JournalFormat.appendEntry(report, pending: pending.remove(seq: report.seq), elapsed: elapsed, to: &bytes) {
-                    freeText = true
-                }
-            }
-        }
-        // Only entries that carry text from elsewhere pay for the secret scrubber.
-        if freeText { bytes = JournalFormat.scrubbed(bytes) }
-        let count = reports.count
         file.withLockedValue { state in
             guard state.fd >= 0 else { return }
-            if state.mayBeTorn { bytes.insert(0x0A, at: 0) }
+            // The buffer of the previous batch, kept: no allocation, no fresh pages per batch.
+            var bytes = state.scratch
+            state.scratch = []
+            bytes.removeAll(keepingCapacity: true)
+            if state.mayBeTorn { bytes.append(0x0A) }
+            var freeText = false
+            pending.withLockedValue { pending in
+                for report in reports {
+                    if JournalEntryEncoder.append(report, pending: pending.remove(seq: report.seq), elapsed: elapsed, to: &bytes) {
+                        freeText = true
+                    }
+                }
+            }
+            // Only entries that carry text from elsewhere pay for the secret scrubber.
+            if freeText { bytes = JournalFormat.scrubbed(bytes) }
             state.mayBeTorn = !JournalFiles.write(state.fd, bytes)
-            if !state.mayBeTorn { state.entries += count }
+            if !state.mayBeTorn { state.entries += reports.count }
+            // A rare huge batch (kept values) does not pin its memory for the rest of the run.
+            if bytes.capacity <= 4 << 20 { state.scratch = bytes }
         }
     }
 

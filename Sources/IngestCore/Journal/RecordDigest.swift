@@ -1,10 +1,12 @@
 import Crypto
 
-/// What identifies a record in the journal: SHA-256 over the record itself (key, value and
-/// header bytes as they land in Kafka, plus a set partition or timestamp), each field framed
-/// by its length so that no two records share an input. Kept to its first 128 bits, written
-/// as 22 base64url characters: ample to tell a changed file from the one a run read, at a
-/// quarter of a hex SHA-256's bytes per journal entry. Computed without encoding a REST body.
+/// What identifies a record in the journal: SipHash-2-4 with 128-bit output, under a fixed
+/// key, over the record itself (key, value and header bytes as they land in Kafka, plus a set
+/// partition or timestamp), each field framed by its length so that no two records share an
+/// input. Written as 22 base64url characters. It tells a changed file from the one a run read
+/// and names a record; it is not a signature. SHA-256 through swift-crypto cost several times
+/// more per record on the send path (measured in bench/journal.sh), and a REST body is never
+/// encoded for it.
 public struct RecordDigest: Sendable, Hashable {
     public let high: UInt64
     public let low: UInt64
@@ -14,41 +16,32 @@ public struct RecordDigest: Sendable, Hashable {
         self.low = low
     }
 
+    /// The journal's key ("ingest journal 2", little-endian words), fixed so digests compare across runs.
+    static let key = (UInt64(0x6A20_7473_6567_6E69), UInt64(0x3220_6C61_6E72_756F))
+
     public init(_ record: EventRecord) {
-        var hasher = SHA256()
-        // Two words say which optional parts follow and how long they are (no padding bytes:
-        // a tuple of mixed widths would hash whatever its padding holds).
+        var hasher = SipHash128(key: Self.key)
+        // Two words say which optional parts follow and how long they are.
         var flags: UInt64 = 0
         if record.key != nil { flags |= 1 }
         if record.value != nil { flags |= 2 }
         if record.partition != nil { flags |= 4 }
         if record.timestamp != nil { flags |= 8 }
-        var prefix: (UInt64, UInt64) = (
-            (1 | flags << 8 | UInt64(truncatingIfNeeded: record.headers.count) << 16).littleEndian,
-            (UInt64(truncatingIfNeeded: record.key?.data.count ?? 0) | UInt64(truncatingIfNeeded: record.value?.data.count ?? 0) << 32).littleEndian)
-        withUnsafeBytes(of: &prefix) { hasher.update(bufferPointer: $0) }
-        if let key = record.key { key.data.withUnsafeBytes { hasher.update(bufferPointer: $0) } }
-        if let value = record.value { value.data.withUnsafeBytes { hasher.update(bufferPointer: $0) } }
+        hasher.update(word: 1 | flags << 8 | UInt64(truncatingIfNeeded: record.headers.count) << 16)
+        hasher.update(word: UInt64(truncatingIfNeeded: record.key?.data.count ?? 0) | UInt64(truncatingIfNeeded: record.value?.data.count ?? 0) << 32)
+        record.key?.data.withUnsafeBytes { hasher.update($0) }
+        record.value?.data.withUnsafeBytes { hasher.update($0) }
         for header in record.headers {
-            var lengths = (UInt64(truncatingIfNeeded: header.name.utf8.count) | UInt64(header.value.map { UInt32(truncatingIfNeeded: $0.count) } ?? .max) << 32).littleEndian
-            withUnsafeBytes(of: &lengths) { hasher.update(bufferPointer: $0) }
+            hasher.update(word: UInt64(truncatingIfNeeded: header.name.utf8.count) | UInt64(header.value.map { UInt32(truncatingIfNeeded: $0.count) } ?? .max) << 32)
             var name = header.name
-            name.withUTF8 { hasher.update(bufferPointer: UnsafeRawBufferPointer($0)) }
-            if let value = header.value { value.withUnsafeBytes { hasher.update(bufferPointer: $0) } }
+            name.withUTF8 { hasher.update(UnsafeRawBufferPointer($0)) }
+            if let value = header.value { value.withUnsafeBytes { hasher.update($0) } }
         }
-        if let partition = record.partition {
-            var value = Int64(partition).littleEndian
-            withUnsafeBytes(of: &value) { hasher.update(bufferPointer: $0) }
-        }
-        if var timestamp = record.timestamp { timestamp.withUTF8 { hasher.update(bufferPointer: UnsafeRawBufferPointer($0)) } }
-        var high: UInt64 = 0
-        var low: UInt64 = 0
-        hasher.finalize().withUnsafeBytes { bytes in
-            for index in 0..<8 { high = high << 8 | UInt64(bytes[index]) }
-            for index in 8..<16 { low = low << 8 | UInt64(bytes[index]) }
-        }
-        self.high = high
-        self.low = low
+        if let partition = record.partition { hasher.update(word: UInt64(bitPattern: Int64(partition))) }
+        if var timestamp = record.timestamp { timestamp.withUTF8 { hasher.update(UnsafeRawBufferPointer($0)) } }
+        let (first, second) = hasher.finalize()
+        // Bytes in the order SipHash outputs them (each word little-endian), read as two big-endian words.
+        self.init(high: first.byteSwapped, low: second.byteSwapped)
     }
 
     private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
