@@ -4,9 +4,8 @@ import Crypto
 /// key, over the record itself (key, value and header bytes as they land in Kafka, plus a set
 /// partition or timestamp), each field framed by its length so that no two records share an
 /// input. Written as 22 base64url characters. It tells a changed file from the one a run read
-/// and names a record; it is not a signature. SHA-256 through swift-crypto cost several times
-/// more per record on the send path (measured in bench/journal.sh), and a REST body is never
-/// encoded for it.
+/// and names a record; it is not a signature. SHA-256 through swift-crypto cost about four
+/// times as much per record (ingest-journal-bench), and a REST body is never encoded for it.
 public struct RecordDigest: Sendable, Hashable {
     public let high: UInt64
     public let low: UInt64
