@@ -76,6 +76,7 @@ with open(dst, "w") as out:
             header = json.loads(f.readline())
             ctx = {k: header[k] for k in ("environment", "mode", "profile", "profile_file", "source", "topic", "transport", "value_type") if k in header}
             for line in f:
+                if not line.strip(): continue
                 e = json.loads(line)
                 if "s" not in e: continue
                 entry = dict(ctx, digest="sha256:" + hashlib.sha256(e["h"].encode()).hexdigest(), offset=e["off"], outcome="delivered",

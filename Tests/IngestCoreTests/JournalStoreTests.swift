@@ -52,6 +52,7 @@ import Testing
         let run = try #require(runs.first)
         #expect(run.id == writer.runID && run.info == Self.info && run.state == .finished && !run.keepsValues)
         #expect((run.delivered, run.failed, run.unknown) == (14, 4, 2))
+        #expect(run.bytes == JournalFiles.size(writer.path)?.bytes, "the size the footer gives")
         var entries: [JournalRecordEntry] = []
         #expect(try store.entries(run: run.id) { entries.append($0) } == 0)
         #expect(entries.map(\.seq).sorted() == Array(1...20))
@@ -67,6 +68,11 @@ import Testing
         // Small entries: the run's context is in the header only.
         let bytes = try #require(JournalFiles.size(writer.path)?.bytes)
         #expect(bytes < 400 + 20 * 100)
+        // A line is started afresh only after a torn one: none here, so no empty lines.
+        for path in [writer.path, store.indexPath] {
+            let text = try String(contentsOfFile: path, encoding: .utf8)
+            #expect(!text.contains("\n\n") && text.hasSuffix("}\n"), "\(path)")
+        }
     }
 
     @Test func keptValuesReadBackExactly() throws {
@@ -91,7 +97,7 @@ import Testing
         for path in [first.path, store.indexPath] { try Self.cut(path, bytes: 30) }
         let second = try Self.write(store, count: 3)
         // The new run's header went on a line of its own in the index, not after the fragment.
-        #expect(try store.readIndex().summaries[second.runID] != nil)
+        #expect(try store.readIndex().position[second.runID] != nil)
         #expect(try JournalFiles.readLines(store.indexPath) { _ in } == 1)
         var seqs: [Int] = []
         #expect(try store.entries(run: first.runID) { seqs.append($0.seq) } == 1)
@@ -101,8 +107,11 @@ import Testing
         #expect(runs.last?.state == .finished && runs.last.map { $0.delivered + $0.failed + $0.unknown } == 3)
         // The first run lost its footer: its entries were counted, as for a killed run.
         #expect(runs.first?.state == .killed && runs.first?.delivered == 3)
-        // Its recovered footer, too, starts a fresh line after the torn one.
+        // Its recovered footer, too, starts a fresh line after the torn one; no line is left empty.
         #expect(JournalFiles.lastLine(first.path).flatMap(JournalFooter.init) != nil)
+        for path in [first.path, second.path, store.indexPath] {
+            #expect(try !String(contentsOfFile: path, encoding: .utf8).contains("\n\n"), "\(path)")
+        }
     }
 
     @Test func aRunWithoutItsEndIsRunningThenKilledAndCountedOnce() throws {
@@ -115,6 +124,7 @@ import Testing
         writer = nil // the process's descriptor closes: the kernel drops its lock, as when it is killed
         let killed = try #require(try store.runs().first)
         #expect(killed.state == .killed && (killed.delivered, killed.failed, killed.unknown) == (9, 2, 1))
+        #expect(killed.bytes == JournalFiles.size(JournalStore.runPath(store)(id))?.bytes)
         let index = try String(contentsOfFile: store.indexPath, encoding: .utf8)
         #expect(index.components(separatedBy: "\"recovered\":true").count == 2, "counted once, noted in the index")
         #expect(try store.runs().first == killed)
@@ -126,8 +136,8 @@ import Testing
         let store = try directory.store()
         let writer = try Self.write(store, count: 5)
         // A reader that saw no footer yet and then no lock (the run ended in between) appends its own.
-        let late = JournalFooter(delivered: 1, failed: 0, unknown: 0, stopReason: "killed?", recovered: true)
-        try JournalFiles.appendShared(store.footerLine(id: writer.runID, late, endMilliseconds: 0, entries: 1), to: store.indexPath, lock: store.lockPath)
+        let late = JournalFooter(endMilliseconds: 0, delivered: 1, failed: 0, unknown: 0, entries: 1, stopReason: "killed?", recovered: true, bytesBefore: nil)
+        try JournalFiles.appendShared(JournalFormat.footer(id: writer.runID, late), to: store.indexPath, lock: store.lockPath)
         let run = try #require(try store.runs().first)
         #expect(run.state == .finished && run.delivered == 4)
     }

@@ -20,8 +20,8 @@ enum JournalFiles {
         }
     }
 
-    /// Whether the file behind `fd` is empty or ends with a newline: an append can go on the
-    /// same line. A killed writer or a full disk leaves a torn last line; the next entry must
+    /// Whether the file behind `fd` (opened for reading too) is empty or ends with a newline:
+    /// an append can go on the same line. A killed writer or a full disk leaves a torn last line; the next entry must
     /// not be glued to it (it would be lost with the fragment).
     static func endsWithNewline(_ fd: Int32) -> Bool {
         var info = stat()
@@ -41,7 +41,7 @@ enum JournalFiles {
     /// `appendShared` for a caller that already holds the lock (a second `flock` on another
     /// descriptor of the same file would wait for the first, in the same process too).
     static func appendHoldingLock(_ line: [UInt8], to path: String) throws {
-        let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
+        let fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw InputError("cannot write the journal \(path): \(String(cString: strerror(errno)))") }
         defer { close(fd) }
         let bytes = endsWithNewline(fd) ? line : [0x0A] + line

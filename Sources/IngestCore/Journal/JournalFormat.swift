@@ -45,18 +45,19 @@ enum JournalFormat {
         return scrubbed(out)
     }
 
-    static func footer(id: String, endMilliseconds: Int64, delivered: Int, failed: Int, unknown: Int, entries: Int,
-                       stopReason: String?, recovered: Bool) -> [UInt8] {
+    static func footer(id: String, _ footer: JournalFooter) -> [UInt8] {
         var out = Array("{\"run\":".utf8)
         RecordEncoding.appendString(id, to: &out)
         out += ",\"end\":".utf8
-        RecordEncoding.appendString(isoTime(endMilliseconds), to: &out)
-        out += ",\"end_ms\":\(endMilliseconds),\"delivered\":\(delivered),\"failed\":\(failed),\"unknown\":\(unknown),\"entries\":\(entries)".utf8
-        if let stopReason {
+        RecordEncoding.appendString(isoTime(footer.endMilliseconds), to: &out)
+        out += (",\"end_ms\":\(footer.endMilliseconds),\"delivered\":\(footer.delivered),\"failed\":\(footer.failed),"
+            + "\"unknown\":\(footer.unknown),\"entries\":\(footer.entries)").utf8
+        if let bytes = footer.bytesBefore { out += ",\"bytes\":\(bytes)".utf8 }
+        if let stopReason = footer.stopReason {
             out += ",\"stop_reason\":".utf8
             RecordEncoding.appendString(stopReason, to: &out)
         }
-        if recovered { out += ",\"recovered\":true".utf8 }
+        if footer.recovered { out += ",\"recovered\":true".utf8 }
         out += "}\n".utf8
         return scrubbed(out)
     }
@@ -194,27 +195,41 @@ enum JournalFormat {
     }
 }
 
-/// A run's footer, read back.
+/// A run's footer: how it ended.
 struct JournalFooter: Equatable {
+    var endMilliseconds: Int64
     var delivered: Int
     var failed: Int
     var unknown: Int
+    /// Entries written (a failed write is not counted).
+    var entries: Int
     var stopReason: String?
     /// Written by a reader for a run whose process died before its end.
     var recovered: Bool
+    /// The size of the run's file before its footer, so a listing needs no `stat` per run.
+    var bytesBefore: Int?
+    /// The footer line's own length as read, newline included.
+    var lineBytes = 0
 
-    init(delivered: Int, failed: Int, unknown: Int, stopReason: String?, recovered: Bool) {
+    var fileBytes: Int? { bytesBefore.map { $0 + lineBytes } }
+
+    init(endMilliseconds: Int64, delivered: Int, failed: Int, unknown: Int, entries: Int, stopReason: String?, recovered: Bool, bytesBefore: Int?) {
+        self.endMilliseconds = endMilliseconds
         self.delivered = delivered
         self.failed = failed
         self.unknown = unknown
+        self.entries = entries
         self.stopReason = stopReason
         self.recovered = recovered
+        self.bytesBefore = bytesBefore
     }
 
     init?(_ line: JournalLine) {
         guard JournalFormat.isFooter(line) else { return nil }
-        self.init(delivered: line.int("delivered") ?? 0, failed: line.int("failed") ?? 0, unknown: line.int("unknown") ?? 0,
-                  stopReason: line.string("stop_reason"), recovered: line.bool("recovered") ?? false)
+        self.init(endMilliseconds: Int64(line.int("end_ms") ?? 0), delivered: line.int("delivered") ?? 0, failed: line.int("failed") ?? 0,
+                  unknown: line.int("unknown") ?? 0, entries: line.int("entries") ?? 0, stopReason: line.string("stop_reason"),
+                  recovered: line.bool("recovered") ?? false, bytesBefore: line.int("bytes"))
+        lineBytes = line.bytes.count + 1
     }
 
     func apply(to summary: inout JournalRunSummary) {
@@ -223,5 +238,6 @@ struct JournalFooter: Equatable {
         summary.unknown = unknown
         summary.stopReason = stopReason
         summary.state = recovered ? .killed : .finished
+        if let fileBytes { summary.bytes = fileBytes }
     }
 }

@@ -7,12 +7,21 @@ import Foundation
 struct JournalLine {
     /// The line as read (without its newline).
     let bytes: ArraySlice<UInt8>
+    /// Key and value positions, counted from the start of `bytes`.
     private var fields: [(key: Range<Int>, value: Range<Int>)] = []
 
     init?(_ bytes: ArraySlice<UInt8>) {
         self.bytes = bytes
-        var at = bytes.startIndex
-        let end = bytes.endIndex
+        // Scanned through a pointer: a listing reads tens of thousands of lines.
+        guard let fields = bytes.withUnsafeBufferPointer({ Self.scan($0) }) else { return nil }
+        self.fields = fields
+    }
+
+    private static func scan(_ bytes: UnsafeBufferPointer<UInt8>) -> [(key: Range<Int>, value: Range<Int>)]? {
+        var fields: [(key: Range<Int>, value: Range<Int>)] = []
+        fields.reserveCapacity(16)
+        var at = 0
+        let end = bytes.count
         func skipSpace() { while at < end, bytes[at] == 0x20 || bytes[at] == 0x09 || bytes[at] == 0x0D { at += 1 } }
         skipSpace()
         guard at < end, bytes[at] == UInt8(ascii: "{") else { return nil }
@@ -23,14 +32,14 @@ struct JournalLine {
         } else {
             while true {
                 skipSpace()
-                guard at < end, bytes[at] == UInt8(ascii: "\""), let keyEnd = Self.skipValue(bytes, from: at) else { return nil }
+                guard at < end, bytes[at] == UInt8(ascii: "\""), let keyEnd = skipValue(bytes, from: at) else { return nil }
                 let key = (at + 1)..<(keyEnd - 1)
                 at = keyEnd
                 skipSpace()
                 guard at < end, bytes[at] == UInt8(ascii: ":") else { return nil }
                 at += 1
                 skipSpace()
-                guard let value = Self.skipValue(bytes, from: at) else { return nil }
+                guard let value = skipValue(bytes, from: at) else { return nil }
                 fields.append((key, at..<value))
                 at = value
                 skipSpace()
@@ -42,7 +51,7 @@ struct JournalLine {
             }
         }
         skipSpace()
-        guard at == end else { return nil }
+        return at == end ? fields : nil
     }
 
     // MARK: values
@@ -50,32 +59,36 @@ struct JournalLine {
     func has(_ key: String) -> Bool { range(key) != nil }
 
     func string(_ key: String) -> String? {
-        guard let range = range(key), bytes[range.lowerBound] == UInt8(ascii: "\"") else { return nil }
-        return Self.decodeString(bytes[range])
+        guard let range = range(key) else { return nil }
+        return bytes.withUnsafeBufferPointer { bytes in
+            bytes[range.lowerBound] == UInt8(ascii: "\"") ? Self.decodeString(UnsafeBufferPointer(rebasing: bytes[range])) : nil
+        }
     }
 
     func int(_ key: String) -> Int? {
         guard let range = range(key) else { return nil }
-        var value = 0
-        var negative = false
-        var at = range.lowerBound
-        if bytes[at] == UInt8(ascii: "-") { negative = true; at += 1 }
-        guard at < range.upperBound else { return nil }
-        while at < range.upperBound {
-            let digit = Int(bytes[at]) - 48
-            guard digit >= 0, digit <= 9 else { return nil }
-            let (times, overflow1) = value.multipliedReportingOverflow(by: 10)
-            let (sum, overflow2) = times.addingReportingOverflow(digit)
-            guard !overflow1, !overflow2 else { return nil }
-            value = sum
-            at += 1
+        return bytes.withUnsafeBufferPointer { bytes in
+            var value = 0
+            var negative = false
+            var at = range.lowerBound
+            if bytes[at] == UInt8(ascii: "-") { negative = true; at += 1 }
+            guard at < range.upperBound else { return nil }
+            while at < range.upperBound {
+                let digit = Int(bytes[at]) - 48
+                guard digit >= 0, digit <= 9 else { return nil }
+                let (times, overflow1) = value.multipliedReportingOverflow(by: 10)
+                let (sum, overflow2) = times.addingReportingOverflow(digit)
+                guard !overflow1, !overflow2 else { return nil }
+                value = sum
+                at += 1
+            }
+            return negative ? -value : value
         }
-        return negative ? -value : value
     }
 
     func bool(_ key: String) -> Bool? {
         guard let range = range(key) else { return nil }
-        switch bytes[range.lowerBound] {
+        switch bytes[bytes.startIndex + range.lowerBound] {
         case UInt8(ascii: "t"): return true
         case UInt8(ascii: "f"): return false
         default: return nil
@@ -84,25 +97,27 @@ struct JournalLine {
 
     /// The value as written: nested JSON for a field that holds an object.
     func raw(_ key: String) -> ArraySlice<UInt8>? {
-        guard let range = range(key), bytes[range.lowerBound] != UInt8(ascii: "n") else { return nil }
-        return bytes[range]
+        guard let range = range(key), bytes[bytes.startIndex + range.lowerBound] != UInt8(ascii: "n") else { return nil }
+        return bytes[(bytes.startIndex + range.lowerBound)..<(bytes.startIndex + range.upperBound)]
     }
 
     private func range(_ key: String) -> Range<Int>? {
         var key = key
         return key.withUTF8 { wanted in
-            for field in fields where field.key.count == wanted.count {
-                if bytes[field.key].elementsEqual(wanted) { return field.value }
+            bytes.withUnsafeBufferPointer { bytes in
+                for field in fields where field.key.count == wanted.count {
+                    if memcmp(bytes.baseAddress! + field.key.lowerBound, wanted.baseAddress!, wanted.count) == 0 { return field.value }
+                }
+                return nil
             }
-            return nil
         }
     }
 
     // MARK: scanning
 
     /// The index just past the JSON value starting at `start`, or nil when it is not complete.
-    static func skipValue(_ bytes: ArraySlice<UInt8>, from start: Int) -> Int? {
-        let end = bytes.endIndex
+    static func skipValue(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> Int? {
+        let end = bytes.count
         guard start < end else { return nil }
         switch bytes[start] {
         case UInt8(ascii: "\""):
@@ -138,11 +153,21 @@ struct JournalLine {
             var at = start
             while at < end, isScalarByte(bytes[at]) { at += 1 }
             guard at > start else { return nil }
-            let word = bytes[start..<at]
-            if word.elementsEqual("true".utf8) || word.elementsEqual("false".utf8) || word.elementsEqual("null".utf8) { return at }
-            guard word.allSatisfy({ ($0 >= 48 && $0 <= 57) || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: ".")
-                || $0 == UInt8(ascii: "e") || $0 == UInt8(ascii: "E") || $0 == UInt8(ascii: "+") }) else { return nil }
-            return at
+            func spells(_ word: StaticString) -> Bool {
+                at - start == word.utf8CodeUnitCount && memcmp(bytes.baseAddress! + start, word.utf8Start, at - start) == 0
+            }
+            switch bytes[start] {
+            case UInt8(ascii: "t"): return spells("true") ? at : nil
+            case UInt8(ascii: "f"): return spells("false") ? at : nil
+            case UInt8(ascii: "n"): return spells("null") ? at : nil
+            default:
+                for index in start..<at {
+                    let byte = bytes[index]
+                    guard (byte >= 48 && byte <= 57) || byte == UInt8(ascii: "-") || byte == UInt8(ascii: ".")
+                        || byte == UInt8(ascii: "e") || byte == UInt8(ascii: "E") || byte == UInt8(ascii: "+") else { return nil }
+                }
+                return at
+            }
         }
     }
 
@@ -150,9 +175,14 @@ struct JournalLine {
         !(byte == UInt8(ascii: ",") || byte == UInt8(ascii: "}") || byte == UInt8(ascii: "]") || byte == 0x20 || byte == 0x09 || byte == 0x0D || byte == 0x0A)
     }
 
-    /// A JSON string literal (quotes included) as text, escapes decoded.
     static func decodeString(_ literal: ArraySlice<UInt8>) -> String? {
-        let inner = literal.dropFirst().dropLast()
+        literal.withUnsafeBufferPointer { decodeString($0) }
+    }
+
+    /// A JSON string literal (quotes included) as text, escapes decoded.
+    static func decodeString(_ literal: UnsafeBufferPointer<UInt8>) -> String? {
+        guard literal.count >= 2 else { return nil }
+        let inner = UnsafeBufferPointer(rebasing: literal[1..<(literal.count - 1)])
         guard inner.contains(UInt8(ascii: "\\")) else { return String(decoding: inner, as: UTF8.self) }
         var out: [UInt8] = []
         out.reserveCapacity(inner.count)

@@ -78,14 +78,14 @@ extension JournalStore {
     public func prune(_ policy: JournalRetention? = nil, dryRun: Bool = false, removeLegacy: Bool = false,
                       now: Date = Date()) throws -> PruneResult {
         let policy = policy ?? retention
-        let known = (try? readIndex().summaries) ?? [:]
+        let known = (try? readIndex()) ?? Index()
         struct Candidate { var id: String; var bytes: Int; var modified: Date; var start: Int64; var live: Bool }
         var candidates: [Candidate] = runFiles().compactMap { id in
             let path = runPath(id)
             // An empty file is a run being created (its header comes right after its lock).
             guard let size = JournalFiles.size(path), size.bytes > 0 else { return nil }
             return Candidate(id: id, bytes: size.bytes, modified: size.modified,
-                             start: known[id]?.startMilliseconds ?? Int64(size.modified.timeIntervalSince1970 * 1000),
+                             start: known.position[id].map { known.runs[$0].startMilliseconds } ?? Int64(size.modified.timeIntervalSince1970 * 1000),
                              live: JournalFiles.hasWriter(path))
         }
         candidates.sort { ($0.start, $0.id) < ($1.start, $1.id) }

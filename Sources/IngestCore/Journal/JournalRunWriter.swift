@@ -88,9 +88,13 @@ public final class JournalRunWriter: Sendable {
     public func finish(delivered: Int, failed: Int, unknown: Int, stopReason: String?) {
         file.withLockedValue { state in
             guard state.fd >= 0 else { return }
-            let footer = JournalFormat.footer(id: runID, endMilliseconds: JournalFormat.nowMilliseconds(), delivered: delivered,
-                                              failed: failed, unknown: unknown, entries: state.entries, stopReason: stopReason, recovered: false)
-            JournalFiles.write(state.fd, state.mayBeTorn || !JournalFiles.endsWithNewline(state.fd) ? [0x0A] + footer : footer)
+            let fresh = state.mayBeTorn || !JournalFiles.endsWithNewline(state.fd)
+            var size = stat()
+            let before = fstat(state.fd, &size) == 0 ? Int(size.st_size) + (fresh ? 1 : 0) : nil
+            let footer = JournalFormat.footer(id: runID, JournalFooter(
+                endMilliseconds: JournalFormat.nowMilliseconds(), delivered: delivered, failed: failed, unknown: unknown,
+                entries: state.entries, stopReason: stopReason, recovered: false, bytesBefore: before))
+            JournalFiles.write(state.fd, fresh ? [0x0A] + footer : footer)
             try? JournalFiles.appendShared(footer, to: index.path, lock: index.lock)
             close(state.fd)
             state.fd = -1

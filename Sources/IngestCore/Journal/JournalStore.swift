@@ -47,7 +47,7 @@ public final class JournalStore: Sendable {
         for _ in 0..<16 {
             let id = Self.newRunID()
             let path = runPath(id)
-            let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+            let fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
             if fd < 0 && errno == EEXIST { continue }
             guard fd >= 0 else { throw InputError("cannot create the journal file \(path): \(String(cString: strerror(errno)))") }
             // Blocking: a reader testing for a writer holds a shared lock for an instant.

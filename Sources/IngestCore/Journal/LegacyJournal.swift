@@ -60,9 +60,11 @@ extension JournalStore {
             result.skippedLines += unreadable
             for id in order {
                 var run = runs[id]!
-                let footer = JournalFormat.footer(id: id, endMilliseconds: run.last, delivered: run.counts[0], failed: run.counts[1],
-                                                  unknown: run.counts[2], entries: run.counts.reduce(0, +), stopReason: nil, recovered: false)
-                run.pending += footer
+                try run.flush()
+                let footer = JournalFormat.footer(id: id, JournalFooter(
+                    endMilliseconds: run.last, delivered: run.counts[0], failed: run.counts[1], unknown: run.counts[2],
+                    entries: run.counts.reduce(0, +), stopReason: nil, recovered: false, bytesBefore: JournalFiles.size(run.path)?.bytes))
+                run.pending = footer
                 try run.flush()
                 guard rename(run.path, runPath(id)) == 0 else {
                     throw InputError("cannot move the imported run \(id) into \(runsDirectory): \(String(cString: strerror(errno)))")

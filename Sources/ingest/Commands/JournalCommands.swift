@@ -54,21 +54,33 @@ struct JournalCommand: ParsableCommand {
         for run in runs {
             if let outcome, run.count(outcome) == 0 { continue }
             let info = run.info
+            // Written piece by piece into one buffer: a journal of a working year lists thousands of runs.
             if json {
-                var line = "{\"run\":\(RecordEncoding.jsonString(run.id)),\"time\":\"\(run.time)\",\"profile\":\(RecordEncoding.jsonString(info.profile)),"
-                    + "\"environment\":\(RecordEncoding.jsonString(info.environment)),\"topic\":\(RecordEncoding.jsonString(info.topic)),"
-                    + "\"transport\":\(RecordEncoding.jsonString(info.transport)),\"mode\":\(RecordEncoding.jsonString(info.mode)),"
-                    + "\"source\":\(RecordEncoding.jsonString(info.source)),\"delivered\":\(run.delivered),\"failed\":\(run.failed),"
-                    + "\"unknown\":\(run.unknown),\"state\":\"\(run.state.rawValue)\",\"bytes\":\(run.bytes)"
-                if let reason = info.reason { line += ",\"reason\":\(RecordEncoding.jsonString(reason))" }
-                if let stop = run.stopReason { line += ",\"stop_reason\":\(RecordEncoding.jsonString(stop))" }
-                output.line(line + "}")
+                output.put("{\"run\":"); output.put(json: run.id)
+                output.put(",\"time\":"); output.put(json: run.time)
+                output.put(",\"profile\":"); output.put(json: info.profile)
+                output.put(",\"environment\":"); output.put(json: info.environment)
+                output.put(",\"topic\":"); output.put(json: info.topic)
+                output.put(",\"transport\":"); output.put(json: info.transport)
+                output.put(",\"mode\":"); output.put(json: info.mode)
+                output.put(",\"source\":"); output.put(json: info.source)
+                output.put(",\"delivered\":"); output.put(run.delivered)
+                output.put(",\"failed\":"); output.put(run.failed)
+                output.put(",\"unknown\":"); output.put(run.unknown)
+                output.put(",\"state\":"); output.put(json: run.state.rawValue)
+                output.put(",\"bytes\":"); output.put(run.bytes)
+                if let reason = info.reason { output.put(",\"reason\":"); output.put(json: reason) }
+                if let stop = run.stopReason { output.put(",\"stop_reason\":"); output.put(json: stop) }
+                output.put("}")
             } else {
-                let env = info.environment == "production" ? "PRODUCTION" : info.environment
-                let counts = "delivered \(run.delivered), failed \(run.failed), unknown \(run.unknown)"
-                let state = run.state == .finished ? "" : "  (\(run.state == .killed ? "killed before its end" : "running"))"
-                output.line("\(run.id)  \(run.time)  \(info.profile) (\(env))  \(info.topic)  \(info.transport)/\(info.mode)  \(counts)\(state)")
+                output.put(run.id); output.put("  "); output.put(run.time); output.put("  ")
+                output.put(info.profile); output.put(" ("); output.put(info.environment == "production" ? "PRODUCTION" : info.environment)
+                output.put(")  "); output.put(info.topic); output.put("  "); output.put(info.transport); output.put("/"); output.put(info.mode)
+                output.put("  delivered "); output.put(run.delivered); output.put(", failed "); output.put(run.failed)
+                output.put(", unknown "); output.put(run.unknown)
+                if run.state != .finished { output.put(run.state == .killed ? "  (killed before its end)" : "  (running)") }
             }
+            output.endLine()
         }
         output.flush()
     }
@@ -110,20 +122,31 @@ struct JournalCommand: ParsableCommand {
     }
 }
 
-/// Lines to stdout in large writes (a run can have millions of entries), each chunk scrubbed.
+/// Lines to stdout in large writes (a run can have millions of entries, a journal thousands
+/// of runs), built as bytes, each chunk scrubbed on its way out.
 final class BufferedOutput {
-    private var text = ""
+    private var bytes: [UInt8] = []
 
-    func line(_ line: String) {
-        text += line
-        text += "\n"
-        if text.utf8.count > 256 * 1024 { flush() }
+    init() { bytes.reserveCapacity(1 << 18) }
+
+    func put(_ text: String) { bytes.append(contentsOf: text.utf8) }
+    func put(_ number: Int) { bytes.append(contentsOf: String(number).utf8) }
+    func put(json text: String) { RecordEncoding.appendString(text, to: &bytes) }
+
+    func line(_ text: String) {
+        put(text)
+        endLine()
+    }
+
+    func endLine() {
+        bytes.append(0x0A)
+        if bytes.count > 1 << 18 { flush() }
     }
 
     func flush() {
-        guard !text.isEmpty else { return }
-        Output.out(text, terminator: "")
-        text = ""
+        guard !bytes.isEmpty else { return }
+        Output.out(String(decoding: bytes, as: UTF8.self), terminator: "")
+        bytes.removeAll(keepingCapacity: true)
     }
 }
 
