@@ -48,20 +48,25 @@ have=$(ls "$STATE/journal/runs" | wc -l)
 for _ in $(seq $((have + 1)) "$RUNS"); do send "$STATE"; done
 INGEST_STATE_DIR="$STATE" "$BIN/ingest" journal | tail -2
 du -sh "$STATE/journal"
-list() { INGEST_STATE_DIR="$1" "$2" journal > /dev/null; }
-times=$(for _ in 1 2 3 4 5; do seconds list "$STATE" "$BIN/ingest"; done | median)
-empty=$(for _ in 1 2 3 4 5; do seconds list "$WORK/empty" "$BIN/ingest"; done | median)
-echo "ingest journal, $RUNS runs, $((RUNS * COUNT)) records: median of 5 ${times} s; on an empty journal (process start) ${empty} s"
-recovered=$(seconds list "$STATE" "$BIN/ingest")
-echo "(again, index only: ${recovered} s)"
+# Wall and CPU (user + sys) time of one `ingest journal`: on this shared 2-core machine the wall
+# time includes waiting for a core, so both are given, with the load average.
+list() { # state dir, binary; prints "wall cpu"
+    /usr/bin/time -f "%e %U %S" -o "$WORK/time" env INGEST_STATE_DIR="$1" "$2" journal > /dev/null 2>&1
+    awk '{printf "%.3f %.3f\n", $1, $2 + $3}' "$WORK/time"
+}
+list5() { # state dir, binary; prints "median wall s, median cpu s"
+    for _ in 1 2 3 4 5; do list "$1" "$2"; done > "$WORK/times"
+    echo "wall $(cut -d' ' -f1 "$WORK/times" | median) s, cpu $(cut -d' ' -f2 "$WORK/times" | median) s"
+}
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "ingest journal, $RUNS runs, $((RUNS * COUNT)) records, median of 5: $(list5 "$STATE" "$BIN/ingest")"
+echo "ingest journal on an empty journal (process start), median of 5: $(list5 "$WORK/empty" "$BIN/ingest")"
 
 # The same number of records in many small runs (10,000 runs of TOTAL/10,000), written through
 # the writer API by ingest-journal-bench (real sends would take 10,000 process starts).
 SMALL="$WORK/small"
 "$BIN/ingest-journal-bench" fill "$SMALL" 10000 $((RUNS * COUNT / 10000))
-INGEST_STATE_DIR="$SMALL" "$BIN/ingest" journal > /dev/null
-small=$(for _ in 1 2 3 4 5; do seconds list "$SMALL" "$BIN/ingest"; done | median)
-echo "ingest journal, 10000 runs, $((RUNS * COUNT)) records (writer API): median of 5 ${small} s"
+echo "ingest journal, 10000 runs, $((RUNS * COUNT)) records (writer API), median of 5: $(list5 "$SMALL" "$BIN/ingest")"
 
 if [ -n "${OLD_INGEST:-}" ]; then
     # The first format: every record a full line with its run's context, in one journal.jsonl,
@@ -84,8 +89,8 @@ with open(dst, "w") as out:
                 out.write(json.dumps(entry, sort_keys=True, separators=(",", ":")) + "\n")
 PY
     old_bytes=$(stat -c %s "$WORK/old/journal.jsonl")
-    old=$(seconds list "$WORK/old" "$OLD_INGEST")
-    printf 'first format, same records: %.1f bytes per record, ingest journal %s s\n' "$(echo "$old_bytes / ($RUNS * $COUNT)" | bc -l)" "$old"
+    printf 'first format, same records: %.1f bytes per record; ingest journal (first format binary), once: %s\n' \
+        "$(echo "$old_bytes / ($RUNS * $COUNT)" | bc -l)" "$(list "$WORK/old" "$OLD_INGEST" | awk '{print "wall " $1 " s, cpu " $2 " s"}')"
 fi
 
 echo "== 3. the writer alone (willSend per record, record() per batch), $COUNT records"
