@@ -32,12 +32,17 @@ send() { # state dir
         || { cat "$WORK/send.err" >&2; exit 1; }
 }
 
-echo "== 1. ingest send --via native, $COUNT records, journal on vs off (alternating)"
+timed_send() { # state dir; prints "wall cpu" of one send
+    /usr/bin/time -f "%e %U %S" -o "$WORK/send.time" bash -c "$(declare -f send); BIN='$BIN' WORK='$WORK' COUNT='$COUNT' send '$1'"
+    awk '{printf "%.2f %.2f\n", $1, $2 + $3}' "$WORK/send.time"
+}
+echo "== 1. ingest send --via native, $COUNT records, journal on vs off (alternating); load average $(cut -d' ' -f1-3 /proc/loadavg)"
 for round in 1 2; do
-    on=$(seconds send "$STATE")
-    off=$(seconds send /dev/null/no-journal)
+    read -r on on_cpu < <(timed_send "$STATE")
+    read -r off off_cpu < <(timed_send /dev/null/no-journal)
     grep -q "sending without a journal" "$WORK/send.err" || { echo "the journal was not off" >&2; exit 1; }
-    printf 'round %d: journal on %.2f s (%.0f records/s), off %.2f s (%.0f records/s)\n' "$round" "$on" "$(echo "$COUNT / $on" | bc -l)" "$off" "$(echo "$COUNT / $off" | bc -l)"
+    printf 'round %d: journal on %.2f s (%.0f records/s, %.2f s CPU), off %.2f s (%.0f records/s, %.2f s CPU)\n' "$round" \
+        "$on" "$(echo "$COUNT / $on" | bc -l)" "$on_cpu" "$off" "$(echo "$COUNT / $off" | bc -l)" "$off_cpu"
 done
 run_bytes=$(stat -c %s "$STATE"/journal/runs/*.jsonl | head -1)
 printf 'bytes per record on disk: %.1f (run file %d bytes for %d records, header and footer included)\n' \
