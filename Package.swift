@@ -137,6 +137,12 @@ let package = Package(
             name: "ingest-kafka-bench",
             dependencies: ["IngestKafka", "IngestSandbox"]
         ),
+        // bench/journal.sh: the journal writer's cost per record, apart from a send.
+        .executableTarget(
+            name: "ingest-journal-bench",
+            dependencies: ["IngestCore"],
+            path: "bench/JournalBench"
+        ),
         // librdkafka (Debian librdkafka-dev), for its mock cluster in tests; IngestKafka never uses it.
         .systemLibrary(name: "CRdKafka", path: "Sources/CRdKafka"),
         .testTarget(

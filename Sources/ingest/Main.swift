@@ -26,7 +26,7 @@ struct Main {
             var command = try Ingest.parseAsRoot(arguments)
             // Curses owns the console's terminal: its log goes to a file unless one is named.
             if command is ConsoleCommand, settings.file == nil {
-                let directory = Journal.defaultDirectory()
+                let directory = JournalStore.defaultDirectory()
                 try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
                 settings.file = (directory as NSString).appendingPathComponent("console.log")
             }

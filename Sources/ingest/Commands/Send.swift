@@ -70,13 +70,15 @@ struct Send: AsyncParsableCommand {
     }
 
     /// Sends with Ctrl-C handling: reports as JSON lines on stdout, and into the journal.
-    static func send(_ plan: SendPlan, session: ProfileSession) async -> SendResult {
-        var sinks: [any SendSink] = [JSONLinesSink()]
+    static func send(_ plan: SendPlan, session: ProfileSession, store: JournalStore? = nil) async -> SendResult {
+        // The journal first: what the operator sees on stdout is always in the journal.
+        var sinks: [any SendSink] = []
         do {
-            sinks.append(try JournalSink(plan: plan, profile: session.profile))
+            sinks.append(try JournalSink(plan: plan, profile: session.profile, store: store))
         } catch {
             Output.error("warning: \(error); sending without a journal")
         }
+        sinks.append(JSONLinesSink())
         // Ctrl-C stops sending and waits for the reports of what is in flight; a second one quits.
         // Caught before the first record goes, so an early Ctrl-C is handled too.
         let interrupts = InterruptWatch()
