@@ -28,6 +28,8 @@ public struct JournalEntry: Codable, Sendable, Equatable {
     public var value_type: String?
     /// The produce request as sent, only with `journal_values = true`.
     public var record: String?
+    /// Why the run was made (`--reason`, asked in the console when the profile requires one).
+    public var reason: String?
 }
 
 extension JournalEntry {
@@ -44,6 +46,7 @@ extension JournalEntry {
         fields.append("\"outcome\":\(string(outcome))")
         if let partition { fields.append("\"partition\":\(partition)") }
         fields.append("\"profile\":\(string(profile))")
+        if let reason { fields.append("\"reason\":\(string(reason))") }
         if let profile_file { fields.append("\"profile_file\":\(string(profile_file))") }
         if let record { fields.append("\"record\":\(string(record))") }
         fields.append(contentsOf: ["\"run\":\(string(run))", "\"seq\":\(seq)", "\"size\":\(size)", "\"source\":\(string(source))",
@@ -63,8 +66,10 @@ public struct JournalRun: Sendable {
     public var source: String
     public var format: String?
     public var valueType: String?
+    public var reason: String?
 
-    public init(profile: Profile, topic: String, transport: String, mode: String, source: String, format: String? = nil, valueType: String? = nil) {
+    public init(profile: Profile, topic: String, transport: String, mode: String, source: String, format: String? = nil, valueType: String? = nil,
+                reason: String? = nil) {
         self.id = String(UUID().uuidString.lowercased().prefix(8))
         self.profile = profile
         self.topic = topic
@@ -73,6 +78,7 @@ public struct JournalRun: Sendable {
         self.source = source
         self.format = format
         self.valueType = valueType
+        self.reason = reason
     }
 }
 
@@ -126,7 +132,8 @@ public final class Journal: Sendable {
             time: clock.timestamp(), run: run.id,
             profile: run.profile.name, profile_file: run.profile.source, environment: run.profile.environment.rawValue, topic: run.topic,
             transport: run.transport, mode: run.mode, seq: report.seq, digest: known?.digest ?? "", size: known?.size ?? 0,
-            outcome: report.outcome.name, source: run.source, format: run.format, value_type: run.valueType, record: known?.record)
+            outcome: report.outcome.name, source: run.source, format: run.format, value_type: run.valueType, record: known?.record,
+            reason: run.reason)
         switch report.outcome {
         case .delivered(let partition, let offset, _):
             entry.partition = partition

@@ -2,8 +2,8 @@
 public final class JournalSink: SendSink {
     let journal: Journal
 
-    /// Opens the journal for one run of `plan` through `profile`.
-    public init(plan: SendPlan, profile: Profile, directory: String = Journal.defaultDirectory()) throws {
+    /// Opens the journal for one run of `plan` through `profile`; `reason` is kept with it.
+    public init(plan: SendPlan, profile: Profile, directory: String = Journal.defaultDirectory(), reason: String? = nil) throws {
         var format: String?
         var valueType: String?
         if case .file(_, let fileFormat, let type) = plan.source {
@@ -11,7 +11,7 @@ public final class JournalSink: SendSink {
             valueType = type.rawValue
         }
         journal = try Journal(run: JournalRun(profile: profile, topic: plan.topic, transport: plan.transport.name, mode: plan.transport.modeName,
-                                              source: plan.source.journalName, format: format, valueType: valueType), directory: directory)
+                                              source: plan.source.journalName, format: format, valueType: valueType, reason: reason), directory: directory)
     }
 
     public var wantsRecords: Bool { true }
