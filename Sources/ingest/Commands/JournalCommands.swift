@@ -78,6 +78,7 @@ struct Replay: AsyncParsableCommand {
     @Flag(help: "Replay unknown records (they may already be in Kafka).") var unknown = false
     @Option(help: "single | batch | stream (default: the run's mode)") var mode: RestMode?
     @Option(name: .customLong("confirm-production"), help: "Required when the run went to production: the full topic name.") var confirmProduction: String?
+    @Option(help: "Why this replay is made; kept in the journal (required by profiles with require_reason).") var reason: String?
 
     func run() async throws {
         guard failed || unknown else {
@@ -87,6 +88,7 @@ struct Replay: AsyncParsableCommand {
         let path = Journal.defaultDirectory() + "/journal.jsonl"
         let plan: JournalQuery.Plan
         let session: ProfileSession
+        var keptReason: String?
         do {
             let runID = runSelection == "last" ? try JournalQuery.lastRun(path: path) : runSelection
             plan = try JournalQuery.plan(path: path, run: runID, outcomes: Set([failed ? "failed" : nil, unknown ? "unknown" : nil].compactMap { $0 }))
@@ -96,6 +98,9 @@ struct Replay: AsyncParsableCommand {
             }
             let file = plan.first.profile_file.flatMap { FileManager.default.fileExists(atPath: $0) ? $0 : nil }
             let profile = try ProfileStore.standard().load(file ?? plan.first.profile)
+            // A replay is a send: the profile's limits hold for it too.
+            keptReason = try SendGuards.checkLimits(profile, plan: SendPlan(topic: plan.first.topic, source: .records(plan.records, origin: "replay"),
+                                                                             transport: .rest(.single)), reason: reason)
             try ProductionGuard.check(profile, topic: plan.first.topic, confirmation: confirmProduction)
             if plan.unknownCount > 0 {
                 Output.error("warning: \(plan.unknownCount) record(s) had an unknown outcome: they may already be in Kafka, and replaying may duplicate them")
@@ -111,7 +116,7 @@ struct Replay: AsyncParsableCommand {
         let transport = mode.map { Transport.rest($0) } ?? Transport(modeName: plan.first.mode) ?? .rest(.single)
         let sendPlan = SendPlan(topic: plan.first.topic, source: .records(plan.records, origin: "replay:\(plan.first.run)"), transport: transport)
         Output.error("replaying \(plan.records.count) record(s) of run \(plan.first.run) to \(plan.first.topic)")
-        let result = await Send.send(sendPlan, session: session)
+        let result = await Send.send(sendPlan, session: session, reason: keptReason)
         await session.close()
         try Send.finish(result)
     }
