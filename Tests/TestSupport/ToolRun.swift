@@ -22,3 +22,20 @@ public enum ToolRun {
         return run.stdout
     }
 }
+
+extension ToolRun {
+    /// The same as `output`, awaited without holding a thread of the cooperative pool, so the
+    /// servers a test runs in its own process keep their threads.
+    @discardableResult
+    public static func run(_ executable: String, _ arguments: [String], input: Data? = nil,
+                           timeout: Duration = .seconds(60), requireSuccess: Bool = true) async throws -> String {
+        let run = try await ChildProcess.run(executable, arguments, stdin: input, timeout: timeout)
+        if run.timedOut {
+            throw ToolRunError("\(executable) \(arguments.joined(separator: " ")) did not end in \(timeout): \(run.stderr.suffix(1000))")
+        }
+        if requireSuccess, run.status != 0 {
+            throw ToolRunError("\(executable) \(arguments.joined(separator: " ")) exited \(run.status): \(run.stderr.suffix(1000))")
+        }
+        return run.stdout
+    }
+}

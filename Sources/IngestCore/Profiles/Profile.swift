@@ -47,6 +47,8 @@ public struct KafkaSettings: Sendable, Equatable {
     /// Empty means discover through the REST proxy.
     public var bootstrap: [String] = []
     public var caFile: String = ""
+    /// How native sends compress record batches.
+    public var compression: Compression = .none
     public init() {}
 }
 

@@ -44,6 +44,7 @@ extension Send {
         if let format { send.format = format }
         if let seed { send.seed = seed }
         if let window, window < 1 { throw InputError("--window must be at least 1") }
+        if compression != nil, send.mode != .native { throw InputError("--compression applies to native sends (--via native)") }
         if let warmupRecords, warmupRecords < 0 { throw InputError("--warmup-records must be 0 or more") }
         guard progressInterval >= 0.1 else { throw InputError("--progress-interval must be at least 0.1 seconds") }
         if printFormat != nil && dryRun { throw InputError("give either --print or --dry-run, not both") }
@@ -52,7 +53,8 @@ extension Send {
             throw InputError(saved == nil ? "give --topic (short, e.g. events, or full)" : "saved send \(saved!) has no topic: add topic = \"...\" to it or give --topic")
         }
         let durationSeconds = try duration.map(Self.parseDuration)
-        let options = SendOptions(ratePerSecond: send.ratePerSecond, window: window, timeoutSeconds: timeout, durationSeconds: durationSeconds)
+        let options = SendOptions(ratePerSecond: send.ratePerSecond, window: window, timeoutSeconds: timeout, compression: compression,
+                                  durationSeconds: durationSeconds)
         return SendRequest(topic: topic, source: try Self.planSource(send, duration: durationSeconds != nil), transport: send.mode ?? .rest(.single),
                            options: options, saved: send)
     }

@@ -30,6 +30,7 @@ struct Send: AsyncParsableCommand {
     @Option(help: "Send --data this many times (default 1; with --duration, until the time is up).") var count: Int?
     @Option(help: "Records per second, e.g. 100 or 100/s.") var rate: String?
     @Option(help: "Unanswered records allowed in a stream (default: the profile's).") var window: Int?
+    @Option(help: "Native: compress record batches with none | gzip | lz4 | zstd (default: the profile's [kafka] compression).") var compression: Compression?
     @Option(help: "REST: seconds to wait for the proxy's answer before the records in flight are unknown (default 30). Native: seconds a record may be retried (default 120).") var timeout: Int?
     @Option(name: .customLong("confirm-production"), help: "Required to send to a production profile: the full topic name.") var confirmProduction: String?
 
@@ -194,4 +195,5 @@ enum PrintFormat: String, ExpressibleByArgument, CaseIterable {
 }
 
 extension RestMode: ExpressibleByArgument {}
+extension Compression: ExpressibleByArgument {}
 extension FileFormat: ExpressibleByArgument {}
