@@ -143,8 +143,14 @@ let package = Package(
             dependencies: ["IngestCore"],
             path: "bench/JournalBench"
         ),
-        // librdkafka (Debian librdkafka-dev), for its mock cluster in tests; IngestKafka never uses it.
-        .systemLibrary(name: "CRdKafka", path: "Sources/CRdKafka"),
+        // librdkafka (Debian librdkafka-dev), for the sandbox's mock cluster; IngestKafka never uses it.
+        // The providers make a build without it name the package to install.
+        .systemLibrary(
+            name: "CRdKafka",
+            path: "Sources/CRdKafka",
+            pkgConfig: "rdkafka",
+            providers: [.apt(["librdkafka-dev"]), .brew(["librdkafka"])]
+        ),
         .testTarget(
             name: "IngestKafkaTests",
             dependencies: ["IngestKafka", "IngestKafkaFront", "IngestSandbox", "TestSupport"]
@@ -154,7 +160,7 @@ let package = Package(
             name: "CNCurses",
             path: "Sources/CNCurses",
             pkgConfig: "ncursesw",
-            providers: [.apt(["libncurses-dev"])]
+            providers: [.apt(["libncurses-dev"]), .brew(["ncurses"])]
         ),
         // The operator console, over the model's own types. Does not depend on IngestCore: the
         // core is adapted to ConsoleServices (Sources/ingest/Console).

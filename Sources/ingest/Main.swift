@@ -65,7 +65,8 @@ struct Ingest: AsyncParsableCommand {
             and --log-file PATH (default stderr; for the console, console.log in the state directory), or \
             INGEST_LOG_LEVEL / INGEST_LOG_FILE. Secrets are masked in every line.
             """,
-        subcommands: [ConsoleCommand.self, Send.self, Check.self, Discover.self, DoctorCommand.self, Profiles.self, JournalCommand.self, Replay.self, SandboxCommand.self, ImportProperties.self, Demo.self],
+        version: IngestVersion.current,
+        subcommands: [ConsoleCommand.self, Send.self, Check.self, Discover.self, DoctorCommand.self, Profiles.self, SavedSends.self, JournalCommand.self, Replay.self, SandboxCommand.self, ImportProperties.self, InitCommand.self, Demo.self],
         defaultSubcommand: ConsoleCommand.self
     )
 }

@@ -25,7 +25,7 @@ public struct ProfileError: Error, Equatable, CustomStringConvertible {
 public enum ProfileParser {
     static let topLevelKeys: Set = [
         "name", "environment", "client_id", "rest_url", "topic_prefix", "api_key",
-        "batch_max_entries", "tls_min_version", "kafka", "stream", "sandbox", "journal_values",
+        "batch_max_entries", "tls_min_version", "kafka", "stream", "sandbox", "journal_values", "limits",
     ]
     static let kafkaKeys: Set = ["username", "password", "bootstrap", "ca_file", "compression"]
     static let streamKeys: Set = ["window", "segment_records", "segment_bytes", "segment_seconds", "stall_seconds"]
@@ -138,6 +138,7 @@ public enum ProfileParser {
             guard let flag = value.bool else { throw reader.expected("journal_values", "true or false", found: value) }
             profile.journalValues = flag
         }
+        profile.limits = try parseLimits(reader, prefix: topicPrefix)
         return profile
     }
 

@@ -122,33 +122,6 @@ struct JournalCommand: ParsableCommand {
     }
 }
 
-/// Lines to stdout in large writes (a run can have millions of entries, a journal thousands
-/// of runs), built as bytes, each chunk scrubbed on its way out.
-final class BufferedOutput {
-    private var bytes: [UInt8] = []
-
-    init() { bytes.reserveCapacity(1 << 18) }
-
-    func put(_ text: String) { bytes.append(contentsOf: text.utf8) }
-    func put(_ number: Int) { bytes.append(contentsOf: String(number).utf8) }
-    func put(json text: String) { RecordEncoding.appendString(text, to: &bytes) }
-
-    func line(_ text: String) {
-        put(text)
-        endLine()
-    }
-
-    func endLine() {
-        bytes.append(0x0A)
-        if bytes.count > 1 << 18 { flush() }
-    }
-
-    func flush() {
-        guard !bytes.isEmpty else { return }
-        Output.out(String(decoding: bytes, as: UTF8.self), terminator: "")
-        bytes.removeAll(keepingCapacity: true)
-    }
-}
 
 struct Replay: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -165,6 +138,7 @@ struct Replay: AsyncParsableCommand {
     @Flag(help: "Replay unknown records (they may already be in Kafka).") var unknown = false
     @Option(help: "single | batch | stream (default: the run's mode)") var mode: RestMode?
     @Option(name: .customLong("confirm-production"), help: "Required when the run went to production: the full topic name.") var confirmProduction: String?
+    @Option(help: "Why this replay is made; kept in the journal (required by profiles with require_reason).") var reason: String?
 
     func run() async throws {
         guard failed || unknown else {
@@ -174,6 +148,7 @@ struct Replay: AsyncParsableCommand {
         let plan: JournalQuery.Plan
         let session: ProfileSession
         let store: JournalStore
+        var keptReason: String?
         do {
             store = try JournalStore(directory: JournalStore.defaultDirectory())
             JournalQuery.importLegacy(store)
@@ -185,6 +160,9 @@ struct Replay: AsyncParsableCommand {
             }
             let file = run.info.profileFile.flatMap { FileManager.default.fileExists(atPath: $0) ? $0 : nil }
             let profile = try ProfileStore.standard().load(file ?? run.info.profile)
+            // A replay is a send: the profile's limits hold for it too.
+            keptReason = try SendGuards.checkLimits(profile, plan: SendPlan(topic: run.info.topic, source: .records(plan.records, origin: "replay"),
+                                                                             transport: .rest(.single)), reason: reason)
             try ProductionGuard.check(profile, topic: run.info.topic, confirmation: confirmProduction)
             if plan.unknownCount > 0 {
                 Output.error("warning: \(plan.unknownCount) record(s) had an unknown outcome: they may already be in Kafka, and replaying may duplicate them")
@@ -200,7 +178,7 @@ struct Replay: AsyncParsableCommand {
         let transport = mode.map { Transport.rest($0) } ?? Transport(modeName: plan.run.info.mode) ?? .rest(.single)
         let sendPlan = SendPlan(topic: plan.run.info.topic, source: .records(plan.records, origin: "replay:\(plan.run.id)"), transport: transport)
         Output.error("replaying \(plan.records.count) record(s) of run \(plan.run.id) to \(plan.run.info.topic)")
-        let result = await Send.send(sendPlan, session: session, store: store)
+        let result = await Send.send(sendPlan, session: session, reason: keptReason, store: store)
         await session.close()
         try Send.finish(result)
     }
