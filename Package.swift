@@ -143,6 +143,12 @@ let package = Package(
             dependencies: ["IngestCore"],
             path: "bench/JournalBench"
         ),
+        // bench/native-send.sh: what each stage of a native send costs per record.
+        .executableTarget(
+            name: "ingest-stage-bench",
+            dependencies: ["IngestCore", "IngestKafka"],
+            path: "bench/StageBench"
+        ),
         // librdkafka (Debian librdkafka-dev), for the sandbox's mock cluster; IngestKafka never uses it.
         // The providers make a build without it name the package to install.
         .systemLibrary(
