@@ -120,8 +120,10 @@ public actor LiveConsoleServices: ConsoleServices {
         let task = Task { [plan] in
             do {
                 let session = try await self.session(profile)
-                var sinks: [any SendSink] = [ConsoleSink(send: id, held: self.held, continuation: continuation)]
+                // The journal first: what the operator sees is always in the journal.
+                var sinks: [any SendSink] = []
                 if let journal = try? JournalSink(plan: plan, profile: session.profile) { sinks.append(journal) }
+                sinks.append(ConsoleSink(send: id, held: self.held, continuation: continuation))
                 _ = await session.sender.run(plan, sinks: sinks)
             } catch {
                 continuation.yield(.refused(SecretScrubber.scrub("\(error)")))

@@ -130,7 +130,8 @@ public struct Doctor: Sendable {
         do {
             let target = try await kafkaTarget(discovery)
             let producer = try await KafkaProducer.connect(NativeSender.configuration(target))
-            record(DoctorCheck(.kafkaLogin, status: .pass, detail: "SASL_SSL, SCRAM-SHA-512 as \(target.username)"))
+            let tls = producer.tlsSession.map { " over \($0)" + (TLSServerHello.isForwardSecret($0.cipherSuite) ? ", forward secret" : ", NOT forward secret") } ?? ""
+            record(DoctorCheck(.kafkaLogin, status: .pass, detail: "SASL_SSL, SCRAM-SHA-512 as \(target.username)\(tls)"))
             if let topic {
                 do {
                     let partitions = try await producer.partitionCount(of: topic)
@@ -143,7 +144,10 @@ public struct Doctor: Sendable {
             }
             await producer.close()
         } catch {
-            record(DoctorCheck(.kafkaLogin, status: .fail, detail: "\(error)", advice: "check kafka.password (and ca_file) in \(client.profile.source)"))
+            let tls = if case KafkaProducerError.tlsFailed = error { true } else { false }
+            record(DoctorCheck(.kafkaLogin, status: .fail, detail: "\(error)",
+                               advice: tls ? "the brokers' TLS: check ca_file and tls_min_version in \(client.profile.source)"
+                                   : "check kafka.password (and ca_file) in \(client.profile.source)"))
             skipRest(from: .topic)
         }
         return !failed
@@ -194,7 +198,7 @@ public struct Doctor: Sendable {
             return .failure(Problem(message: "ca_file \(caFile) is not a readable PEM certificate file"))
         }
         if let error = handshake.error {
-            var reason = TLSFailure(error)?.description ?? RestErrorText.scrub("\(error)")
+            var reason = TLSFailure(error)?.description(minimum: minimum) ?? RestErrorText.scrub("\(error)")
             if let failure = TLSFailure(error), failure.mayBeThePolicy, let explained = await TLSProbe.explain(host: host, port: port) {
                 reason = explained
             }

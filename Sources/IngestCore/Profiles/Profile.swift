@@ -18,6 +18,8 @@ public struct Profile: Sendable, Equatable {
     public var sandbox: SandboxSettings?
     /// Keep each record's produce request in the journal (off: only a digest and a size).
     public var journalValues = false
+    /// What one send may do (`[limits]`): records, topics, a reason, a fresh confirmation.
+    public var limits = SendLimits()
     /// The file this profile was read from (or a description of its origin).
     public var source: String
 
@@ -48,6 +50,8 @@ public struct KafkaSettings: Sendable, Equatable {
     /// Empty means discover through the REST proxy.
     public var bootstrap: [String] = []
     public var caFile: String = ""
+    /// How native sends compress record batches.
+    public var compression: Compression = .none
     public init() {}
 }
 

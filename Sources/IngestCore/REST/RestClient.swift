@@ -23,6 +23,7 @@ public final class RestClient: Sendable {
     private let clusterCache = Mutex<String?>(nil)
     /// The fastest GET answer seen, in ms: an upper bound of the path's round trip.
     private let roundTrip = Mutex<Double?>(nil)
+    var tlsMinimum: TLSMinimumVersion { profile.tlsMinVersion }
     public static let defaultConnectTimeout: TimeAmount = .seconds(10)
     public static let defaultReadTimeout: TimeAmount = .seconds(30)
 
@@ -149,13 +150,13 @@ public final class RestClient: Sendable {
         do {
             response = try await http.execute(request(path, method: .GET), timeout: .seconds(30), logger: logger)
         } catch {
-            throw await explained(RestErrorText.transport(error, host: host, sent: false), error)
+            throw await explained(RestErrorText.transport(error, host: host, sent: false, tlsMinimum: tlsMinimum), error)
         }
         let elapsed = (ContinuousClock.now - started).inMilliseconds
         roundTrip.withLock { $0 = min($0 ?? elapsed, elapsed) }
         let body: ByteBuffer
         do { body = try await response.body.collect(upTo: 16 * 1024 * 1024) } catch {
-            throw RestErrorText.transport(error, host: host, sent: true)
+            throw RestErrorText.transport(error, host: host, sent: true, tlsMinimum: tlsMinimum)
         }
         let bytes = Array(body.readableBytesView)
         let contentType = response.headers.first(name: "content-type")

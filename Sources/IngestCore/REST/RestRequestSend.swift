@@ -35,7 +35,7 @@ extension RequestDispatch {
         let latency = (ContinuousClock.now - sentAt).inMilliseconds
         switch answer {
         case .failure(let error):
-            let failure = RestErrorText.transport(error, host: client.host, sent: true)
+            let failure = RestErrorText.transport(error, host: client.host, sent: true, tlsMinimum: client.tlsMinimum)
             run.report(entries.map { DeliveryReport(seq: $0.seq, outcome: failure.outcome) })
             stop(failure)
         case .success(let (status, headers, bytes)):

@@ -89,6 +89,7 @@ final class RequestDispatch: Sendable {
                                                                    message: "\(reason) before it was sent again; never stored (last refusal: \(last))"))
         })
         if let stop { throw stop }
+        if Task.isCancelled { throw CancellationError() }
     }
 
     private func work() async {

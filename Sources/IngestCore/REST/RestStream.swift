@@ -92,6 +92,8 @@ final class StreamSend: Sendable {
         let reason = stopped ? "stopped by the operator" : fatal.map { "the send stopped (\($0.description))" } ?? "the send stopped"
         run.report(flow.withLock { $0.abandonRetries(because: reason) })
         if let inputError { throw inputError }
+        // Stopped: the run says so (and the exit code), even when every record sent was answered.
+        if stopped { throw CancellationError() }
         if let fatal { throw fatal }
         return segments
     }

@@ -59,7 +59,7 @@ extension StreamSend {
         } catch let error as HTTPClientError where error == .cancelled {
             ending = .broke(.unknown(message: "stopped before this record was reported"))
         } catch {
-            let transport = RestErrorText.transport(error, host: client.host, sent: true)
+            let transport = RestErrorText.transport(error, host: client.host, sent: true, tlsMinimum: client.tlsMinimum)
             failure = transport
             client.logger.debug("stream segment failed", metadata: ["segment": "\(id)", "error": "\(transport.description)"])
             ending = .broke(reports == 0 && transport.kind == .connection ? transport.outcome : .unknown(message: transport.description))
@@ -72,9 +72,9 @@ extension StreamSend {
             state.fruitless = reports == 0 && !refusedWhole ? state.fruitless + 1 : 0
             if state.fruitless >= 3, state.fatal == nil {
                 // Say why they ended: the proxy closing them, or no answer within --timeout.
-                let why = failure.map { ": \($0.description)" } ?? ""
-                state.fatal = RestError(kind: .interrupted, code: ClientErrorCode.connection,
-                                        description: "\(state.fruitless) streams in a row ended without a single report\(why); stopping")
+                let why = failure.map { "\(state.fruitless) streams in a row ended without a single report (\($0.description))" }
+                    ?? "the proxy closed \(state.fruitless) streams in a row without a single report"
+                state.fatal = RestError(kind: .interrupted, code: ClientErrorCode.connection, description: why + "; stopping")
             }
         }
         client.logger.debug("stream segment ended", metadata: ["segment": "\(id)", "reports": "\(reports)"])

@@ -1,4 +1,5 @@
 import Foundation
+import IngestKafka
 import NIOCore
 import NIOPosix
 import NIOSSL
@@ -25,7 +26,7 @@ struct TLSHandshake {
         let group = MultiThreadedEventLoopGroup.singleton
         let loop = group.any()
         let handshake = loop.makePromise(of: Void.self)
-        let sniffer = NIOLoopBoundBox<ServerHelloSniffer?>.makeEmptyBox(eventLoop: loop)
+        let sniffer = NIOLoopBoundBox<TLSServerHello?>.makeEmptyBox(eventLoop: loop)
         // SNI cannot carry an IP address; NIOSSL then checks the IP against the certificate.
         let sniHost = (try? SocketAddress(ipAddress: host, port: 0)) == nil ? host : nil
         let channel: any Channel
@@ -34,7 +35,7 @@ struct TLSHandshake {
                 .connectTimeout(.seconds(5))
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
-                        let helloSniffer = ServerHelloSniffer()
+                        let helloSniffer = TLSServerHello()
                         sniffer.value = helloSniffer
                         try channel.pipeline.syncOperations.addHandler(helloSniffer)
                         try channel.pipeline.syncOperations.addHandler(try NIOSSLClientHandler(context: context, serverHostname: sniHost))
@@ -66,7 +67,7 @@ struct TLSHandshake {
 
     /// The suite, as the doctor shows it: its name and whether it is forward-secret.
     static func describe(suite: UInt16) -> String {
-        "\(ServerHelloSniffer.name(of: suite)) (\(TLSPolicy.isForwardSecret(suite) ? "forward secret" : "NOT forward secret"))"
+        "\(TLSServerHello.name(of: suite)) (\(TLSServerHello.isForwardSecret(suite) ? "forward secret" : "NOT forward secret"))"
     }
 }
 
@@ -77,7 +78,7 @@ enum TLSProbe {
     static func explain(host: String, port: Int) async -> String? {
         var permissive = TLSConfiguration.makeClientConfiguration()
         permissive.minimumTLSVersion = .tlsv1
-        permissive.cipherSuiteValues = TLSPolicy.forwardSecretSuites + [
+        permissive.cipherSuiteValues = TLSServerHello.forwardSecretTLS12 + [
             .TLS_RSA_WITH_AES_128_GCM_SHA256, .TLS_RSA_WITH_AES_256_GCM_SHA384,
             .TLS_RSA_WITH_AES_128_CBC_SHA, .TLS_RSA_WITH_AES_256_CBC_SHA,
         ]
@@ -86,8 +87,8 @@ enum TLSProbe {
             let name = version == 0x0302 ? "TLS 1.1" : version == 0x0301 ? "TLS 1.0" : String(format: "version 0x%04X", version)
             return "the server offers only \(name); ingest requires TLS 1.2 or later (the platform's guide: TLS 1.2 or later, 1.3 recommended)"
         }
-        if let suite = probe.suite, !TLSPolicy.isForwardSecret(suite) {
-            return "the server offers only cipher suites without forward secrecy (it chose \(ServerHelloSniffer.name(of: suite))); ingest accepts only forward-secret (ECDHE) suites with TLS 1.2, as the platform's guide asks"
+        if let suite = probe.suite, !TLSServerHello.isForwardSecret(suite) {
+            return "the server offers only cipher suites without forward secrecy (it chose \(TLSServerHello.name(of: suite))); ingest accepts only forward-secret (ECDHE) suites with TLS 1.2, as the platform's guide asks"
         }
         return nil
     }

@@ -8,13 +8,17 @@ public struct EventTemplate: Sendable, Equatable {
     public var key: String?
     public var headers: [HeaderTemplate]
     public var partition: Int?
+    /// Makes every placeholder but the clock repeatable: record n is the same in every run.
+    public var seed: UInt64?
 
-    public init(valueType: ValueType = .json, value: String, key: String? = nil, headers: [HeaderTemplate] = [], partition: Int? = nil) {
+    public init(valueType: ValueType = .json, value: String, key: String? = nil, headers: [HeaderTemplate] = [], partition: Int? = nil,
+                seed: UInt64? = nil) {
         self.valueType = valueType
         self.value = value
         self.key = key
         self.headers = headers
         self.partition = partition
+        self.seed = seed
     }
 }
 
@@ -47,7 +51,7 @@ extension EventTemplate {
     /// Checks the template as record `seq` would be built: JSON errors with their line and column.
     public func check(seq: Int = 1, environment: [String: String] = ProcessInfo.processInfo.environment) -> TemplateCheck {
         do {
-            let value = try Template(value, environment: environment).expand(seq: seq)
+            let value = try Template(value, environment: environment).expand(seq: seq, now: Date())
             if valueType == .json { try JSONValidator.validate(value) }
             _ = try TemplateSource(self, count: seq, environment: environment).record(seq: seq)
             return .ok
@@ -60,6 +64,10 @@ extension EventTemplate {
 
     /// Record `seq` as the REST proxy's produce request (the console's preview), or why it cannot be built.
     public func preview(seq: Int = 1, environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+        if let seed {
+            var generator = TemplateSource.generator(seed: seed, seq: seq)
+            return preview(seq: seq, now: Date(), using: &generator, environment: environment)
+        }
         var generator = SystemRandomNumberGenerator()
         return preview(seq: seq, now: Date(), using: &generator, environment: environment)
     }
@@ -84,29 +92,49 @@ public final class TemplateSource: RecordSource {
     let headers: [(name: String, value: Template)]
     let partition: Int?
     let count: Int
+    let seed: UInt64?
+    /// Without a seed, one drawn at random for this source: records differ from run to run, and
+    /// the system's random source (a system call per value) is asked once, not per placeholder.
+    private let unseeded = UInt64.random(in: .min ... .max)
     private var seq = 0
 
-    public init(_ event: EventTemplate, count: Int = 1, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
-        self.template = try Template(event.value, environment: environment)
-        self.keyTemplate = try event.key.map { try Template($0, environment: environment) }
+    public init(_ event: EventTemplate, count: Int = 1, environment: [String: String] = ProcessInfo.processInfo.environment,
+                files: TemplateFiles = .local) throws {
+        self.template = try Template(event.value, environment: environment, files: files)
+        self.keyTemplate = try event.key.map { key in
+            do { return try Template(key, environment: environment, files: files) } catch let error as InputError {
+                throw InputError("key: \(error.description)")
+            }
+        }
         self.valueType = event.valueType
-        self.headers = try event.headers.map { (name: $0.name, value: try Template($0.value, environment: environment)) }
+        self.headers = try event.headers.map { header in
+            do { return (name: header.name, value: try Template(header.value, environment: environment, files: files)) } catch let error as InputError {
+                throw InputError("header \(header.name): \(error.description)")
+            }
+        }
         self.partition = event.partition
         self.count = count
+        self.seed = event.seed
         // Fail before sending anything if the first expansion is not valid.
         _ = try record(seq: 1)
     }
 
+    /// Record `seq`'s own generator under `seed`: record n is the same whatever came before it.
+    public static func generator(seed: UInt64, seq: Int) -> SeededRandom {
+        var mixer = SeededRandom(seed: seed ^ (UInt64(truncatingIfNeeded: seq) &* 0xD1B5_4A32_D192_ED03))
+        return SeededRandom(seed: mixer.next())
+    }
+
     /// The record numbered `seq`, as it will be sent.
     public func record(seq: Int) throws -> EventRecord {
-        var generator = SystemRandomNumberGenerator()
+        var generator = Self.generator(seed: seed ?? unseeded, seq: seq)
         return try record(seq: seq, now: Date(), using: &generator)
     }
 
     public func record(seq: Int, now: Date, using generator: inout some RandomNumberGenerator) throws -> EventRecord {
         let value = try Payload.make(type: valueType, text: template.expand(seq: seq, now: now, using: &generator))
         let key = try keyTemplate.map { try Payload.make(type: .string, text: $0.expand(seq: seq, now: now, using: &generator)) }
-        let headers = headers.map { RecordHeader(name: $0.name, value: Array($0.value.expand(seq: seq, now: now, using: &generator).utf8)) }
+        let headers = try headers.map { RecordHeader(name: $0.name, value: Array(try $0.value.expand(seq: seq, now: now, using: &generator).utf8)) }
         return EventRecord(key: key, value: value, headers: headers, partition: partition)
     }
 

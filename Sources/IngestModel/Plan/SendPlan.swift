@@ -88,14 +88,21 @@ public struct SendOptions: Sendable, Equatable {
     /// sent again; past it, it fails with the last refusal. Nil: `defaultDeliveryTimeoutSeconds`.
     public var deliveryTimeoutSeconds: Int?
     public var maximumRecordBytes = RecordLimits.maximumRecordBytes
+    /// Stop reading records after this long (a load test: `--duration 30s`); records already
+    /// sent still get their outcomes.
+    public var durationSeconds: Double?
+    /// Native: how record batches are compressed; nil takes the profile's.
+    public var compression: Compression?
 
     public static let defaultDeliveryTimeoutSeconds = 120
 
-    public init(ratePerSecond: Double? = nil, window: Int? = nil, timeoutSeconds: Int? = nil,
-                concurrency: Int? = nil, deliveryTimeoutSeconds: Int? = nil) {
+    public init(ratePerSecond: Double? = nil, window: Int? = nil, timeoutSeconds: Int? = nil, compression: Compression? = nil,
+                durationSeconds: Double? = nil, concurrency: Int? = nil, deliveryTimeoutSeconds: Int? = nil) {
         self.ratePerSecond = ratePerSecond
         self.window = window
         self.timeoutSeconds = timeoutSeconds
+        self.compression = compression
+        self.durationSeconds = durationSeconds
         self.concurrency = concurrency
         self.deliveryTimeoutSeconds = deliveryTimeoutSeconds
     }

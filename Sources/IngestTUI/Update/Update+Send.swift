@@ -95,12 +95,15 @@ extension Update {
                 s.sends[i].inFlight = max(0, sent - s.sends[i].delivered - s.sends[i].failed - s.sends[i].unknown)
             }
         case .finished(let d, let f, let u, let reason):
+            let stoppedByOperator = i.map { s.sends[$0].phase == .stopped } ?? false
             if let i {
                 if s.sends[i].phase == .running { s.sends[i].phase = reason == nil ? .finished : .failed(reason!) }
                 s.sends[i].inFlight = 0
             }
-            if let reason {
-                setStatus(&s, "send #\(sendID) stopped: \(reason) (\(d) delivered, \(f) failed, \(u) unknown)", .error)
+            if stoppedByOperator {
+                setStatus(&s, "send #\(sendID) stopped: \(d) delivered, \(f) failed, \(u) unknown", .warning)
+            } else if let reason {
+                setStatus(&s, "send #\(sendID) failed: \(reason) (\(d) delivered, \(f) failed, \(u) unknown)", .error)
             } else {
                 setStatus(&s, "send #\(sendID) finished: \(d) delivered, \(f) failed, \(u) unknown", f + u == 0 ? .ok : .warning)
             }

@@ -21,8 +21,9 @@ struct SandboxCommand: AsyncParsableCommand {
     @Option(name: .customLong("delay-ms"), help: "Fault: delay each report.") var delayMilliseconds = 0
     @Flag(name: .customLong("buffer-requests"), help: "Fault: read the whole request before answering, like a buffering gateway.") var bufferRequests = false
     @Flag(name: .customLong("memory-log"), help: "No Kafka: keep records in an in-memory log (faster; for REST benchmarks).") var memoryLog = false
-    @Option(name: .customLong("kafka-fail"), help: "Fault: Kafka error codes for the next Produce requests, in order (e.g. 6,6 = NOT_LEADER twice).") var kafkaFail: String?
+    @Option(name: .customLong("kafka-fail"), help: "Fault: Kafka error codes for the next Produce requests of native clients, in order (e.g. 6,6 = NOT_LEADER twice).") var kafkaFail: String?
     @Option(name: .customLong("kafka-leader-down"), help: "Fault: make broker 1 lead this partition of every topic, then take broker 1 down.") var kafkaLeaderDown: Int32?
+    @Option(name: .customLong("kafka-rtt-ms"), help: "The Kafka brokers answer each request after this many milliseconds (a distant cluster).") var kafkaRoundTripMilliseconds = 0
     @Option(name: .customLong("fail"), help: "Fault: answer every produce with 429-html, 429-json, 500, 503, 502-html or 403.") var fail: String?
     @Option(name: .customLong("fail-first"), help: "Fault: with --fail, only the first N produce requests fail (a transient refusal).") var failFirst: Int?
     @Option(name: .customLong("record-rate-limit"), help: "The proxy's own rate limiter: records past N/s get a per-record 429 and are not produced.") var recordRateLimit: String?
@@ -74,20 +75,22 @@ struct SandboxCommand: AsyncParsableCommand {
         }
         do {
             if !memoryLog {
-                configuration.kafka = try await SandboxKafka.start(topics: topicNames, partitions: partitions, password: password)
+                configuration.kafka = try await SandboxKafka.start(topics: topicNames, partitions: partitions, password: password, roundTripMilliseconds: kafkaRoundTripMilliseconds)
             }
         } catch {
             Output.error("ingest: the sandbox's Kafka cluster did not start: \(error) (use --memory-log to run without it)")
             throw ExitCode(Exit.notAllDelivered)
         }
         if let kafkaFail {
-            let codes = kafkaFail.split(separator: ",").compactMap { Int32($0.trimmingCharacters(in: .whitespaces)) }
+            let codes = kafkaFail.split(separator: ",").compactMap { Int16($0.trimmingCharacters(in: .whitespaces)) }
             guard let kafka = configuration.kafka, !codes.isEmpty else {
                 Output.error("ingest: --kafka-fail takes Kafka error codes (e.g. 6,6) and needs the Kafka cluster (not --memory-log)")
                 await configuration.kafka?.stop()
                 throw ExitCode(Exit.usage)
             }
-            kafka.cluster.failNextProduceRequests(codes)
+            // Answered by the TLS front, so native clients meet them as from a broker, with the
+            // broker's sequence checks (the mock's own injection reorders idempotent batches).
+            kafka.front.failNextProduceRequests(codes)
         }
         if let partition = kafkaLeaderDown {
             guard let kafka = configuration.kafka, partition >= 0, partition < partitions else {
@@ -98,6 +101,8 @@ struct SandboxCommand: AsyncParsableCommand {
             for topic in topicNames { kafka.cluster.setPartitionLeader(topic: topic, partition: partition, broker: 1) }
             kafka.cluster.setBrokerDown(1)
         }
+        // Caught from here on: a signal while starting still stops the sandbox cleanly.
+        let interrupts = InterruptWatch()
         let server = SandboxServer(configuration)
         do { try await server.start() } catch {
             await configuration.kafka?.stop()
@@ -115,7 +120,7 @@ struct SandboxCommand: AsyncParsableCommand {
         }
         Output.out("topics: \(topicNames.sorted().joined(separator: ", "))")
         // Until interrupted.
-        await SignalWait.interrupt()
+        _ = await interrupts.wait()
         await server.stop()
         await configuration.kafka?.stop()
     }
@@ -168,45 +173,63 @@ extension SandboxCommand {
     }
 }
 
-/// Waits for SIGINT or SIGTERM; a cancelled wait returns at once.
-enum SignalWait {
+/// Waits for SIGINT or SIGTERM.
+/// SIGINT and SIGTERM, caught from the moment it is made (so a Ctrl-C right after a send
+/// starts is handled, not fatal) until it is dropped; `wait()` returns at the next signal.
+final class InterruptWatch: @unchecked Sendable {
+    // `sources` is set once in init and only cancelled in deinit; the rest is behind a lock.
     private struct State {
-        var fired = false
-        var waiter: CheckedContinuation<Void, Never>?
+        var pending = 0
+        var waiter: CheckedContinuation<Bool, Never>?
     }
 
-    /// True when a signal came, false when the wait was cancelled.
-    @discardableResult
-    static func interrupt() async -> Bool {
-        let state = Locked(State())
-        let fire: @Sendable () -> Void = {
-            let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
-                state.fired = true
-                defer { state.waiter = nil }
-                return state.waiter
-            }
-            waiter?.resume()
-        }
-        let sources = [SIGINT, SIGTERM].map { sig in
+    private let state = Locked(State())
+    private let sources: [any DispatchSourceSignal]
+
+    init() {
+        let state = self.state
+        sources = [SIGINT, SIGTERM].map { sig in
             signal(sig, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
-            source.setEventHandler { fire() }
+            source.setEventHandler {
+                let waiter = state.withLock { state -> CheckedContinuation<Bool, Never>? in
+                    guard let waiter = state.waiter else {
+                        state.pending += 1
+                        return nil
+                    }
+                    state.waiter = nil
+                    return waiter
+                }
+                waiter?.resume(returning: true)
+            }
             source.resume()
             return source
         }
+    }
+
+    deinit { sources.forEach { $0.cancel() } }
+
+    /// True at the next signal (or one that came since the last wait); false when the task is cancelled.
+    func wait() async -> Bool {
         await withTaskCancellationHandler {
-            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-                let now = state.withLock { state -> Bool in
-                    if state.fired || Task.isCancelled { return true }
+            await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
+                let now = state.withLock { state -> Bool? in
+                    if state.pending > 0 {
+                        state.pending -= 1
+                        return true
+                    }
+                    if Task.isCancelled { return false }
                     state.waiter = continuation
-                    return false
+                    return nil
                 }
-                if now { continuation.resume() }
+                if let now { continuation.resume(returning: now) }
             }
         } onCancel: {
-            fire()
+            let waiter = state.withLock { state -> CheckedContinuation<Bool, Never>? in
+                defer { state.waiter = nil }
+                return state.waiter
+            }
+            waiter?.resume(returning: false)
         }
-        sources.forEach { $0.cancel() }
-        return !Task.isCancelled
     }
 }
