@@ -70,8 +70,13 @@ public final class SendRun: Sendable {
 
     /// The throttle totals moved (sinks see the new totals).
     func throttled(_ summary: ThrottleSummary) {
-        throttle.withLock { $0 = summary }
-        for sink in sinks { sink.didThrottle(summary) }
+        // Refusals are counted on many tasks: totals that arrive late (fewer times) are stale.
+        // The sinks are told under the lock, so they see the totals grow, never shrink.
+        throttle.withLock { current in
+            guard summary.times > current.times else { return }
+            current = summary
+            for sink in sinks { sink.didThrottle(summary) }
+        }
     }
 
     func willSend(seq: Int, record: EventRecord) {

@@ -108,6 +108,8 @@ public struct SendRecord: Equatable, Sendable {
     public var failed = 0
     public var unknown = 0
     public var inFlight = 0
+    /// How often the server throttled this send, and how long sending waited.
+    public var throttle = ThrottleSummary()
 }
 
 public struct SendRequest: Equatable, Sendable {

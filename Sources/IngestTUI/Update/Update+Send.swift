@@ -94,18 +94,26 @@ extension Update {
             if let i, s.sends[i].phase == .running {
                 s.sends[i].inFlight = max(0, sent - s.sends[i].delivered - s.sends[i].failed - s.sends[i].unknown)
             }
+        case .throttled(let summary):
+            // On the status line, whatever the view: the operator sees why the send slowed down.
+            if let i, s.sends[i].phase == .running {
+                s.sends[i].throttle = summary
+                setStatus(&s, "send #\(sendID): \(summary.description) (the server asks to slow down; refused records go again)", .warning)
+            }
         case .finished(let d, let f, let u, let reason):
             let stoppedByOperator = i.map { s.sends[$0].phase == .stopped } ?? false
+            // Throttling is part of how the send went: said with its counts.
+            let throttled = i.flatMap { s.sends[$0].throttle.times > 0 ? "; " + s.sends[$0].throttle.description : nil } ?? ""
             if let i {
                 if s.sends[i].phase == .running { s.sends[i].phase = reason == nil ? .finished : .failed(reason!) }
                 s.sends[i].inFlight = 0
             }
             if stoppedByOperator {
-                setStatus(&s, "send #\(sendID) stopped: \(d) delivered, \(f) failed, \(u) unknown", .warning)
+                setStatus(&s, "send #\(sendID) stopped: \(d) delivered, \(f) failed, \(u) unknown\(throttled)", .warning)
             } else if let reason {
-                setStatus(&s, "send #\(sendID) failed: \(reason) (\(d) delivered, \(f) failed, \(u) unknown)", .error)
+                setStatus(&s, "send #\(sendID) failed: \(reason) (\(d) delivered, \(f) failed, \(u) unknown\(throttled))", .error)
             } else {
-                setStatus(&s, "send #\(sendID) finished: \(d) delivered, \(f) failed, \(u) unknown", f + u == 0 ? .ok : .warning)
+                setStatus(&s, "send #\(sendID) finished: \(d) delivered, \(f) failed, \(u) unknown\(throttled)", f + u == 0 ? .ok : .warning)
             }
         case .refused(let message):
             if let i {
