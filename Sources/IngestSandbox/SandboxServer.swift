@@ -55,6 +55,8 @@ public final class SandboxServer: Sendable {
     private let throttleBucket = Mutex<(SandboxFaults.Throttle, TokenBucket)?>(nil)
     private let recordBucket = Mutex<(SandboxFaults.RecordRateLimit, TokenBucket)?>(nil)
     private let droppedOnce = Mutex(false)
+    /// Stream records handed to Kafka and not yet acknowledged: now, and the most at once.
+    private let producing = Mutex((now: 0, peak: 0))
 
     public init(_ configuration: Configuration) {
         self.configuration = configuration
@@ -68,6 +70,16 @@ public final class SandboxServer: Sendable {
     }
 
     public var produceRequests: Int { requestCounter.withLock { $0 } }
+    /// The most stream records Kafka was producing at once: above 1 when a stream's records
+    /// are produced concurrently rather than one after the other.
+    public var peakRecordsProducing: Int { producing.withLock { $0.peak } }
+
+    func producingChanged(by change: Int) {
+        producing.withLock { state in
+            state.now += change
+            state.peak = max(state.peak, state.now)
+        }
+    }
 
     /// Counts a produce request; returns its number (1-based).
     func countProduceRequest() -> Int {

@@ -23,6 +23,7 @@ extension SandboxServer {
                     group.addTask { [self] in
                         try await kafka.producer.produce(records) { index, outcome in
                             guard let waited = waiting.withLock({ $0.removeValue(forKey: index) }) else { return }
+                            self.producingChanged(by: -1)
                             sequencer.fill(waited.slot, self.kafkaReport(outcome, shape: waited.shape, topic: topic, faults: faults))
                         }
                     }
@@ -34,7 +35,10 @@ extension SandboxServer {
                     try await readRecords(request.body, topic: topic, faults: faults, started: started, sequencer: sequencer) { slot, record in
                         waiting.withLock { $0[produced] = (slot, record.shape) }
                         produced += 1
-                        feed?.yield(record.producerRecord(topic: topic))
+                        if let feed {
+                            producingChanged(by: 1)
+                            feed.yield(record.producerRecord(topic: topic))
+                        }
                     } finished: {
                         feed?.finish()
                     }
