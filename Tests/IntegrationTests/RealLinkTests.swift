@@ -61,6 +61,20 @@ import Testing
         Self.checkExactlyOnce(harness, reports)
     }
 
+    /// 40 ms away, the adaptive window opens past its first 64 records (reports come back near
+    /// the path's round trip), in one request: the operator is told how far it opened.
+    @Test func theWindowOpensAtADistance() async throws {
+        var faults = SandboxFaults()
+        faults.latencyMilliseconds = 20
+        let harness = try await SandboxHarness.start(faults: faults)
+        let (result, reports) = await harness.send(SandboxHarness.jsonRecords(5_000), mode: .stream)
+        await harness.stop()
+        #expect(result.ledger.delivered == 5_000, "\(result.ledger.summaryLine) \(result.stopReason ?? "")")
+        #expect(result.streamPeakUnanswered > AdaptiveWindow.initialSize, "\(result.streamPath ?? "")")
+        #expect(result.streamPath == "stream: 1 request, up to \(result.streamPeakUnanswered) records unanswered (adaptive window)")
+        Self.checkExactlyOnce(harness, reports)
+    }
+
     /// A gateway that holds each body until it ends: found by the first segment, then fed
     /// segments sent whole, several at a time, instead of one 2-second stall per window.
     @Test func aBufferingGatewayIsFoundAndFedWithoutStalls() async throws {
@@ -72,6 +86,7 @@ import Testing
         #expect(result.ledger.delivered == 3_000, "\(result.ledger.summaryLine)")
         // A window of 64 per stalled segment would take 47 segments.
         #expect(result.segments < 15, "\(result.segments) segments")
+        #expect(result.streamPath?.contains("the gateway buffers request bodies") == true, "\(result.streamPath ?? "")")
         Self.checkExactlyOnce(harness, reports)
     }
 
@@ -84,6 +99,7 @@ import Testing
         let (result, reports) = await harness.send(SandboxHarness.jsonRecords(1_500), mode: .stream)
         await harness.stop()
         #expect(result.ledger.delivered == 1_500, "\(result.ledger.summaryLine) \(result.stopReason ?? "")")
+        #expect(result.streamPath?.contains("the gateway refuses chunked bodies") == true, "\(result.streamPath ?? "")")
         Self.checkExactlyOnce(harness, reports)
     }
 
@@ -96,6 +112,25 @@ import Testing
         let (result, reports) = await harness.send(SandboxHarness.jsonRecords(2_000), mode: .stream)
         await harness.stop()
         #expect(result.ledger.delivered == 2_000, "\(result.ledger.summaryLine) \(result.stopReason ?? "")")
+        Self.checkExactlyOnce(harness, reports)
+    }
+
+    /// A buffering gateway with a time limit (504 past 1.5 s of request): the first segment,
+    /// paced to last longer, gets 504 and its records are unknown (the gateway may have passed
+    /// them on); later segments are cut shorter than the limit and are delivered.
+    @Test func aGatewayTimeLimitShortensSegments() async throws {
+        var faults = SandboxFaults()
+        faults.bufferWholeRequest = true
+        faults.maxRequestSeconds = 1.5
+        let harness = try await SandboxHarness.start(faults: faults)
+        let (result, reports) = await harness.send(SandboxHarness.jsonRecords(500), mode: .stream,
+                                                   options: SendOptions(ratePerSecond: 100, window: 200))
+        await harness.stop()
+        #expect(checkAccounting(result, reports, sent: 500), "\(result.ledger.summaryLine)")
+        #expect(result.ledger.failed == 0 && result.ledger.unknown > 0 && result.ledger.delivered > 0,
+                "\(result.ledger.summaryLine) \(result.stopReason ?? "")")
+        #expect(reports.contains { if case .unknown(let message) = $0.outcome { message.contains("504") || message.contains("timed out") } else { false } })
+        #expect(result.segments > 2)
         Self.checkExactlyOnce(harness, reports)
     }
 
@@ -128,16 +163,21 @@ import Testing
         Self.checkExactlyOnce(harness, reports)
     }
 
-    /// A gateway usage plan of 20 requests/s: single and batch slow down to it (AIMD) instead
-    /// of failing; each record is stored exactly once.
-    @Test(arguments: [RestMode.single, .batch])
+    /// A gateway usage plan of 20 requests/s: single, batch and stream (segments of 5 records,
+    /// so that it takes many requests) slow down to it (AIMD, backoff) instead of failing;
+    /// every record is delivered and stored exactly once.
+    @Test(arguments: [RestMode.single, .batch, .stream])
     func aUsagePlanSlowsTheSendDown(mode: RestMode) async throws {
         var faults = SandboxFaults()
         faults.throttle = SandboxFaults.Throttle(requestsPerSecond: 20, burst: 5)
-        let harness = try await SandboxHarness.start(faults: faults)
-        let (result, reports) = await harness.send(SandboxHarness.jsonRecords(mode == .batch ? 300 : 60), mode: mode)
+        var stream = StreamSettings()
+        stream.segmentRecords = 5
+        let harness = try await SandboxHarness.start(faults: faults, stream: stream)
+        let count = mode == .batch ? 300 : 60
+        let (result, reports) = await harness.send(SandboxHarness.jsonRecords(count), mode: mode)
         await harness.stop()
-        #expect(result.ledger.delivered == reports.count && result.stopReason == nil, "\(result.ledger.summaryLine) \(result.stopReason ?? "")")
+        #expect(result.ledger.delivered == count && result.stopReason == nil, "\(mode): \(result.ledger.summaryLine) \(result.stopReason ?? "")")
+        #expect(reports.map(\.seq) == Array(1...count), "outcomes leave in record order")
         #expect(result.throttle.times > 0)
         Self.checkExactlyOnce(harness, reports)
     }

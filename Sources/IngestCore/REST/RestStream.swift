@@ -7,7 +7,7 @@ import NIOCore
 // file writes, and `RestStreamSegment.swift` reads each segment's reports.
 extension RestClient {
     func sendStream(_ reader: RecordReader, path: String, topic: String, options: SendOptions,
-                    throttle: SendThrottle, run: SendRun) async throws -> Int {
+                    throttle: SendThrottle, run: SendRun) async throws -> StreamSend.Summary {
         let settings = StreamFlow.Settings(
             stream: profile.stream, fixedWindow: options.window ?? profile.stream.window,
             deliveryTimeout: .seconds(options.deliveryTimeoutSeconds ?? SendOptions.defaultDeliveryTimeoutSeconds),
@@ -52,8 +52,15 @@ final class StreamSend: Sendable {
         self.run = run
     }
 
-    /// Sends segment after segment until every record has an outcome; returns the segments used.
-    func run(_ reader: RecordReader, ratePerSecond: Double?) async throws -> Int {
+    /// What a stream came to, besides its outcomes.
+    struct Summary: Sendable {
+        var segments = 0
+        var path: String?
+        var peakUnanswered = 0
+    }
+
+    /// Sends segment after segment until every record has an outcome.
+    func run(_ reader: RecordReader, ratePerSecond: Double?) async throws -> Summary {
         var writer = SegmentWriter(reader: reader, pacer: Pacer(ratePerSecond: ratePerSecond))
         let settings = flow.withLock { $0.settings }
         // One timer for the stream: it wakes the writer so that stalls and probes are noticed.
@@ -95,7 +102,7 @@ final class StreamSend: Sendable {
         // Stopped: the run says so (and the exit code), even when every record sent was answered.
         if stopped { throw CancellationError() }
         if let fatal { throw fatal }
-        return segments
+        return flow.withLock { Summary(segments: segments, path: $0.pathSummary, peakUnanswered: $0.peakInFlight) }
     }
 
     /// Waits for the segments still answering; after `grace`, stops listening to them.

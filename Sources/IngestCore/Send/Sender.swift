@@ -31,7 +31,10 @@ public struct Sender: Sendable {
             let reader = RecordReader(source: try Self.source(for: plan), maximumBytes: plan.options.maximumRecordBytes, run: run)
             switch plan.transport {
             case .rest(let mode):
-                result.segments = try await sendREST(reader, mode: mode, plan: plan, run: run)
+                let stream = try await sendREST(reader, mode: mode, plan: plan, run: run)
+                result.segments = stream.segments
+                result.streamPath = stream.path
+                result.streamPeakUnanswered = stream.peakUnanswered
             case .native:
                 guard let nativeTarget else { throw InputError("native sends need the profile's Kafka settings") }
                 let configuration = NativeSender.configuration(try await nativeTarget(), options: plan.options)
@@ -54,23 +57,24 @@ public struct Sender: Sendable {
         return result
     }
 
-    private func sendREST(_ reader: RecordReader, mode: RestMode, plan: SendPlan, run: SendRun) async throws -> Int {
+    private func sendREST(_ reader: RecordReader, mode: RestMode, plan: SendPlan, run: SendRun) async throws -> StreamSend.Summary {
         // A --timeout other than the client's read timeout gets a client of its own.
         guard let seconds = plan.options.timeoutSeconds, TimeAmount.seconds(Int64(max(1, seconds))) != rest.readTimeout else {
             return try await Self.sendREST(reader, client: rest, mode: mode, plan: plan, run: run)
         }
         let client = try rest.with(readTimeout: .seconds(Int64(max(1, seconds))))
         do {
-            let segments = try await Self.sendREST(reader, client: client, mode: mode, plan: plan, run: run)
+            let stream = try await Self.sendREST(reader, client: client, mode: mode, plan: plan, run: run)
             await client.shutdown()
-            return segments
+            return stream
         } catch {
             await client.shutdown()
             throw error
         }
     }
 
-    private static func sendREST(_ reader: RecordReader, client: RestClient, mode: RestMode, plan: SendPlan, run: SendRun) async throws -> Int {
+    private static func sendREST(_ reader: RecordReader, client: RestClient, mode: RestMode, plan: SendPlan,
+                                 run: SendRun) async throws -> StreamSend.Summary {
         let throttle = SendThrottle(run: run, logger: client.logger)
         let cluster = try await client.clusterID(throttle: throttle)
         // Topic names are checked against Kafka's rules ([a-zA-Z0-9._-]): nothing to escape.
@@ -78,7 +82,7 @@ public struct Sender: Sendable {
         switch mode {
         case .single, .batch:
             try await client.sendRequests(reader, mode: mode, path: path, topic: plan.topic, options: plan.options, throttle: throttle, run: run)
-            return 0
+            return StreamSend.Summary()
         case .stream:
             return try await client.sendStream(reader, path: path, topic: plan.topic, options: plan.options, throttle: throttle, run: run)
         }

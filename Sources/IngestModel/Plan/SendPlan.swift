@@ -152,6 +152,10 @@ public struct SendResult: Sendable {
     public var elapsedSeconds: Double
     /// REST stream: requests the stream took.
     public var segments = 0
+    /// REST stream: what it found about the path (`StreamFlow.pathSummary`).
+    public var streamPath: String?
+    /// REST stream: the most records unanswered at once (how far the window opened).
+    public var streamPeakUnanswered = 0
     /// How often the server throttled the send and how long sending waited for it.
     public var throttle = ThrottleSummary()
 

@@ -90,6 +90,10 @@ public struct StreamFlow: Sendable {
     public private(set) var bufferedTarget: Int
     public private(set) var inFlight = 0
     public private(set) var inFlightBytes = 0
+    /// The most records unanswered at once: how far the window opened.
+    public private(set) var peakInFlight = 0
+    /// Segments opened so far.
+    public var segmentsOpened: Int { nextSegment - 1 }
     private var segments: [Int: Segment] = [:]
     private var nextSegment = 1
     private var retry = Deque<StreamRecord>()
@@ -145,6 +149,22 @@ public struct StreamFlow: Sendable {
         return window.size
     }
 
+    /// What the stream found about the path, for the operator: how many requests, how far
+    /// the window opened, and whether a gateway buffers or refuses chunked bodies.
+    public var pathSummary: String {
+        let requests = "\(segmentsOpened) request\(segmentsOpened == 1 ? "" : "s")"
+        let window = window.isFixed ? "window \(window.size), fixed" : "adaptive window"
+        let unanswered = "up to \(peakInFlight) records unanswered (\(window))"
+        switch (mode, contentLength) {
+        case (_, true):
+            return "stream: \(requests); the gateway refuses chunked bodies: Content-Length requests of up to \(bufferedTarget) records, \(unanswered)"
+        case (.buffered, false):
+            return "stream: \(requests); the gateway buffers request bodies: requests of up to \(bufferedTarget) records, \(settings.maximumOpenBuffered) at once, \(unanswered)"
+        default:
+            return "stream: \(requests), \(unanswered)"
+        }
+    }
+
     // MARK: Writing
 
     /// Whether segment `id` may write a record of `bytes` bytes now.
@@ -180,6 +200,7 @@ public struct StreamFlow: Sendable {
         segments[id]?.machine.didSend(record, now: now)
         inFlight += 1
         inFlightBytes += record.bytes.count
+        peakInFlight = max(peakInFlight, inFlight)
         if !window.isFixed {
             let average = max(1, inFlightBytes / max(1, inFlight))
             window.cap(max(AdaptiveWindow.initialSize, settings.stream.maximumInFlightBytes / average))

@@ -156,6 +156,7 @@ struct Send: AsyncParsableCommand {
         if let report, ledger.total > 1 || report.warmup != nil {
             report.lines.forEach { Output.error($0) }
         }
+        if let path = result.streamPath { Output.error(path) }
         if let reason = result.stopReason {
             Output.error("stopped: \(reason)")
         }
