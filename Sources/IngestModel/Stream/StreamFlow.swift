@@ -242,11 +242,11 @@ public struct StreamFlow: Sendable {
     // MARK: Reading
 
     public mutating func didReceive(segment id: Int, _ outcome: Outcome, now: ContinuousClock.Instant) -> Receipt {
-        guard var segment = segments[id] else { return .unmatched }
-        guard let (record, latency) = segment.machine.didReceive(now: now) else {
-            segments[id] = segment
-            return .unmatched
-        }
+        // Taken out of the dictionary while it changes: a copy left in it would make the
+        // machine's queue of records in flight copy itself on every report (O(window) each).
+        guard var segment = segments.removeValue(forKey: id) else { return .unmatched }
+        defer { segments[id] = segment }
+        guard let (record, latency) = segment.machine.didReceive(now: now) else { return .unmatched }
         inFlight -= 1
         inFlightBytes -= record.bytes.count
         if segment.machine.bodyEnded {
@@ -256,7 +256,6 @@ public struct StreamFlow: Sendable {
             if mode != .duplex && !contentLength { mode = .duplex }
         }
         if mode == .duplex { window.didReport(latencyMilliseconds: latency) }
-        defer { segments[id] = segment }
         if case .failed(let code, let message) = outcome, let refusal = Refusal.record(code: code, message: message) {
             segment.refusals += 1
             if refusal.kind == .streamExpired {
