@@ -96,6 +96,10 @@ import Testing
         // 40 ms path, reports at 42 ms: slow start doubles about once per window.
         for _ in 0..<400 { window.didReport(latencyMilliseconds: 42) }
         #expect(window.size >= 512, "\(window.size)")
+        // Up to twice the round trip still counts as near it: the window keeps growing.
+        var busy = window
+        for _ in 0..<2000 { busy.didReport(latencyMilliseconds: 75) }
+        #expect(busy.size > window.size, "\(window.size) -> \(busy.size)")
         let grown = window.size
         // Reports now at 200 ms: records queue in the proxy; the window comes down.
         for _ in 0..<2000 { window.didReport(latencyMilliseconds: 200) }

@@ -228,7 +228,9 @@ final class StreamSend: Sendable {
                 break writing
             }
         }
-        client.logger.debug("ending stream segment", metadata: ["segment": "\(id)", "reason": "\(reason.rawValue)"])
+        let (window, base, smoothed) = flow.withLock { ($0.window.size, $0.window.baseMilliseconds ?? 0, $0.window.smoothedMilliseconds ?? 0) }
+        client.logger.debug("ending stream segment", metadata: ["segment": "\(id)", "reason": "\(reason.rawValue)", "window": "\(window)",
+                                                              "base_ms": "\(Int(base))", "latency_ms": "\(Int(smoothed))"])
         flow.withLock { $0.didEndBody(segment: id, reason: reason) }
         flush()
         if contentLength { finishAssembled(id, request, buffer) }

@@ -31,9 +31,11 @@ public struct AdaptiveWindow: Sendable, Equatable {
         isFixed = false
     }
 
-    /// Latency that still counts as "near the base": half the base, at least 10 ms, so that on
-    /// loopback (a base well under a millisecond) the window may still grow to batch writes.
-    var tolerance: Double { max(10, (baseMilliseconds ?? 0) / 2) }
+    /// Latency that still counts as "near the base": the base again (up to twice the round
+    /// trip; a busy proxy's own work shows as latency too, and counting it as queueing kept the
+    /// window at half what a 40 ms path carries), at least 10 ms, so that on loopback (a base
+    /// well under a millisecond) the window may still grow to batch writes.
+    var tolerance: Double { max(10, baseMilliseconds ?? 0) }
 
     /// A report came `latency` ms after its record was written.
     public mutating func didReport(latencyMilliseconds latency: Double) {
