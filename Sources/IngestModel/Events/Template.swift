@@ -11,23 +11,40 @@ public struct Template: Sendable, Equatable {
     }
 
     let parts: [Part]
+    /// Where each part is in the template's text, in UTF-8 bytes: error positions in an
+    /// expansion are mapped back to what the operator typed.
+    let sources: [Range<Int>]
 
     public var hasPlaceholders: Bool { parts.contains { if case .text = $0 { return false } else { return true } } }
 
     public init(_ text: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
         var parts: [Part] = []
+        var sources: [Range<Int>] = []
+        func offset(_ i: String.Index) -> Int { text.utf8.distance(from: text.startIndex, to: i) }
         var rest = Substring(text)
         while let open = rest.range(of: "{{") {
-            if open.lowerBound > rest.startIndex { parts.append(.text(String(rest[..<open.lowerBound]))) }
+            if open.lowerBound > rest.startIndex {
+                parts.append(.text(String(rest[..<open.lowerBound])))
+                sources.append(offset(rest.startIndex)..<offset(open.lowerBound))
+            }
             guard let close = rest[open.upperBound...].range(of: "}}") else {
-                throw InputError("template: \"{{\" is not closed by \"}}\"")
+                throw InputError("template: \"{{\" is not closed by \"}}\"", offset: offset(open.lowerBound))
             }
             let words = rest[open.upperBound..<close.lowerBound].split(separator: " ").map(String.init)
-            parts.append(try Self.part(words, environment: environment))
+            do {
+                parts.append(try Self.part(words, environment: environment))
+            } catch let error as InputError {
+                throw InputError(error.description, offset: offset(open.lowerBound))
+            }
+            sources.append(offset(open.lowerBound)..<offset(close.upperBound))
             rest = rest[close.upperBound...]
         }
-        if !rest.isEmpty { parts.append(.text(String(rest))) }
+        if !rest.isEmpty {
+            parts.append(.text(String(rest)))
+            sources.append(offset(rest.startIndex)..<offset(rest.endIndex))
+        }
         self.parts = parts
+        self.sources = sources
     }
 
     static func part(_ words: [String], environment: [String: String]) throws -> Part {
@@ -61,18 +78,34 @@ public struct Template: Sendable, Equatable {
     /// Expands with the given randomness (uuid, rand_int): a seeded generator makes it repeatable.
     public func expand(seq: Int, now: Date, using generator: inout some RandomNumberGenerator) -> String {
         var out = ""
-        for part in parts {
-            switch part {
-            case .text(let text): out += text
-            case .uuid: out += Self.uuid(using: &generator)
-            case .now: out += Self.iso8601(now)
-            case .nowMilliseconds: out += String(Int64(now.timeIntervalSince1970 * 1000))
-            case .seq: out += String(seq)
-            case .randomInt(let low, let high): out += String(Int.random(in: low...high, using: &generator))
-            case .environment(let value): out += value
-            }
-        }
+        for part in parts { out += Self.expand(part, seq: seq, now: now, using: &generator) }
         return out
+    }
+
+    /// The expansion and, for each part, where it landed in it (UTF-8 bytes) and where it is in
+    /// the template: `templateOffset(_:in:)` maps a position in the expansion back.
+    public func expandMapped(seq: Int, now: Date, using generator: inout some RandomNumberGenerator) -> (text: String, map: ExpansionMap) {
+        var out = ""
+        var spans: [ExpansionMap.Span] = []
+        for (part, source) in zip(parts, sources) {
+            let start = out.utf8.count
+            out += Self.expand(part, seq: seq, now: now, using: &generator)
+            let isText = if case .text = part { true } else { false }
+            spans.append(ExpansionMap.Span(expanded: start..<out.utf8.count, template: source, isText: isText))
+        }
+        return (out, ExpansionMap(spans: spans, templateLength: sources.last?.upperBound ?? 0))
+    }
+
+    static func expand(_ part: Part, seq: Int, now: Date, using generator: inout some RandomNumberGenerator) -> String {
+        switch part {
+        case .text(let text): text
+        case .uuid: uuid(using: &generator)
+        case .now: iso8601(now)
+        case .nowMilliseconds: String(Int64(now.timeIntervalSince1970 * 1000))
+        case .seq: String(seq)
+        case .randomInt(let low, let high): String(Int.random(in: low...high, using: &generator))
+        case .environment(let value): value
+        }
     }
 
     /// A version 4 UUID from the generator's bits, lower case.
@@ -88,5 +121,26 @@ public struct Template: Sendable, Equatable {
 
     static func iso8601(_ date: Date) -> String {
         date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
+    }
+}
+
+/// Where the parts of a template landed in one expansion of it.
+public struct ExpansionMap: Sendable, Equatable {
+    struct Span: Sendable, Equatable {
+        var expanded: Range<Int>
+        var template: Range<Int>
+        var isText: Bool
+    }
+
+    let spans: [Span]
+    let templateLength: Int
+
+    /// The template position (UTF-8 bytes) of a position in the expansion: the same character
+    /// inside typed text, the start of the placeholder inside an expanded placeholder.
+    public func templateOffset(_ expanded: Int) -> Int {
+        for span in spans where span.expanded.contains(expanded) {
+            return span.isText ? span.template.lowerBound + (expanded - span.expanded.lowerBound) : span.template.lowerBound
+        }
+        return templateLength  // at or past the end
     }
 }
