@@ -16,6 +16,7 @@ public final class PreviewServices: ConsoleServices {
     public let failEvery: Int
     /// The records of every send so far, for `records(send:seqs:)`.
     private let sent = Mutex<[Int: [Int: EventRecord]]>([:])
+    private let running = Mutex<[Int: Task<Void, Never>]>([:])
 
     /// The fixed clock of the preview: 2026-11-25T03:00:00Z.
     public static let now = Date(timeIntervalSince1970: 1_764_039_600)
@@ -124,11 +125,18 @@ public final class PreviewServices: ConsoleServices {
                 if fails { failed += 1 } else { delivered += 1 }
                 continuation.yield(.reports([report], sent: min(records.count, seq + 64)))
             }
-            if !Task.isCancelled { continuation.yield(.finished(delivered: delivered, failed: failed, unknown: 0, stopReason: nil)) }
+            // Like the core's Sender: a stopped send still finishes, with what it sent.
+            continuation.yield(.finished(delivered: delivered, failed: failed, unknown: 0, stopReason: Task.isCancelled ? "stopped by the operator" : nil))
             continuation.finish()
         }
+        running.withLock { $0[id] = task }
         continuation.onTermination = { _ in task.cancel() }
         return stream
+    }
+
+    /// Stops a send: reports stop coming, and the stream ends with the counts so far.
+    public func stop(send id: Int) {
+        running.withLock { $0.removeValue(forKey: id) }?.cancel()
     }
 
     public func records(send: Int, seqs: [Int]) async -> [Int: EventRecord] {

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import IngestCore
 import IngestTUI
 
@@ -10,6 +11,8 @@ public actor LiveConsoleServices: ConsoleServices {
     /// A session being opened or open, per profile; concurrent activations share one opening.
     private var sessions: [String: (prompted: PromptedSecrets, opening: Task<ProfileSession, Error>)] = [:]
     private let held = HeldRecords()
+    /// Sends still running, by id, so that `stop` can cancel one.
+    private let running = Mutex<[Int: Task<Void, Never>]>([:])
 
     /// How a profile is opened: `ProfileSession.open` (tests count or slow it).
     public typealias Opener = @Sendable (Profile, PromptedSecrets) async throws -> ProfileSession
@@ -118,6 +121,7 @@ public actor LiveConsoleServices: ConsoleServices {
             plan.source = .file(path: Self.expandingTilde(path), format: format, valueType: valueType)
         }
         let task = Task { [plan] in
+            defer { self.running.withLock { _ = $0.removeValue(forKey: id) } }
             do {
                 let session = try await self.session(profile)
                 var sinks: [any SendSink] = [ConsoleSink(send: id, held: self.held, continuation: continuation)]
@@ -128,8 +132,13 @@ public actor LiveConsoleServices: ConsoleServices {
             }
             continuation.finish()
         }
+        running.withLock { $0[id] = task }
         continuation.onTermination = { _ in task.cancel() }
         return stream
+    }
+
+    public nonisolated func stop(send id: Int) {
+        running.withLock { $0[id] }?.cancel()
     }
 
     public nonisolated func records(send: Int, seqs: [Int]) async -> [Int: EventRecord] {

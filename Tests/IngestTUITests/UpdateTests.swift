@@ -56,7 +56,7 @@ import Testing
         let (s2, e2) = Self.keys(s, [.escape])
         #expect(Self.sends(e2).isEmpty)
         #expect(s2.modal == nil)
-        #expect(s2.productionConfirmedTopic == nil)
+        #expect(s2.productionTypedTopics.isEmpty)
     }
 
     @Test func productionWrongTopicSendsNothing() {
@@ -112,9 +112,18 @@ import Testing
         #expect(Self.sends(e2).isEmpty)
     }
 
+    /// A dev session with the topic resolved.
+    static func dev(topic: String = "t") -> ConsoleState {
+        var (s, _) = Update.start(initialProfile: "dev")
+        let dev = ProfileSummary(name: "dev", environment: .dev, source: "t", topicPrefix: "ing-staging-", baseURL: "u", maskedAPIKey: "k", needsPromptedSecret: false)
+        s = update(s, .profilesLoaded([dev])).0
+        s = update(s, .activated(profile: "dev", .success(dev))).0
+        setTopic(&s, topic)
+        return s
+    }
+
     @Test func invalidJSONBlocksSend() {
         var s = Self.production()
-        s.productionConfirmedTopic = "ing-production-players"
         s.compose.value.setText("{\"a\": 1,\n    \"b\" 2}")
         _ = Update.refreshCompose(&s)
         #expect(s.compose.validation == .invalid(line: 2, column: 9, message: "expected ':' after the key, found '2'"))
@@ -124,8 +133,7 @@ import Testing
     }
 
     @Test func streamModeCarriesCountRateWindow() {
-        var s = Self.production()
-        s.productionConfirmedTopic = "ing-production-players"
+        var s = Self.dev()
         s.compose.mode = .rest(.stream)
         s.compose.count.setText("500")
         s.compose.rate.setText("25.5")
@@ -145,9 +153,18 @@ import Testing
         let (s2, e) = Self.keys(s, [.char("x")])
         #expect(e == [.cancelSend(id: 1)])
         #expect(s2.runningSend == nil)
-        let (s3, e3) = Self.keys(s, [.char("q")])
-        #expect(e3 == [.cancelSend(id: 1), .quit])
-        #expect(s3.quitting)
+        // q while sending asks first; n keeps it running.
+        let (asked, eAsk) = Self.keys(s, [.char("q")])
+        #expect(eAsk.isEmpty && !asked.quitting)
+        #expect(asked.modal == .confirmQuit(sendID: 1))
+        let (kept, eKept) = Self.keys(asked, [.char("n")])
+        #expect(eKept.isEmpty && kept.modal == nil && kept.runningSend?.id == 1)
+        // y stops the send and waits for its records in flight before quitting.
+        let (draining, eYes) = Self.keys(asked, [.char("y")])
+        #expect(eYes == [.cancelSend(id: 1)])
+        #expect(!draining.quitting && draining.drainingUntil != nil)
+        let (quit, eEnd) = update(draining, .sendEnded(id: 1))
+        #expect(quit.quitting && eEnd.last == .quit)
     }
 
     @Test func resendAsksFirstAndNeverByItself() {
@@ -169,7 +186,10 @@ import Testing
         let (fetching, eYes) = Self.keys(asked, [.char("y")])
         #expect(eYes == [.fetchRecords(sendID: 1, seqs: [1, 3], purpose: .resend)])
         let records = [1: EventRecord(value: Payload(type: .json, data: Array("1".utf8))), 3: EventRecord(value: Payload(type: .json, data: Array("3".utf8)))]
-        let (_, eSend) = update(fetching, .recordsFetched(sendID: 1, purpose: .resend, records))
+        let (confirming, eFetched) = update(fetching, .recordsFetched(sendID: 1, purpose: .resend, records))
+        // Production: the re-send is confirmed like any send.
+        #expect(Self.sends(eFetched).isEmpty)
+        let (_, eSend) = Self.keys(confirming, Key.typing("ing-production-players") + [.enter])
         #expect(Self.sends(eSend).count == 1)
         #expect(Self.sends(eSend).first?.plan.source == .records([records[1]!, records[3]!], origin: "resend:#1"))
     }

@@ -69,6 +69,13 @@ public struct TmuxSession: Sendable {
         return (false, screen)
     }
 
+    /// Pastes text as a terminal does: bracketed (`ESC [200~ … ESC [201~`) when the program
+    /// asked for bracketed paste, as keystrokes otherwise.
+    public func paste(_ text: String) {
+        run(["set-buffer", "-b", "test-paste", "--", text])
+        run(["paste-buffer", "-p", "-d", "-b", "test-paste", "-t", name])
+    }
+
     public func alive() -> Bool { run(["has-session", "-t", name]).status == 0 }
 
     public func kill() { run(["kill-server"]) }

@@ -2,7 +2,7 @@
 /// come from `ActionTable.all`.
 public enum ActionID: String, CaseIterable, Sendable {
     // global
-    case quit, help, nextView, previousView
+    case quit, help, messages, nextView, previousView
     case showCompose, showReports, showProfiles, showDiscovery, showLoad, showHistory, showDoctor
     case stopSend
     // shared by list views
@@ -92,7 +92,8 @@ public enum ActionTable {
         ActionSpec(id: .nextView, keys: [.tab], scope: .global, group: "Views", help: "Next view", footer: nil),
         ActionSpec(id: .previousView, keys: [.backTab], scope: .global, group: "Views", help: "Previous view", footer: nil),
         ActionSpec(id: .help, keys: [.char("?"), .function(1)], scope: .global, group: "Console", help: "This help", footer: "help"),
-        ActionSpec(id: .quit, keys: [.char("q"), .ctrl("c")], scope: .global, group: "Console", help: "Quit (stops a running send)", footer: "quit"),
+        ActionSpec(id: .messages, keys: [.char("!")], scope: .global, group: "Console", help: "The latest message in full, and the ones before it", footer: nil),
+        ActionSpec(id: .quit, keys: [.char("q"), .ctrl("c")], scope: .global, group: "Console", help: "Quit (asks first while a send runs)", footer: "quit"),
     ]
 
     /// The action a key triggers in a view: the view's own actions first, then global ones.

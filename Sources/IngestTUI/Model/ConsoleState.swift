@@ -108,19 +108,35 @@ public struct SendRecord: Equatable, Sendable {
     public var failed = 0
     public var unknown = 0
     public var inFlight = 0
+    /// How many records the send will send, when known before it starts (a count, a counted file).
+    public var total: Int? = nil
+    /// Its stream of events ended: every record it sent has its outcome.
+    public var ended = false
+
+    public var answered: Int { delivered + failed + unknown }
+
+    /// Records of a stopped send that were never sent, when its total is known.
+    public var notSent: Int? { total.map { max(0, $0 - answered - inFlight) } }
 }
 
 public struct SendRequest: Equatable, Sendable {
     public var id: Int
     public var profile: String
     public var plan: SendPlan
+    /// How many records it sends, when known before it starts (a count, a file counted by Load).
+    public var records: Int? = nil
 
     public var topic: String { plan.topic }
 }
 
 public enum Modal: Equatable, Sendable {
-    /// Production: the full topic must be typed before the session's first send.
+    /// Production: every send shows what will go and needs the full topic typed back.
     case confirmProduction(input: TextBuffer, pending: SendRequest, error: String?)
+    /// Production with `production_confirm = "typed-first"`: one record to a topic already
+    /// typed back in this session asks y/N, default No.
+    case confirmProductionSingle(pending: SendRequest)
+    /// `q` while a send runs: stop it, wait for its records in flight, and quit?
+    case confirmQuit(sendID: Int)
     /// A profile whose secrets say `prompt`: masked input, kept in memory only. `asking`
     /// holds the secrets still to ask, the one on screen first.
     case secret(profile: String, asking: [PromptedSecret], answered: PromptedSecrets, input: TextBuffer)
@@ -206,6 +222,13 @@ public struct ConsoleState: Equatable, Sendable {
     /// Shown over `status` until the first key (a bad theme file, say), so it is not lost.
     public var notice: StatusLine? = nil
     public var quitting = false
+    /// Quit was asked while a send ran: it was stopped, and the console waits until this time
+    /// (at most) for the outcomes of its records in flight before it quits.
+    public var drainingUntil: Double? = nil
+    /// The latest status messages, oldest first (at most `MessageLog.capacity`).
+    public var messageLog: [StatusLine] = []
+    /// The overlay with the latest message in full (and the ones before it).
+    public var showMessages = false
 
     public var requestedProfile: String
     public var profiles: [ProfileSummary] = []
@@ -215,8 +238,9 @@ public struct ConsoleState: Equatable, Sendable {
     public var activating: String? = nil
     public var fullTopic: String? = nil
     public var topicError: String? = nil
-    /// The full topic the operator typed to confirm sends in this production session.
-    public var productionConfirmedTopic: String? = nil
+    /// Full topics typed back in this production session: with `typed-first`, single records
+    /// to them ask y/N instead.
+    public var productionTypedTopics: Set<String> = []
 
     public var compose = ComposeState()
     public var reports: ReportStore

@@ -60,10 +60,13 @@ final class EffectRunner<S: ConsoleServices>: Sendable {
                     queue.post(.sendEvents(id: r.id, [event], now: ConsoleClock.now()))
                 }
                 queue.post(.sendEnded(id: r.id))
+                _ = self.tasks.withLock { $0.sends.removeValue(forKey: r.id) }
             }
             tasks.withLock { $0.sends[r.id] = task }
         case .cancelSend(let id):
-            tasks.withLock { $0.sends.removeValue(forKey: id) }?.cancel()
+            // The send stops reading; its stream goes on until the records in flight have
+            // their outcomes, so they still reach the screen (and quitting waits for them).
+            services.stop(send: id)
         case .discover(let profile):
             _ = spawn {
                 do { queue.post(.discovered(profile: profile, .success(try await services.discover(profile: profile)))) } catch {

@@ -42,9 +42,12 @@ public protocol ConsoleServices: Sendable {
     func discover(profile: String) async throws -> Discovery
     /// TCP connect time in milliseconds.
     func probe(_ broker: HostPort) async -> Result<Double, ProbeFailure>
-    /// Runs `plan` through the profile's session. `id` names the send for `records`.
-    /// Cancelling the consuming task stops the send; records in flight still get outcomes.
+    /// Runs `plan` through the profile's session. `id` names the send for `records` and `stop`.
+    /// Cancelling the consuming task stops the send too, without waiting for its outcomes.
     func send(id: Int, profile: String, plan: SendPlan) -> AsyncStream<SendEvent>
+    /// Stops send `id`: no more records are read; those in flight still get their outcomes,
+    /// which the send's stream delivers before it ends.
+    func stop(send id: Int)
     /// Records of a send still held (the latest ones, and the failed and unknown ones up to a
     /// bound), by seq: for the record detail and for re-sends. Missing ones are not returned.
     func records(send: Int, seqs: [Int]) async -> [Int: EventRecord]

@@ -3,6 +3,10 @@ import IngestModel
 /// Everything that can happen to the console: keys, resizes, time, and service results.
 public enum Msg: Equatable, Sendable {
     case key(Key)
+    /// Text the terminal delivered as one bracketed paste: it goes into a field, never runs commands.
+    case paste(String)
+    /// SIGINT, SIGTERM or SIGHUP: quit without asking (a running send is stopped first).
+    case terminate
     case resize(width: Int, height: Int)
     case tick(now: Double)
     case profilesLoaded([ProfileSummary])

@@ -5,13 +5,27 @@ extension Update {
 
     static func handleKey(_ s: inout ConsoleState, _ key: Key) -> [Effect] {
         s.notice = nil
-        if key == .ctrl("c") { return quit(&s) }
-        if s.isTooSmall {
-            return key == .char("q") ? quit(&s) : []
+        // Quitting: the stopped send's records in flight are getting their outcomes; nothing
+        // else happens now, and q or Ctrl-C again quits at once.
+        if s.drainingUntil != nil {
+            return key == .ctrl("c") || key == .char("q") ? finishQuit(&s) : []
+        }
+        if key == .ctrl("c") {
+            // Ctrl-C on the quit question: the operator insists.
+            if case .confirmQuit? = s.modal { return quit(&s, force: true) }
+            return quit(&s)
         }
         if s.modal != nil { return handleModalKey(&s, key) }
+        let editing = (s.view == .compose && s.compose.editing) || (s.view == .load && s.load.editing)
+        if s.isTooSmall {
+            return key == .char("q") && !editing ? quit(&s) : []
+        }
         if s.view == .compose, s.compose.editing { return handleComposeEditing(&s, key) }
         if s.view == .load, s.load.editing { return handleLoadEditing(&s, key) }
+        if s.showMessages {
+            s.showMessages = false
+            return []
+        }
         if s.showHelp {
             if key == .char("q") { return quit(&s) }
             s.showHelp = false
@@ -25,6 +39,7 @@ extension Update {
         switch action {
         case .quit: return quit(&s)
         case .help: s.showHelp = true
+        case .messages: s.showMessages = true
         case .showCompose: return show(&s, .compose)
         case .showReports: return show(&s, .reports)
         case .showProfiles: return show(&s, .profiles)
@@ -40,12 +55,7 @@ extension Update {
                 setStatus(&s, "nothing is sending", .muted)
                 return []
             }
-            if let i = s.sends.firstIndex(where: { $0.id == run.id }) {
-                s.sends[i].phase = .stopped
-                s.sends[i].inFlight = 0
-            }
-            setStatus(&s, "send #\(run.id) stopped", .warning)
-            return [.cancelSend(id: run.id)]
+            return stopSend(&s, run.id)
         case .moveUp, .moveDown, .pageUp, .pageDown, .top, .bottom: move(&s, action)
         case .edit:
             if s.view == .load {
@@ -61,14 +71,16 @@ extension Update {
             s.compose.valueType = all[(all.firstIndex(of: s.compose.valueType)! + 1) % all.count]
             return refreshCompose(&s)
         case .cycleMode:
-            let all = Transport.allCases
-            s.compose.mode = all[(all.firstIndex(of: s.compose.mode)! + 1) % all.count]
+            s.compose.mode = cycle(Transport.allCases, s.compose.mode, by: 1)
         case .send:
-            let count = s.compose.mode == .rest(.single) ? 1 : (parsePositive(s.compose.count.text) ?? 0)
+            // Every mode honours Count, as `ingest send --count` does (single: one request each).
+            let count = parsePositive(s.compose.count.text) ?? 0
             return beginSend(&s, source: .template(composedEvent(s.compose), count: count), fromCompose: true)
         case .sendFile:
-            guard let path = s.load.loadedPath, path == s.load.path.text, s.load.count != nil else {
-                setStatus(&s, "load the file first (l)", .warning)
+            // No need to count it first (l): the file is read as it is sent.
+            let path = s.load.path.text
+            guard !path.isEmpty else {
+                setStatus(&s, "type a path first (Enter edits)", .warning)
                 return []
             }
             return beginSend(&s, source: .file(path: path, format: .auto, valueType: .json), fromCompose: false)

@@ -39,19 +39,15 @@ extension Update {
         }
     }
 
-    static func quit(_ s: inout ConsoleState) -> [Effect] {
-        s.quitting = true
-        var effects: [Effect] = stopDoctor(&s, quietly: true)
-        if let run = s.runningSend {
-            if let i = s.sends.firstIndex(where: { $0.id == run.id }) { s.sends[i].phase = .stopped }
-            effects.append(.cancelSend(id: run.id))
-        }
-        return effects + [.quit]
+    /// The status line, also kept in the message log (`!` shows it in full).
+    static func setStatus(_ s: inout ConsoleState, _ text: String, _ role: Role) {
+        let line = StatusLine(text: text, role: role)
+        s.status = line
+        s.messageLog.append(line)
+        if s.messageLog.count > messageLogCapacity { s.messageLog.removeFirst(s.messageLog.count - messageLogCapacity) }
     }
 
-    static func setStatus(_ s: inout ConsoleState, _ text: String, _ role: Role) {
-        s.status = StatusLine(text: text, role: role)
-    }
+    public static let messageLogCapacity = 50
 
     static func parsePositive(_ text: String) -> Int? {
         guard let n = Int(text.trimmed), n >= 1 else { return nil }

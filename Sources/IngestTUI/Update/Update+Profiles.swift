@@ -26,6 +26,17 @@ extension Update {
         return [.activate(profile: p.name, prompted: PromptedSecrets())]
     }
 
+    /// A question about a send made under another profile no longer holds.
+    static func dropPendingSend(_ s: inout ConsoleState) -> [Effect] {
+        switch s.modal {
+        case .confirmProduction?, .confirmProductionSingle?, .confirmResend?:
+            s.modal = nil
+            setStatus(&s, "the active profile changed: the send waiting for confirmation was dropped; nothing sent", .warning)
+        default: break
+        }
+        return []
+    }
+
     static func activated(_ s: inout ConsoleState, _ name: String, _ result: Result<ProfileSummary, ServiceFailure>) -> [Effect] {
         if s.activating == name { s.activating = nil }
         switch result {
@@ -34,7 +45,8 @@ extension Update {
             s.active = p
             var effects: [Effect] = []
             if changed {
-                s.productionConfirmedTopic = nil
+                s.productionTypedTopics = []
+                effects += dropPendingSend(&s)
                 s.discovery = DiscoveryState()
                 let waiting = s.doctor.waiting
                 effects += stopDoctor(&s, quietly: true)
@@ -46,7 +58,7 @@ extension Update {
                 s.compose.topic = TextBuffer(suggested)
             }
             if p.environment == .production {
-                setStatus(&s, "PRODUCTION profile \(p.name) active: the first send asks you to type the topic", .warning)
+                setStatus(&s, "PRODUCTION profile \(p.name) active: every send asks you to type the topic back", .warning)
             } else {
                 setStatus(&s, "profile \(p.name) active", .ok)
             }

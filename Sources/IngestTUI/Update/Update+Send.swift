@@ -45,9 +45,19 @@ extension Update {
             return []
         }
         let plan = SendPlan(topic: topic, source: source, transport: explicitTransport ?? s.compose.mode, options: options)
-        let request = SendRequest(id: s.nextSendID, profile: profile.name, plan: plan)
-        if s.isProduction, s.productionConfirmedTopic != topic {
-            s.modal = .confirmProduction(input: TextBuffer(""), pending: request, error: nil)
+        var request = SendRequest(id: s.nextSendID, profile: profile.name, plan: plan)
+        request.records = source.knownCount ?? {
+            if case .file(let path, _, _) = source, s.load.loadedPath == path { return s.load.count }
+            return nil
+        }()
+        if s.isProduction {
+            // Every production send is confirmed on its own; `typed-first` relaxes it to y/N
+            // only for one record to a topic already typed back in this session.
+            if profile.productionConfirm == .typedFirst, request.records == 1, s.productionTypedTopics.contains(topic) {
+                s.modal = .confirmProductionSingle(pending: request)
+            } else {
+                s.modal = .confirmProduction(input: TextBuffer(""), pending: request, error: nil)
+            }
             return []
         }
         return startSend(&s, request)
@@ -55,7 +65,9 @@ extension Update {
 
     static func startSend(_ s: inout ConsoleState, _ request: SendRequest) -> [Effect] {
         s.nextSendID = max(s.nextSendID, request.id + 1)
-        s.sends.append(SendRecord(id: request.id, request: request, description: request.plan.summary))
+        var record = SendRecord(id: request.id, request: request, description: request.plan.summary)
+        record.total = request.records
+        s.sends.append(record)
         s.historySelection = s.sends.count - 1
         s.view = .reports
         s.reportsUI.follow = true
@@ -64,15 +76,18 @@ extension Update {
         return [.send(request)]
     }
 
-    /// Compose's rate and window, for a stream (the other modes go as fast as they can).
+    /// Compose's rate (every mode, as `--rate`) and window (a stream's).
     static func sendOptions(_ c: ComposeState) -> Result<SendOptions, ServiceFailure> {
-        guard c.mode == .rest(.stream) else { return .success(SendOptions()) }
         guard parsePositive(c.count.text) != nil else { return .failure(ServiceFailure("count must be a whole number ≥ 1")) }
-        guard let window = parsePositive(c.window.text) else { return .failure(ServiceFailure("window must be a whole number ≥ 1")) }
+        var window: Int? = nil
+        if c.mode == .rest(.stream) {
+            guard let w = parsePositive(c.window.text) else { return .failure(ServiceFailure("window must be a whole number ≥ 1")) }
+            window = w
+        }
         let r = c.rate.text.trimmed
         var rate: Double? = nil
         if !r.isEmpty {
-            guard let v = Double(r), v > 0, v.isFinite else { return .failure(ServiceFailure("rate must be a number > 0 per second, or empty for as fast as the window allows")) }
+            guard let v = Double(r), v > 0, v.isFinite else { return .failure(ServiceFailure("rate must be a number > 0 per second, or empty for as fast as possible")) }
             rate = v
         }
         return .success(SendOptions(ratePerSecond: rate, window: window))
@@ -91,18 +106,27 @@ extension Update {
                 case .unknown: s.sends[i].unknown += 1
                 }
             }
-            if let i, s.sends[i].phase == .running {
-                s.sends[i].inFlight = max(0, sent - s.sends[i].delivered - s.sends[i].failed - s.sends[i].unknown)
+            // A stopped send still has records in flight until their outcomes arrive.
+            if let i, s.sends[i].phase == .running || s.sends[i].phase == .stopped {
+                s.sends[i].inFlight = max(0, sent - s.sends[i].answered)
             }
         case .finished(let d, let f, let u, let reason):
-            if let i {
-                if s.sends[i].phase == .running { s.sends[i].phase = reason == nil ? .finished : .failed(reason!) }
-                s.sends[i].inFlight = 0
+            let counts = "\(d) delivered, \(f) failed, \(u) unknown"
+            guard let i else {
+                setStatus(&s, "send #\(sendID) ended: \(counts)", f + u == 0 ? .ok : .warning)
+                return
             }
+            s.sends[i].inFlight = 0
+            if s.sends[i].phase == .stopped {
+                let left = s.sends[i].total.map { t in "; \(max(0, t - d - f - u)) of \(t) not sent" } ?? "; the rest was not sent"
+                setStatus(&s, "send #\(sendID) stopped by you: \(counts)\(left)", .warning)
+                return
+            }
+            s.sends[i].phase = reason.map { .failed($0) } ?? .finished
             if let reason {
-                setStatus(&s, "send #\(sendID) stopped: \(reason) (\(d) delivered, \(f) failed, \(u) unknown)", .error)
+                setStatus(&s, "send #\(sendID) stopped: \(reason) (\(counts))", .error)
             } else {
-                setStatus(&s, "send #\(sendID) finished: \(d) delivered, \(f) failed, \(u) unknown", f + u == 0 ? .ok : .warning)
+                setStatus(&s, "send #\(sendID) finished: \(counts)", f + u == 0 ? .ok : .warning)
             }
         case .refused(let message):
             if let i {

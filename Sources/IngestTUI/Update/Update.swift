@@ -23,6 +23,8 @@ public enum Update {
     public static func apply(_ s: inout ConsoleState, _ msg: Msg) -> [Effect] {
         switch msg {
         case .key(let key): return handleKey(&s, key)
+        case .paste(let text): return s.drainingUntil == nil ? paste(&s, text) : []
+        case .terminate: return s.drainingUntil == nil ? quit(&s, force: true) : finishQuit(&s)
         case .resize(let w, let h):
             s.width = w
             s.height = h
@@ -30,7 +32,7 @@ public enum Update {
         case .tick(let now):
             s.now = now
             s.reports.tick(now)
-            return []
+            return checkDrained(&s)
         case .profilesLoaded(let list): return profilesLoaded(&s, list)
         case .activated(let name, let result): return activated(&s, name, result)
         case .previewed(let rev, let text):
@@ -42,11 +44,12 @@ public enum Update {
             if s.reportsUI.follow { s.reportsUI.selected = max(0, visibleReportCount(s) - 1) }
             return []
         case .sendEnded(let id):
-            if let i = s.sends.firstIndex(where: { $0.id == id }), s.sends[i].phase == .running {
-                s.sends[i].phase = .finished
+            if let i = s.sends.firstIndex(where: { $0.id == id }) {
+                if s.sends[i].phase == .running { s.sends[i].phase = .finished }
                 s.sends[i].inFlight = 0
+                s.sends[i].ended = true
             }
-            return []
+            return checkDrained(&s)
         case .discovered(let profile, let result):
             guard profile == s.active?.name else { return [] }
             s.discovery.loading = false

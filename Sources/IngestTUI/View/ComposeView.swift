@@ -60,8 +60,20 @@ enum ComposeView {
             if n == c.value.row, c.editing, valueSelected, c.value.column >= textWidth { offset = c.value.column - textWidth + 1 }
             let shown = String(text.dropFirst(offset))
             g.put(shown, x: r.x + gutter, y: y, role: .text, maxWidth: textWidth)
-            if let v = c.validation, c.validatedRevision == c.revision, case .invalid(let line, _, _) = v, line == n + 1 {
+            if let v = c.validation, c.validatedRevision == c.revision, case .invalid(let line, let column, _) = v, line == n + 1 {
                 g.put("◂", x: r.right - 1, y: y, role: .error)
+                // The spot itself, as typed: the character there (or the end of the line) in red.
+                let at = column - 1 - offset
+                if at >= 0, at <= shown.count {
+                    let cx = r.x + gutter + String(shown.prefix(at)).displayWidth
+                    if cx < r.x + gutter + textWidth {
+                        if at < shown.count {
+                            g.paint(x: cx, y: y, width: max(1, CellWidth.of(Array(shown)[at])), role: .errorMark)
+                        } else {
+                            g.put("◂", x: cx, y: y, role: .errorMark)
+                        }
+                    }
+                }
             }
             if c.editing, valueSelected, n == c.value.row {
                 drawCursor(text: shown, column: c.value.column - offset, x: r.x + gutter, y: y, into: &g)
@@ -82,7 +94,7 @@ enum ComposeView {
     static func drawFieldValue(_ s: ConsoleState, _ f: ComposeField, x: Int, y: Int, width: Int, into g: inout Grid) {
         let c = s.compose
         func placeholder(_ text: String) { g.put(text, x: x, y: y, role: .muted, maxWidth: width) }
-        let modeUsesCount = c.mode != .rest(.single)
+        let isStream = c.mode == .rest(.stream)
         switch f {
         case .type:
             var cx = x
@@ -103,11 +115,11 @@ enum ComposeView {
                 case .key: placeholder("(none)")
                 case .headers: placeholder("(none)  name=value; name=value")
                 case .partition: placeholder("(any)")
-                case .rate: placeholder("(as fast as the window allows)")
+                case .rate: placeholder("(as fast as possible)")
                 default: placeholder("")
                 }
             } else {
-                let role: Role = (f == .count || f == .rate || f == .window) && !modeUsesCount ? .muted : .text
+                let role: Role = f == .window && !isStream ? .muted : .text
                 var used = g.put(b.text, x: x, y: y, role: role, maxWidth: width)
                 if editing { drawCursor(text: b.text, column: b.column, x: x, y: y, into: &g) }
                 if f == .topic {
@@ -119,9 +131,9 @@ enum ComposeView {
                     }
                 }
             }
-            if (f == .count || f == .rate || f == .window), !modeUsesCount, !editing {
-                let note = f == .count ? " (single: 1)" : ""
-                if !note.isEmpty { g.put(note, x: x + b.text.displayWidth, y: y, role: .muted, maxWidth: max(0, width - b.text.displayWidth)) }
+            if f == .window, !isStream, !editing {
+                let note = " (stream only)"
+                g.put(note, x: x + b.text.displayWidth, y: y, role: .muted, maxWidth: max(0, width - b.text.displayWidth))
             }
         }
     }
