@@ -255,3 +255,19 @@ import Testing
         #expect(!closed.showMessages && UpdateTests.sends(e).isEmpty)
     }
 }
+
+/// Item 5 on screen: the editor marks the spot of a JSON error as typed.
+@Suite struct ErrorSpotTests {
+    @Test func theEditorMarksTheSpot() {
+        var s = UpdateTests.dev()
+        s.compose.value.setText(#"{"a": "{{uuid}}", "b": tru}"#)
+        _ = Update.refreshCompose(&s)
+        #expect(s.compose.validation == .invalid(line: 1, column: 24, message: "expected true, found '}'"))
+        let g = Render.screen(s)
+        let row = (0..<g.height).first { g.line($0).contains(#"{"a": "{{uuid}}""#) }!
+        let x = g.line(row).distance(from: g.line(row).startIndex, to: g.line(row).range(of: "tru}")!.lowerBound)
+        #expect(g[x, row].role == .errorMark)
+        #expect(g[x - 1, row].role != .errorMark)
+        #expect(g.line(g.height - 3).contains("1:24"))
+    }
+}

@@ -184,4 +184,62 @@ struct ConsoleSafetyTests {
         _ = await e2e.waitFor(session, 10) { _ in !session.alive() }
         await server.stop()
     }
+
+    /// q while a stream runs against a slow proxy: asked first; y stops the send, and the
+    /// console quits only once the records in flight have their outcomes: every record the
+    /// proxy stored is in the journal as delivered, and every record sent has one outcome.
+    @Test(.timeLimit(.minutes(2)))
+    func quittingWaitsForTheRecordsInFlight() async throws {
+        var faults = SandboxFaults()
+        faults.reportDelayMilliseconds = 25
+        var configuration = SandboxServer.Configuration(apiKey: "quit-e2e-key-000000001", topics: ["ing-staging-events"], partitions: 2)
+        configuration.faults = faults
+        let server = SandboxServer(configuration)
+        try await server.start()
+        let work = try work("quit-drain")
+        defer { try? FileManager.default.removeItem(at: work) }
+        let profile = work.appendingPathComponent("slow.toml")
+        try """
+            name = "slow"
+            environment = "dev"
+            rest_url = "\(server.baseURL)"
+            topic_prefix = "ing-staging-"
+            api_key = "env:QUIT_KEY"
+            """.write(to: profile, atomically: true, encoding: .utf8)
+        let session = try #require(TmuxSession())
+        defer { session.kill() }
+        var environment = CLITests.environment()
+        environment["QUIT_KEY"] = "quit-e2e-key-000000001"
+        environment["INGEST_STATE_DIR"] = work.appendingPathComponent("state").path
+        #expect(session.start(e2e.command("--profile \(profile.path)"), environment: environment).status == 0)
+        _ = await e2e.waitFor(session) { $0.contains("profile slow active") }
+        session.typeTopic("events")
+        _ = await e2e.waitFor(session) { $0.contains("topic ing-staging-events") }
+        // Stream mode, Count 2000 (six fields below Topic).
+        session.keys("m", "m")
+        for _ in 0..<6 { session.keys("j") }
+        session.keys("Enter", "C-u")
+        session.type("2000")
+        session.keys("Enter")
+        _ = await e2e.waitFor(session) { $0.contains("Count     2000") && $0.contains("[stream]") }
+        session.keys("s")
+        let running = await e2e.waitFor(session) { $0.contains("● sending #1") && $0.contains("✔ delivered 1") }
+        #expect(running.ok, "the stream did not start:\n\(running.screen)")
+
+        session.keys("q")
+        let asked = await e2e.waitFor(session, 5) { $0.contains("Quit while sending?") }
+        #expect(asked.ok, "q did not ask:\n\(asked.screen)")
+        session.keys("y")
+        let gone = await e2e.waitFor(session, 20) { _ in !session.alive() }
+        #expect(gone.ok, "the console did not quit:\n\(gone.screen)")
+
+        var entries: [JournalEntry] = []
+        _ = try Journal.read(path: work.appendingPathComponent("state/journal.jsonl").path) { entries.append($0) }
+        let stored = server.log.count(topic: "ing-staging-events")
+        let delivered = entries.filter { $0.outcome == "delivered" }.count
+        #expect(stored > 0 && stored < 2000, "stored \(stored)")
+        #expect(Int64(delivered) == stored, "the proxy stored \(stored) records, the journal has \(delivered) delivered")
+        #expect(Set(entries.map(\.seq)).count == entries.count, "a record journaled twice")
+        await server.stop()
+    }
 }
