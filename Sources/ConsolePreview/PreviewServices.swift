@@ -39,9 +39,9 @@ public final class PreviewServices: ConsoleServices {
     }
 
     /// Record 1 of a template with the preview's fixed clock and randomness.
-    public static func preview(_ event: EventTemplate) -> String {
+    public static func preview(_ event: EventTemplate) -> Result<EventRecord, ServiceFailure> {
         var generator = SeededRandom(seed: 1)
-        return event.preview(seq: 1, now: now, using: &generator)
+        return Result { try TemplateSource(event).record(seq: 1, now: now, using: &generator) }.mapError { ServiceFailure("\($0)") }
     }
 
     public func profiles() async -> [ProfileSummary] { profileList }
@@ -138,6 +138,9 @@ public final class PreviewServices: ConsoleServices {
     public func stop(send id: Int) {
         running.withLock { $0.removeValue(forKey: id) }?.cancel()
     }
+
+    /// Copies go nowhere but the terminal (OSC 52) here.
+    public func copy(_ text: String) async -> String { "the preview clipboard" }
 
     public func records(send: Int, seqs: [Int]) async -> [Int: EventRecord] {
         let held = sent.withLock { $0[send] } ?? [:]

@@ -141,6 +141,10 @@ public actor LiveConsoleServices: ConsoleServices {
         running.withLock { $0[id] }?.cancel()
     }
 
+    public nonisolated func copy(_ text: String) async -> String {
+        Clipboard().copy(text)
+    }
+
     public nonisolated func records(send: Int, seqs: [Int]) async -> [Int: EventRecord] {
         held.records(send: send, seqs: seqs)
     }

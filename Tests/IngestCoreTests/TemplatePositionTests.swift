@@ -64,3 +64,30 @@ import Testing
         #expect(map.templateOffset(9) == 11)
     }
 }
+
+/// The console's previews and record details indent JSON for reading.
+@Suite struct JSONPrettyTests {
+    @Test func indentsObjectsAndArraysAndKeepsStrings() {
+        let text = #"{"a":1,"b":[true,null,{"c":"x, {y}: \"z\""}],"e":{},"f":[ ]}"#
+        #expect(JSONPretty.format(text) == """
+            {
+              "a": 1,
+              "b": [
+                true,
+                null,
+                {
+                  "c": "x, {y}: \\"z\\""
+                }
+              ],
+              "e": {},
+              "f": []
+            }
+            """)
+        #expect(JSONPretty.format("not json {") == "not json {")
+        #expect(JSONPretty.format(" 42 ") == "42")
+        // Formatting twice changes nothing more, and the text is still the same JSON.
+        let once = JSONPretty.format(text)
+        #expect(JSONPretty.format(once) == once)
+        #expect((try? JSONValidator.validate(once)) != nil)
+    }
+}

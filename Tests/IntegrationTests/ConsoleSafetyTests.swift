@@ -242,4 +242,25 @@ struct ConsoleSafetyTests {
         #expect(Set(entries.map(\.seq)).count == entries.count, "a record journaled twice")
         await server.stop()
     }
+
+    /// Item 10: in tmux, y in Discovery puts the bootstrap list in tmux's paste buffer and says
+    /// so (OSC 52 alone reaches no clipboard where the terminal ignores it).
+    @Test(.timeLimit(.minutes(2)))
+    func copyingLandsInTheTmuxBuffer() async throws {
+        let session = try #require(TmuxSession())
+        defer { session.kill() }
+        let state = try work("copy")
+        defer { try? FileManager.default.removeItem(at: state) }
+        await e2e.startOnLocalSandbox(session, state: state)
+        session.keys("4", "d")
+        let found = await e2e.waitFor(session) { $0.contains("bootstrap.servers") }
+        #expect(found.ok, "\(found.screen)")
+        session.keys("y")
+        let copied = await e2e.waitFor(session) { $0.contains("copied to the tmux paste buffer") }
+        #expect(copied.ok, "\(copied.screen)")
+        let buffer = session.run(["show-buffer"]).output
+        #expect(buffer.hasPrefix("127.0.0.1:") && buffer.split(separator: ",").count == 3, "buffer: \(buffer)")
+        session.keys("q")
+        _ = await e2e.waitFor(session, 10) { _ in !session.alive() }
+    }
 }

@@ -10,7 +10,7 @@ public enum ActionID: String, CaseIterable, Sendable {
     // compose
     case edit, toggleType, cycleMode, send
     // reports
-    case follow, problemsOnly, detail, closeDetail
+    case follow, problemsOnly, detail, closeDetail, copyRecord
     // profiles
     case activateProfile
     // discovery
@@ -52,18 +52,18 @@ public enum ActionTable {
 
     public static let all: [ActionSpec] = [
         ActionSpec(id: .send, keys: [.char("s")], scope: .views([.compose]), group: "Send", help: "Send the composed event with the chosen mode", footer: "send"),
-        ActionSpec(id: .sendFile, keys: [.char("s")], scope: .views([.load]), group: "Send", help: "Send the loaded file's records (Compose's mode)", footer: "send file"),
+        ActionSpec(id: .sendFile, keys: [.char("s")], scope: .views([.load]), group: "Send", help: "Send the file (mode, rate and topic shown below the file)", footer: "send file"),
         ActionSpec(id: .stopSend, keys: [.char("x")], scope: .global, group: "Send", help: "Stop the running send", footer: "stop"),
         ActionSpec(id: .resend, keys: [.char("r")], scope: .views([.history]), group: "Send", help: "Re-send the failed/unknown records of the selected send (asks first)", footer: "re-send"),
 
         ActionSpec(id: .edit, keys: [.enter, .char("e")], scope: .views([.compose, .load]), group: "Edit", help: "Edit the field (Esc ends); Type/Mode: next choice", footer: "edit"),
         ActionSpec(id: .toggleType, keys: [.char("t")], scope: .views([.compose]), group: "Edit", help: "Value type: STRING / JSON / BINARY", footer: "type"),
-        ActionSpec(id: .cycleMode, keys: [.char("m")], scope: .views([.compose]), group: "Edit", help: "Send mode: single / batch / stream / native", footer: "mode"),
+        ActionSpec(id: .cycleMode, keys: [.char("m")], scope: .views([.compose, .load]), group: "Edit", help: "Send mode: single / batch / stream / native", footer: "mode"),
 
         ActionSpec(id: .moveUp, keys: [.up, .char("k")], scope: .views([.compose] + lists), group: "Move", help: "Previous field or row", footer: nil),
         ActionSpec(id: .moveDown, keys: [.down, .char("j")], scope: .views([.compose] + lists), group: "Move", help: "Next field or row", footer: nil),
-        ActionSpec(id: .pageUp, keys: [.pageUp], scope: .views(lists), group: "Move", help: "Page up", footer: nil),
-        ActionSpec(id: .pageDown, keys: [.pageDown], scope: .views(lists), group: "Move", help: "Page down", footer: nil),
+        ActionSpec(id: .pageUp, keys: [.pageUp], scope: .views([.compose] + lists), group: "Move", help: "Page up (Compose: scroll the preview)", footer: nil),
+        ActionSpec(id: .pageDown, keys: [.pageDown], scope: .views([.compose] + lists), group: "Move", help: "Page down (Compose: scroll the preview)", footer: nil),
         ActionSpec(id: .top, keys: [.char("g"), .home], scope: .views(lists), group: "Move", help: "First row", footer: nil),
         ActionSpec(id: .bottom, keys: [.char("G"), .end], scope: .views(lists), group: "Move", help: "Last row", footer: nil),
 
@@ -71,6 +71,7 @@ public enum ActionTable {
         ActionSpec(id: .problemsOnly, keys: [.char("e")], scope: .views([.reports]), group: "Reports", help: "Show only failed/unknown on/off", footer: "errors"),
         ActionSpec(id: .detail, keys: [.enter], scope: .views([.reports]), group: "Reports", help: "Detail of the selected record: request and report", footer: "detail"),
         ActionSpec(id: .closeDetail, keys: [.escape], scope: .views([.reports]), group: "Reports", help: "Back to the table", footer: nil),
+        ActionSpec(id: .copyRecord, keys: [.char("y")], scope: .views([.reports]), group: "Reports", help: "Copy a record's value (in its detail)", footer: nil),
 
         ActionSpec(id: .activateProfile, keys: [.enter], scope: .views([.profiles]), group: "Profiles", help: "Use the selected profile (asks a prompted secret)", footer: "use"),
 

@@ -56,7 +56,10 @@ public struct ComposeState: Equatable, Sendable {
     public var validation: TemplateCheck? = nil
     /// The revision `validation` belongs to.
     public var validatedRevision = -1
-    public var preview = ""
+    /// Record 1 as it will be sent (templates expanded), or why it cannot be built.
+    public var preview: Result<EventRecord, ServiceFailure>? = nil
+    /// The first preview line shown (PgUp/PgDn scroll it).
+    public var previewScroll = 0
 
     public init() {}
 
@@ -112,6 +115,19 @@ public struct SendRecord: Equatable, Sendable {
     public var total: Int? = nil
     /// Its stream of events ended: every record it sent has its outcome.
     public var ended = false
+    /// Its own latencies (the session's are in `ReportStore`); only the latest sends keep the
+    /// histogram, older ones their p50 and p99.
+    public var latency: LatencyStats? = LatencyStats()
+    public var keptPercentiles: [Double: Double] = [:]
+
+    public func percentile(_ p: Double) -> Double? { latency?.percentile(p) ?? keptPercentiles[p] }
+
+    /// Keeps p50 and p99 and lets the histogram go.
+    public mutating func releaseHistogram() {
+        guard let latency else { return }
+        for p in [50.0, 99.0] { keptPercentiles[p] = latency.percentile(p) }
+        self.latency = nil
+    }
 
     public var answered: Int { delivered + failed + unknown }
 
@@ -153,6 +169,8 @@ public struct ReportsUI: Equatable, Sendable {
     /// The record shown in the detail view, fetched by reference: (send, seq) and the record,
     /// nil while it is fetched or once it is no longer held.
     public var detailRecord: DetailRecord? = nil
+    /// The first line of the detail shown (↑/↓, PgUp/PgDn scroll it; clamped when drawn).
+    public var detailScroll = 0
 }
 
 public struct DetailRecord: Equatable, Sendable {

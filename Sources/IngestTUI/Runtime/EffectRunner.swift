@@ -16,15 +16,20 @@ final class EffectRunner<S: ConsoleServices>: Sendable {
     private let services: S
     private let queue: MessageQueue
     private let backend: any TerminalBackend
-    private let preview: @Sendable (EventTemplate) -> String
+    private let preview: @Sendable (EventTemplate) -> Result<EventRecord, ServiceFailure>
 
     /// `preview` renders Compose's record 1 (templates expanded); tests pass a repeatable one.
     init(services: S, queue: MessageQueue, backend: any TerminalBackend,
-         preview: @escaping @Sendable (EventTemplate) -> String = { $0.preview(seq: 1) }) {
+         preview: @escaping @Sendable (EventTemplate) -> Result<EventRecord, ServiceFailure> = EffectRunner.record1) {
         self.services = services
         self.queue = queue
         self.backend = backend
         self.preview = preview
+    }
+
+    /// Record 1 of a template, as the send will build it.
+    static func record1(_ event: EventTemplate) -> Result<EventRecord, ServiceFailure> {
+        Result { try TemplateSource(event).record(seq: 1) }.mapError { ServiceFailure("\($0)") }
     }
 
     func run(_ effects: [Effect]) -> [Msg] {
@@ -96,8 +101,9 @@ final class EffectRunner<S: ConsoleServices>: Sendable {
             tasks.withLock { $0.doctors.removeValue(forKey: run) }?.cancel()
         case .fetchRecords(let sendID, let seqs, let purpose):
             _ = spawn { queue.post(.recordsFetched(sendID: sendID, purpose: purpose, await services.records(send: sendID, seqs: seqs))) }
-        case .copyToClipboard(let text):
+        case .copy(let text, let what):
             backend.copyToClipboard(text)
+            _ = spawn { queue.post(.copied(what: what, to: await services.copy(text))) }
         case .quit:
             break
         }

@@ -55,4 +55,7 @@ public protocol ConsoleServices: Sendable {
     /// first failure (the rest come as `skip`). `topic` (full name) is checked when given.
     /// Cancelling the consuming task stops the checks.
     func doctor(profile: String, topic: String?) -> AsyncStream<DoctorCheck>
+    /// Puts text where it can be pasted from when the terminal ignores OSC 52 (the tmux
+    /// buffer, wl-copy / xclip, or a file) and says where, for the status line.
+    func copy(_ text: String) async -> String
 }

@@ -11,7 +11,8 @@ public enum Msg: Equatable, Sendable {
     case tick(now: Double)
     case profilesLoaded([ProfileSummary])
     case activated(profile: String, Result<ProfileSummary, ServiceFailure>)
-    case previewed(revision: Int, String)
+    /// Record 1 of Compose's template, or why it cannot be built.
+    case previewed(revision: Int, Result<EventRecord, ServiceFailure>)
     case sendEvents(id: Int, [SendEvent], now: Double)
     case sendEnded(id: Int)
     case discovered(profile: String, Result<Discovery, ServiceFailure>)
@@ -21,6 +22,8 @@ public enum Msg: Equatable, Sendable {
     case doctorStep(run: Int, DoctorCheck)
     case doctorEnded(run: Int)
     case themeProblem(String)
+    /// A copy landed: what, and where (`ConsoleServices.copy`).
+    case copied(what: String, to: String)
     /// Records asked for by `.fetchRecords`.
     case recordsFetched(sendID: Int, purpose: FetchPurpose, [Int: EventRecord])
 }
@@ -42,7 +45,8 @@ public enum Effect: Equatable, Sendable {
     case probe(HostPort)
     case loadFile(path: String, limit: Int)
     case completePath(String)
-    case copyToClipboard(String)
+    /// Copies `text` (OSC 52, and where the services can put it); `what` names it for the status.
+    case copy(text: String, what: String)
     case doctor(run: Int, profile: String, topic: String?)
     case cancelDoctor(run: Int)
     case fetchRecords(sendID: Int, seqs: [Int], purpose: FetchPurpose)

@@ -93,6 +93,12 @@ extension Update {
             s.reportsUI.follow = true
         case .detail:
             return openDetail(&s)
+        case .copyRecord:
+            guard s.reportsUI.detail, let detail = s.reportsUI.detailRecord, let record = detail.record else {
+                setStatus(&s, "open a record first (Enter), then y copies its value", .muted)
+                return []
+            }
+            return [.copy(text: RecordText.copyText(record.value), what: "record \(detail.seq) of send #\(detail.sendID)")]
         case .closeDetail:
             s.reportsUI.detail = false
             s.reportsUI.detailRecord = nil
@@ -121,8 +127,7 @@ extension Update {
             }
             let list = d.bootstrapList
             s.discovery.copied = true
-            setStatus(&s, "bootstrap list copied to the clipboard (OSC 52)", .ok)
-            return [.copyToClipboard(list)]
+            return [.copy(text: list, what: "the bootstrap list")]
         case .loadFile:
             let path = s.load.path.text
             guard !path.isEmpty else {

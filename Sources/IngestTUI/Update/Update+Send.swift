@@ -63,11 +63,15 @@ extension Update {
         return startSend(&s, request)
     }
 
+    static let keptHistograms = 16
+
     static func startSend(_ s: inout ConsoleState, _ request: SendRequest) -> [Effect] {
         s.nextSendID = max(s.nextSendID, request.id + 1)
         var record = SendRecord(id: request.id, request: request, description: request.plan.summary)
         record.total = request.records
         s.sends.append(record)
+        // Histograms for the latest sends only: memory stays bounded however many sends.
+        if s.sends.count > keptHistograms { s.sends[s.sends.count - keptHistograms - 1].releaseHistogram() }
         s.historySelection = s.sends.count - 1
         s.view = .reports
         s.reportsUI.follow = true
@@ -100,6 +104,7 @@ extension Update {
             for report in reports {
                 s.reports.append(StoredReport(sendID: sendID, report: report), at: now)
                 guard let i else { continue }
+                if let l = report.latencyMilliseconds { s.sends[i].latency?.record(l) }
                 switch report.outcome {
                 case .delivered: s.sends[i].delivered += 1
                 case .failed: s.sends[i].failed += 1
@@ -166,6 +171,9 @@ extension Update {
         let selected = min(s.reportsUI.selected, count - 1)
         guard let stored = s.reports[absolute: indices?[selected] ?? (s.reports.firstHeld + selected)] else { return [] }
         s.reportsUI.detail = true
+        // The detail stays on this record while reports keep coming.
+        s.reportsUI.follow = false
+        s.reportsUI.detailScroll = 0
         s.reportsUI.detailRecord = DetailRecord(sendID: stored.sendID, seq: stored.report.seq, record: nil, fetched: false)
         return [.fetchRecords(sendID: stored.sendID, seqs: [stored.report.seq], purpose: .detail)]
     }

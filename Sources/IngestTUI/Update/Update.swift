@@ -37,6 +37,7 @@ public enum Update {
         case .activated(let name, let result): return activated(&s, name, result)
         case .previewed(let rev, let text):
             if rev == s.compose.revision { s.compose.preview = text }
+            s.compose.previewScroll = min(s.compose.previewScroll, max(0, ComposeView.previewLines(s).count - 1))
             return []
         case .sendEvents(let id, let events, let now):
             s.now = max(s.now, now)
@@ -98,6 +99,9 @@ public enum Update {
                 if common.count > prefix.count { s.load.path.setText(common) }
                 if list.isEmpty { setStatus(&s, "no completion for \(prefix)", .warning) }
             }
+            return []
+        case .copied(let what, let place):
+            setStatus(&s, "\(what) copied to \(place), and to the terminal's clipboard where it takes OSC 52", .ok)
             return []
         case .themeProblem(let text):
             s.notice = StatusLine(text: text, role: .warning)

@@ -17,18 +17,19 @@ enum ComposeView {
             if selected, !c.editing { g.paint(x: vx, y: y, width: vw, role: .selection) }
         }
 
-        // Preview of the first record, as it will be sent.
+        // Preview of the first record, as it will be sent, indented; PgUp/PgDn scroll it.
         let px = r.x + formWidth
         let pw = r.width - formWidth
         let boxHeight = formFields.count
-        g.box(x: px, y: r.y, width: pw, height: boxHeight, title: "Preview (record 1)")
-        let previewLines = hardWrap(c.preview, width: pw - 2)
-        for (i, l) in previewLines.prefix(boxHeight - 2).enumerated() {
-            g.put(l, x: px + 1, y: r.y + 1 + i, role: .text)
+        g.box(x: px, y: r.y, width: pw, height: boxHeight, title: c.mode == .native ? "Preview: Kafka record 1" : "Preview: REST request 1")
+        let shownPreview = previewLines(s)
+        let previewRows = boxHeight - 2
+        let top = min(c.previewScroll, max(0, shownPreview.count - previewRows))
+        for (i, l) in shownPreview.dropFirst(top).prefix(previewRows).enumerated() {
+            g.put(l, x: px + 1, y: r.y + 1 + i, role: c.preview.map { (try? $0.get()) == nil } == true ? .error : .text)
         }
-        if previewLines.count > boxHeight - 2 {
-            g.put("…", x: px + pw - 2, y: r.y + boxHeight - 2, role: .muted)
-        }
+        if top > 0 { g.put("↑", x: px + pw - 1, y: r.y + 1, role: .muted) }
+        if top + previewRows < shownPreview.count { g.put("↓", x: px + pw - 1, y: r.y + boxHeight - 2, role: .muted) }
 
         // The value editor.
         let ey = r.y + formFields.count
@@ -89,6 +90,19 @@ enum ComposeView {
         } else {
             g.put("  ✔ valid \(c.valueType.rawValue)", x: r.x, y: vy, role: .ok)
         }
+    }
+
+    /// The preview box's lines at this width: the record as it will be sent, wrapped.
+    static func previewLines(_ s: ConsoleState) -> [String] {
+        let formWidth = min(50, s.width / 2 + 4)
+        let inner = s.width - formWidth - 2
+        let text: [String]
+        switch s.compose.preview {
+        case nil: text = ["…"]
+        case .failure(let f)?: text = [f.message]
+        case .success(let record)?: text = RecordText.lines(record, transport: s.compose.mode)
+        }
+        return text.flatMap { hardWrap($0, width: inner) }
     }
 
     static func drawFieldValue(_ s: ConsoleState, _ f: ComposeField, x: Int, y: Int, width: Int, into g: inout Grid) {

@@ -1,6 +1,18 @@
 import IngestModel
 
 enum ProfilesView {
+    /// The selected profile's details, its problem wrapped in full.
+    static func detailLines(_ s: ConsoleState, width: Int) -> [(String, Role)] {
+        guard s.profiles.indices.contains(s.profileSelection) else { return [] }
+        let p = s.profiles[s.profileSelection]
+        var details: [(String, Role)] = [("base URL  " + p.baseURL, .text), ("source    " + p.source, .muted),
+                                         ("secret    " + (p.needsPromptedSecret ? "asked when used, kept in memory only" : "from the profile (\(p.maskedAPIKey))"), .muted)]
+        if let problem = p.problem {
+            details += wrap(problem, width: width - 14).enumerated().map { (($0.offset == 0 ? "problem   " : "          ") + $0.element, Role.error) }
+        }
+        return details
+    }
+
     static func draw(_ s: ConsoleState, in r: Rect, into g: inout Grid) {
         guard s.profilesLoaded else {
             g.put("loading profiles…", x: r.x + 2, y: r.y + 1, role: .muted)
@@ -13,7 +25,8 @@ enum ProfilesView {
         let nameW = 16, envW = 11, prefixW = 18
         let keyW = max(10, min(16, r.width - nameW - envW - prefixW - 30))
         g.put("  " + "PROFILE".padded(toWidth: nameW) + " " + "ENV".padded(toWidth: envW) + " " + "TOPIC PREFIX".padded(toWidth: prefixW) + " " + "API KEY".padded(toWidth: keyW) + " STATUS", x: r.x, y: r.y, role: .title)
-        let listRows = max(1, r.height - 6)
+        let details = detailLines(s, width: r.width)
+        let listRows = max(1, r.height - 3 - min(details.count, max(3, r.height - 4)))
         let first = max(0, min(s.profileSelection - listRows / 2, s.profiles.count - listRows))
         for (i, p) in s.profiles.enumerated().dropFirst(first).prefix(listRows) {
             let y = r.y + 1 + i - first
@@ -39,14 +52,13 @@ enum ProfilesView {
             g.put(status.0, x: x, y: y, role: status.1, maxWidth: r.right - x)
             if i == s.profileSelection { g.paint(x: r.x, y: y, width: r.width, role: .selection) }
         }
-        // Details of the selected profile.
-        guard s.profiles.indices.contains(s.profileSelection) else { return }
-        let p = s.profiles[s.profileSelection]
-        let dy = r.bottom - 4
+        // Details of the selected profile, its problem in full, under a rule.
+        let shown = details.prefix(max(3, r.height - 4))
+        let dy = r.bottom - 1 - shown.count
         g.put(String(repeating: "─", count: r.width), x: r.x, y: dy, role: .border)
-        g.put("base URL  " + p.baseURL, x: r.x + 2, y: dy + 1, maxWidth: r.width - 4)
-        g.put("source    " + p.source, x: r.x + 2, y: dy + 2, role: .muted, maxWidth: r.width - 4)
-        g.put("secret    " + (p.needsPromptedSecret ? "asked when used, kept in memory only" : "from the profile (\(p.maskedAPIKey))"), x: r.x + 2, y: dy + 3, role: .muted, maxWidth: r.width - 4)
+        for (i, line) in shown.enumerated() {
+            g.put(line.0, x: r.x + 2, y: dy + 1 + i, role: line.1, maxWidth: r.width - 4)
+        }
     }
 }
 
@@ -60,8 +72,9 @@ enum DiscoveryView {
             return
         }
         if let e = d.error {
-            g.put("✖ " + e, x: r.x + 2, y: r.y + 2, role: .error, maxWidth: r.width - 4)
-            g.put("d tries again", x: r.x + 2, y: r.y + 4, role: .muted)
+            let lines = wrap("✖ " + e, width: r.width - 4).prefix(max(1, r.height - 5))
+            for (i, l) in lines.enumerated() { g.put(l, x: r.x + 2, y: r.y + 2 + i, role: .error) }
+            g.put("d tries again", x: r.x + 2, y: r.y + 3 + lines.count, role: .muted)
             return
         }
         guard let res = d.result else {
@@ -105,8 +118,36 @@ enum DiscoveryView {
 }
 
 enum LoadView {
+    /// What `s` will do with the file, before it does it: where, how, how fast (Compose's
+    /// settings, which a forgotten rate would otherwise apply quietly).
+    static func sendLines(_ s: ConsoleState) -> [(String, Role)] {
+        let c = s.compose
+        let topic = s.fullTopic ?? "(no topic: type one in Compose, 1)"
+        var how = "mode \(c.mode.modeName)"
+        let rate = Double(c.rate.text.trimmed).flatMap { $0 > 0 && $0.isFinite ? $0 : nil }
+        how += rate.map { " · rate \(formatNumber($0))/s" } ?? " · no rate limit"
+        if c.mode == .rest(.stream) { how += " · window \(c.window.text.trimmed)" }
+        var lines: [(String, Role)] = [("s sends to \(topic) · \(how)", s.fullTopic == nil ? .error : .title),
+                                       ("  m changes the mode; rate, window and topic are Compose's (1)", .muted)]
+        if let count = s.load.count, s.load.loadedPath == s.load.path.text, let rate {
+            lines.append(("  \(count) records at \(formatNumber(rate))/s take about \(duration(Double(count) / rate))", rate * 60 < Double(count) ? .warning : .muted))
+        }
+        return lines
+    }
+
+    static func duration(_ seconds: Double) -> String {
+        let s = Int(seconds.rounded(.up))
+        if s < 120 { return "\(s) s" }
+        if s < 7200 { return "\(s / 60) min \(s % 60) s" }
+        return "\(s / 3600) h \(s % 3600 / 60) min"
+    }
+
     static func draw(_ s: ConsoleState, in r: Rect, into g: inout Grid) {
         let l = s.load
+        let plan = sendLines(s)
+        for (i, line) in plan.enumerated() {
+            g.put(line.0, x: r.x + 1, y: r.bottom - plan.count + i, role: line.1, maxWidth: r.width - 2)
+        }
         g.put("Path", x: r.x + 1, y: r.y + 1, role: .title)
         let px = r.x + 7
         if l.path.isEmpty, !l.editing {
@@ -130,12 +171,15 @@ enum LoadView {
             return
         }
         if let e = l.error {
-            g.put("✖ " + e, x: r.x + 2, y: y, role: .error, maxWidth: r.width - 4)
+            for line in wrap("✖ " + e, width: r.width - 4) where y < r.bottom {
+                g.put(line, x: r.x + 2, y: y, role: .error)
+                y += 1
+            }
             return
         }
         guard let count = l.count else {
             g.put("l counts the records (JSON Lines or concatenated JSON) and shows the first \(Update.loadPreviewLimit);", x: r.x + 2, y: y, role: .muted, maxWidth: r.width - 4)
-            g.put("s sends them with Compose's mode to Compose's topic.", x: r.x + 2, y: y + 1, role: .muted, maxWidth: r.width - 4)
+            g.put("s sends the file as it is read (no need to count it first).", x: r.x + 2, y: y + 1, role: .muted, maxWidth: r.width - 4)
             return
         }
         g.put("records  \(count)", x: r.x + 2, y: y, role: .ok)
@@ -143,7 +187,7 @@ enum LoadView {
         g.put("first \(l.first.count):", x: r.x + 2, y: y, role: .title)
         y += 1
         for (i, e) in l.first.enumerated() {
-            guard y < r.bottom else { break }
+            guard y < r.bottom - plan.count - 1 else { break }
             let meta = "\(i + 1). \(e.valueType.rawValue)" + (e.key.map { " key=\($0)" } ?? "") + "  "
             let used = g.put(meta, x: r.x + 2, y: y, role: .muted)
             g.put(e.value.replacingNewlines, x: r.x + 2 + used, y: y, maxWidth: r.width - 4 - used)
@@ -181,7 +225,8 @@ enum HistoryView {
             if i == s.historySelection { g.paint(x: r.x, y: y, width: r.width, role: .selection) }
         }
         if s.sends.indices.contains(s.historySelection), case .failed(let m) = s.sends[s.historySelection].phase {
-            g.put("✖ " + m, x: r.x + 2, y: r.bottom - 2, role: .error, maxWidth: r.width - 4)
+            let lines = wrap("✖ " + m, width: r.width - 4).prefix(3)
+            for (i, l) in lines.enumerated() { g.put(l, x: r.x + 2, y: r.bottom - 1 - lines.count + i, role: .error) }
         }
         g.put("r: re-send the failed/unknown of the selected send (asks first; never automatic)", x: r.x + 2, y: r.bottom - 1, role: .muted, maxWidth: r.width - 4)
     }

@@ -3,9 +3,20 @@ enum HelpOverlay {
         var out: [(String, String, String)] = []
         var lastGroup = ""
         var viewKeysDone = false
-        for spec in ActionTable.actions(in: view) {
+        // Pairs share a line: ↑/↓, PgUp/PgDn, first/last row, next/previous view.
+        let pairs: [ActionID: (ActionID, String)] = [
+            .moveUp: (.moveDown, "Previous / next field or row (also k/j)"), .pageUp: (.pageDown, "Page up / down (Compose: scroll the preview)"),
+            .top: (.bottom, "First / last row (also Home/End)"), .nextView: (.previousView, "Next / previous view"),
+        ]
+        let actions = ActionTable.actions(in: view)
+        let seconds = Set(pairs.values.map(\.0))
+        for spec in actions where !seconds.contains(spec.id) || !actions.contains(where: { pairs[$0.id]?.0 == spec.id }) {
             var keys = spec.keyLabel
             var help = spec.help
+            if let (second, text) = pairs[spec.id], let other = actions.first(where: { $0.id == second }) {
+                keys = spec.keys.first!.label + "/" + other.keys.first!.label
+                help = text
+            }
             let switches: [ActionID] = [.showCompose, .showReports, .showProfiles, .showDiscovery, .showLoad, .showHistory, .showDoctor]
             if switches.contains(spec.id) {
                 if viewKeysDone { continue }
@@ -39,7 +50,7 @@ enum HelpOverlay {
             g.put(item.keys.padded(toWidth: 12), x: x + 12, y: yy, role: .title)
             g.put(item.help, x: x + 24, y: yy, maxWidth: w - 26)
         }
-        g.put("Editing: Esc/Enter end it (Enter: new line in Value); Tab/S-Tab: next/previous field; Ctrl-U/K/W/A/E", x: x + 2, y: y + h - 2, role: .muted, maxWidth: w - 4)
+        g.put("Editing: Esc/Enter end it, Tab/S-Tab move, Ctrl-U/K/W/A/E edit", x: x + 2, y: y + h - 2, role: .muted, maxWidth: w - 4)
     }
 }
 
