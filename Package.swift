@@ -102,10 +102,9 @@ let package = Package(
         .target(
             name: "IngestKafka",
             dependencies: [
-                "CCRC32C",
+                "CCRC32C", "CLZ4", "CZstd", "CZlib",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOTLS", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -114,6 +113,10 @@ let package = Package(
         ),
         // CRC-32C in hardware for record batch checksums (C: Swift cannot use the CPU's CRC instruction).
         .target(name: "CCRC32C"),
+        // Record batch compression: Debian's liblz4 and libzstd, and the system zlib for gzip.
+        .systemLibrary(name: "CLZ4", path: "Sources/CLZ4", pkgConfig: "liblz4", providers: [.apt(["liblz4-dev"])]),
+        .systemLibrary(name: "CZstd", path: "Sources/CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         // A TLS + SASL SCRAM front for a plaintext Kafka broker (the sandbox's secure listener).
         .target(
             name: "IngestKafkaFront",
@@ -132,7 +135,7 @@ let package = Package(
         // bench/native-vs-kcat.sh: runs the mock cluster, and our producer over a file of records.
         .executableTarget(
             name: "ingest-kafka-bench",
-            dependencies: ["IngestKafka", "CRdKafka"]
+            dependencies: ["IngestKafka", "IngestSandbox"]
         ),
         // librdkafka (Debian librdkafka-dev), for its mock cluster in tests; IngestKafka never uses it.
         .systemLibrary(name: "CRdKafka", path: "Sources/CRdKafka"),
@@ -181,15 +184,19 @@ let package = Package(
             name: "IngestCoreTests",
             dependencies: ["IngestCore", "TOMLPrecheck", "TestSupport"]
         ),
-        // Real HTTP over loopback: the client against the sandbox, and the built `ingest` binary.
+        // Real HTTP over loopback: the client against the sandbox and against servers answering
+        // crafted bodies, TLS servers capped at a version, and the built `ingest` binary.
         .testTarget(
             name: "IntegrationTests",
             dependencies: [
-                "IngestCore", "IngestConsole", "IngestTUI", "IngestSandbox", "ingest", "TestSupport",
+                "IngestCore", "IngestConsole", "IngestTUI", "IngestSandbox", "IngestKafkaFront", "ingest", "TestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOTLS", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]
         ),
     ]

@@ -5,7 +5,7 @@ set -euo pipefail
 
 missing=()
 have_pkg() { dpkg -s "$1" >/dev/null 2>&1; }
-for pkg in libncurses-dev librdkafka-dev pkg-config tmux kcat curl; do
+for pkg in libncurses-dev librdkafka-dev liblz4-dev libzstd-dev zlib1g-dev pkg-config tmux kcat curl; do
   have_pkg "$pkg" || missing+=("$pkg")
 done
 # pip fetches the tansu broker for the Kafka tests (scripts/fetch-test-brokers.sh).

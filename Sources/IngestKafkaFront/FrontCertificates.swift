@@ -14,8 +14,11 @@ struct FrontCertificates {
     static func make(hostnames: [String]) throws -> FrontCertificates {
         let now = Date()
         let caKey = P256.Signing.PrivateKey()
+        // A name of its own: clients pick an issuer by name, so two CAs trusted together
+        // (two sandboxes, or a sandbox and a test's TLS server) must not share one.
         let caName = try DistinguishedName {
             OrganizationName("ingest sandbox")
+            OrganizationalUnitName("ca-" + String(UInt64.random(in: 0...UInt64.max), radix: 16))
             CommonName("ingest sandbox CA")
         }
         let ca = try Certificate(

@@ -26,6 +26,8 @@ final class FrontSession: ChannelInboundHandler, RemovableChannelHandler {
         case produce(version: Int16, refused: [FrontTopicFilter.RefusedTopic])
         /// An answer made here, sent once the answers before it are.
         case local(ByteBuffer)
+        /// A one-partition Produce request the produce guard passed on.
+        case guarded(version: Int16, ticket: FrontProduceGuard.Ticket?)
         /// Our own ApiVersions v0 question, asked to answer the client's ApiVersions.
         case apiVersions(clientCorrelationID: Int32, clientVersion: Int16)
     }
@@ -169,6 +171,26 @@ final class FrontSession: ChannelInboundHandler, RemovableChannelHandler {
     private func relay(_ frame: ByteBuffer, apiKey: Int16, version: Int16, correlationID: Int32, context: ChannelHandlerContext) throws {
         // Produce with acks = 0 gets no answer: nothing to wait for.
         let answered = try apiKey != KafkaAPIKey.produce.rawValue || FrontTopicFilter.produceExpectsAnswer(frame, version: version)
+        if apiKey == KafkaAPIKey.produce.rawValue, let topic = try FrontTopicFilter.firstProduceTopic(frame, version: version) {
+            shared.countProduce(bytes: 4 + frame.readableBytes, topic: topic)
+        }
+        // What a broker checks of idempotent batches, and the front's own faults.
+        if apiKey == KafkaAPIKey.produce.rawValue, answered,
+            let single = try FrontTopicFilter.singleProduceBatch(frame, version: version),
+            shared.allowedTopics?.contains(single.topic) ?? true
+        {
+            switch shared.produceGuard.decide(topic: single.topic, partition: single.partition, batch: single.records) {
+            case .refuse(let code):
+                answerHere(
+                    FrontTopicFilter.produceErrorAnswer(
+                        correlationID: correlationID, version: version, topic: single.topic, partition: single.partition, code: code),
+                    context: context)
+            case .relay(let ticket):
+                pending.append(.guarded(version: version, ticket: ticket))
+                sendUpstream(frame)
+            }
+            return
+        }
         if let allowed = shared.allowedTopics {
             switch apiKey {
             case KafkaAPIKey.metadata.rawValue:
@@ -262,6 +284,15 @@ final class FrontSession: ChannelInboundHandler, RemovableChannelHandler {
                     frame, version: version, shared.advertised, topics: shared.allowedTopics.map { ($0, plan) })
             case .produce(let version, let refused):
                 out = try FrontTopicFilter.addRefused(refused, toProduceAnswer: frame, version: version)
+            case .guarded(let version, let ticket):
+                if let ticket {
+                    var reader = KafkaReader(frame)
+                    _ = try reader.int32("correlation id")
+                    if KafkaAPIKey.produce.isFlexible(version) { try reader.skipTaggedFields() }
+                    let answer = try ProduceResponse(from: &reader, version: version)
+                    shared.produceGuard.settle(ticket, errorCode: answer.topics.first?.partitions.first?.errorCode ?? 0)
+                }
+                out = frame
             case .local(let answer):
                 // Not reached: local answers are sent as soon as they reach the head (below).
                 writeToClient(answer, context: context)
@@ -292,6 +323,8 @@ final class FrontSession: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     fileprivate func upstreamClosed() {
+        shared.produceGuard.lost(pending.compactMap { if case .guarded(_, let ticket?) = $0 { ticket } else { nil } })
+        pending.removeAll()
         clientContext?.close(promise: nil)
     }
 }

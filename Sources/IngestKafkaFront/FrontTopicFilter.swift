@@ -150,6 +150,46 @@ enum FrontTopicFilter {
         return try reader.int16("acks") != 0
     }
 
+    /// The first topic of a Produce request (clients send one topic per request, or a few).
+    static func firstProduceTopic(_ frame: ByteBuffer, version: Int16) throws -> String? {
+        let flexible = KafkaAPIKey.produce.isFlexible(version)
+        var reader = try bodyReader(frame, apiKey: .produce, version: version)
+        if version >= 3 { _ = try reader.nullableString(flexible: flexible, "transactional id") }
+        _ = try reader.int16("acks")
+        _ = try reader.int32("timeout")
+        let count = try reader.arrayCount(flexible: flexible, minElementSize: 6, "topic data") ?? 0
+        return count > 0 ? try reader.string(flexible: flexible, "topic name") : nil
+    }
+
+    /// The topic, partition and records of a Produce request for one partition (what this
+    /// client and librdkafka send); nil for several.
+    static func singleProduceBatch(_ frame: ByteBuffer, version: Int16) throws -> (topic: String, partition: Int32, records: ByteBuffer)? {
+        let flexible = KafkaAPIKey.produce.isFlexible(version)
+        var reader = try bodyReader(frame, apiKey: .produce, version: version)
+        if version >= 3 { _ = try reader.nullableString(flexible: flexible, "transactional id") }
+        _ = try reader.int16("acks")
+        _ = try reader.int32("timeout")
+        guard try reader.arrayCount(flexible: flexible, minElementSize: 6, "topic data") == 1 else { return nil }
+        let topic = try reader.string(flexible: flexible, "topic name")
+        guard try reader.arrayCount(flexible: flexible, minElementSize: 8, "partition data") == 1 else { return nil }
+        let partition = try reader.int32("partition index")
+        let length = flexible ? max(Int(try reader.unsignedVarint("records length")) - 1, 0) : max(Int(try reader.int32("records length")), 0)
+        return (topic, partition, try reader.slice(length, "records"))
+    }
+
+    /// A Produce answer refusing one partition with `code` (size prefix not included).
+    static func produceErrorAnswer(correlationID: Int32, version: Int16, topic: String, partition: Int32, code: Int16) -> ByteBuffer {
+        let flexible = KafkaAPIKey.produce.isFlexible(version)
+        var out = ByteBuffer()
+        out.writeInteger(correlationID)
+        out.writeEmptyTaggedFields(flexible: flexible)
+        out.writeKafkaArrayCount(1, flexible: flexible)
+        writeRefusedTopics([RefusedTopic(name: topic, partitions: [partition])], version: version, code: code, into: &out)
+        if version >= 1 { out.writeInteger(Int32(0)) }  // throttle time
+        out.writeEmptyTaggedFields(flexible: flexible)
+        return out
+    }
+
     static func filterProduceRequest(_ frame: ByteBuffer, version: Int16, allowed: Set<String>) throws -> ProduceDecision {
         let flexible = KafkaAPIKey.produce.isFlexible(version)
         var reader = try bodyReader(frame, apiKey: .produce, version: version)
@@ -193,21 +233,25 @@ enum FrontTopicFilter {
         return .relayPart(out, refused: refused)
     }
 
-    /// The answer entries of refused topics: UNKNOWN_TOPIC_OR_PARTITION for each partition.
-    static func writeRefusedTopics(_ refused: [RefusedTopic], version: Int16, into out: inout ByteBuffer) {
+    /// The answer entries of refused topics: `code` (UNKNOWN_TOPIC_OR_PARTITION unless said)
+    /// for each partition.
+    static func writeRefusedTopics(
+        _ refused: [RefusedTopic], version: Int16, code: Int16 = unknownTopicOrPartition, into out: inout ByteBuffer
+    ) {
         let flexible = KafkaAPIKey.produce.isFlexible(version)
         for topic in refused {
             out.writeKafkaString(topic.name, flexible: flexible)
             out.writeKafkaArrayCount(topic.partitions.count, flexible: flexible)
             for partition in topic.partitions {
                 out.writeInteger(partition)
-                out.writeInteger(unknownTopicOrPartition)
+                out.writeInteger(code)
                 out.writeInteger(Int64(-1))  // base offset
                 if version >= 2 { out.writeInteger(Int64(-1)) }  // log append time
                 if version >= 5 { out.writeInteger(Int64(-1)) }  // log start offset
                 if version >= 8 {
                     out.writeKafkaArrayCount(0, flexible: flexible)  // record errors
-                    out.writeKafkaString("This server does not host this topic-partition.", flexible: flexible)
+                    out.writeKafkaString(
+                        code == unknownTopicOrPartition ? "This server does not host this topic-partition." : nil, flexible: flexible)
                 }
                 out.writeEmptyTaggedFields(flexible: flexible)
             }

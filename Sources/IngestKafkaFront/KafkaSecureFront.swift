@@ -28,6 +28,10 @@ public final class KafkaSecureFront: Sendable {
         /// cluster, so a cluster that auto-creates topics on Metadata (librdkafka's mock does)
         /// cannot create them.
         public var allowedTopics: Set<String>?
+        /// The highest TLS version offered (nil: TLS 1.3), and the TLS 1.2 cipher suites
+        /// (nil: swift-nio-ssl's defaults): for tests of what clients refuse.
+        public var maximumTLSVersion: TLSVersion?
+        public var tls12CipherSuites: [NIOTLSCipher]?
 
         public init(
             upstreams: [String], users: [String: String], mechanisms: [SCRAMMechanism] = [.sha512, .sha256],
@@ -48,11 +52,13 @@ public final class KafkaSecureFront: Sendable {
     /// "advertisedHost:port" of every listener, comma-separated, in upstream order.
     public let bootstrap: String
     private let channels: [Channel]
+    private let shared: FrontShared
 
-    private init(caCertificatePEM: String, bootstrap: String, channels: [Channel]) {
+    private init(caCertificatePEM: String, bootstrap: String, channels: [Channel], shared: FrontShared) {
         self.caCertificatePEM = caCertificatePEM
         self.bootstrap = bootstrap
         self.channels = channels
+        self.shared = shared
     }
 
     public static func start(
@@ -69,6 +75,8 @@ public final class KafkaSecureFront: Sendable {
         var tls = TLSConfiguration.makeServerConfiguration(
             certificateChain: [.certificate(certificates.serverCertificate)], privateKey: .privateKey(certificates.serverKey))
         tls.minimumTLSVersion = .tlsv12
+        tls.maximumTLSVersion = configuration.maximumTLSVersion
+        if let suites = configuration.tls12CipherSuites { tls.cipherSuiteValues = suites }
         let sslContext = try NIOSSLContext(configuration: tls)
         let shared = FrontShared(configuration: configuration)
 
@@ -99,7 +107,22 @@ public final class KafkaSecureFront: Sendable {
         shared.setAdvertised(map)
         return KafkaSecureFront(
             caCertificatePEM: certificates.caPEM,
-            bootstrap: ports.map { "\(configuration.advertisedHost):\($0)" }.joined(separator: ","), channels: channels)
+            bootstrap: ports.map { "\(configuration.advertisedHost):\($0)" }.joined(separator: ","), channels: channels,
+            shared: shared)
+    }
+
+    /// The next Produce requests (for one partition, of any client) are refused with these
+    /// Kafka error codes, answered by the front as a broker would, in order: a test fault.
+    /// Unlike the mock cluster's own, a refused batch is surely not stored, and the batches
+    /// behind it meet the front's sequence check, so an idempotent producer keeps its order.
+    public func failNextProduceRequests(_ codes: [Int16]) {
+        shared.produceGuard.failNext(codes)
+    }
+
+    /// Bytes of the Produce requests clients sent for `topic` (size prefixes included, TLS
+    /// not): what a producer puts on the wire for its records, compression included.
+    public func produceRequestBytes(topic: String) -> Int {
+        shared.produceBytes(topic: topic)
     }
 
     public func stop() async {
@@ -113,6 +136,16 @@ final class FrontShared: Sendable {
     let allowedTopics: Set<String>?
     private let credentials: [SCRAMMechanism: [String: SCRAMCredential]]
     private let listeners = NIOLockedValueBox<[String: Int]>([:])
+    private let produced = NIOLockedValueBox<[String: Int]>([:])
+    let produceGuard = FrontProduceGuard()
+
+    func countProduce(bytes: Int, topic: String) {
+        produced.withLockedValue { $0[topic, default: 0] += bytes }
+    }
+
+    func produceBytes(topic: String) -> Int {
+        produced.withLockedValue { $0[topic] ?? 0 }
+    }
     private let advertisedHost: String
 
     init(configuration: KafkaSecureFront.Configuration) {

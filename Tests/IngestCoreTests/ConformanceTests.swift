@@ -35,9 +35,10 @@ struct ConformanceTests {
         #expect(brokers.data.map { "\($0.host ?? ""):\($0.port ?? 0)" }.first == "localhost:9291")
         // The README's pretty-printed listing decodes too.
         let text = String(decoding: try Self.bytes("readme_list_clusters_200.txt"), as: UTF8.self)
-        if let start = text.firstIndex(of: "{") {
-            _ = try JSONDecoder().decode(Wire.ClusterList.self, from: Data(text[start...].utf8))
-        }
+        let start = try #require(text.firstIndex(of: "{"), "readme_list_clusters_200.txt holds no JSON")
+        let readme = try JSONDecoder().decode(Wire.ClusterList.self, from: Data(text[start...].utf8))
+        #expect(readme.data.map(\.cluster_id) == ["xFhUvurESIeeCI87SXWR-Q"])
+        #expect(readme.data.first?.brokers.map { RestClient.rebase($0.related, fallback: "x") } == "/clusters/xFhUvurESIeeCI87SXWR-Q/brokers")
     }
 
     @Test func deliveryReportsAndTheirOutcomes() throws {
@@ -53,9 +54,12 @@ struct ConformanceTests {
             #expect(!message.isEmpty)
         }
         let topicMissing = try #require(Wire.Report.decode(try Self.bytes("oas_error_404__unknown_topic_or_partition.json")))
-        if case .failed(_, let message) = topicMissing.outcomeNamingTopic("ing-staging-x") {
-            #expect(message.contains("ing-staging-x does not exist"))
+        guard case .failed(let code, let message) = topicMissing.outcomeNamingTopic("ing-staging-x") else {
+            Issue.record("an unknown topic is not a failure: \(topicMissing.outcomeNamingTopic("ing-staging-x"))")
+            return
         }
+        #expect(code == 40403)
+        #expect(message.contains("ing-staging-x does not exist"), "\(message)")
     }
 
     @Test func streamedResponseBodiesSplitIntoReports() throws {

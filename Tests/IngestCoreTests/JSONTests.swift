@@ -90,22 +90,50 @@ import TestSupport
         } catch { #expect(error == .valueTooLarge(limit: 10)) }
     }
 
+    /// However a stream (often corrupt) is cut into chunks, the splitter finds the values it
+    /// finds fed byte by byte, and fails where and how that does. Seeded, so a failure can be
+    /// replayed; the uncorrupted rounds must give the two values exactly.
     @Test func splitterSurvivesRandomChunkingOfCorruptStreams() {
-        // Seeded, so a failure can be replayed.
+        typealias SplitError = ConcatenatedJSONSplitter.SplitError
+        func split(_ bytes: [UInt8], chunks: [Int]) -> (values: [[UInt8]], error: SplitError?, endsInsideValue: Bool) {
+            var splitter = ConcatenatedJSONSplitter(maximumValueBytes: 64)
+            var values: [[UInt8]] = []
+            var index = 0
+            for size in chunks where index < bytes.count {
+                let end = min(bytes.count, index + size)
+                do { values += try splitter.feed(bytes[index..<end]) } catch { return (values, error, false) }
+                index = end
+            }
+            let truncated: Bool
+            do { try splitter.finish(); truncated = false } catch { truncated = true }
+            return (values, nil, truncated)
+        }
         var generator = SeededGenerator(state: 0x5EED_2026)
-        let base = Array(#"{"a":"x\"}"}{"b":[1,2]}"#.utf8)
-        for _ in 0..<2000 {
+        let pieces = [#"{"a":"x\"}"}"#, #"{"b":[1,2]}"#].map { Array($0.utf8) }
+        let base = pieces.joined().map { $0 }
+        var clean = 0, refused = 0
+        for round in 0..<2000 {
             var bytes = base
             for _ in 0..<Int.random(in: 0...3, using: &generator) {
                 bytes[Int.random(in: 0..<bytes.count, using: &generator)] = UInt8.random(in: 0...255, using: &generator)
             }
-            var splitter = ConcatenatedJSONSplitter(maximumValueBytes: 64)
-            var index = 0
-            while index < bytes.count {
-                let end = min(bytes.count, index + Int.random(in: 1...5, using: &generator))
-                guard (try? splitter.feed(bytes[index..<end])) != nil else { break }
-                index = end
+            let chunks = (0..<bytes.count).map { _ in Int.random(in: 1...5, using: &generator) }
+            let reference = split(bytes, chunks: Array(repeating: 1, count: bytes.count))
+            let chunked = split(bytes, chunks: chunks)
+            #expect(chunked.error == reference.error, "round \(round): \(String(describing: chunked.error)) vs \(String(describing: reference.error))")
+            if reference.error == nil {
+                #expect(chunked.values == reference.values && chunked.endsInsideValue == reference.endsInsideValue, "round \(round)")
+            } else {
+                // Values completed in the chunk that failed are not returned: a prefix, never more.
+                #expect(reference.values.starts(with: chunked.values), "round \(round)")
+                refused += 1
+            }
+            if bytes == base {
+                #expect(chunked.values == pieces && chunked.error == nil && !chunked.endsInsideValue, "round \(round)")
+                clean += 1
             }
         }
+        // Both kinds of rounds happened often enough to mean something.
+        #expect(clean > 100 && refused > 100, "\(clean) clean, \(refused) refused")
     }
 }

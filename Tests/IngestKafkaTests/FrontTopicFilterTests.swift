@@ -116,30 +116,8 @@ import Testing
 @Suite(.serialized, .timeLimit(.minutes(2))) struct FrontTopicFilterTests {
     /// `kcat -L -J` through the front (SASL_SSL) or straight at the mock: the topics listed
     /// as existing (no error, some partitions).
-    static func listedTopics(bootstrap: String, caFile: String?, topic: String? = nil) throws -> [String] {
-        var arguments = ["-L", "-J", "-b", bootstrap, "-X", "log_level=0", "-m", "10"]
-        if let topic { arguments += ["-t", topic] }
-        if let caFile {
-            arguments += [
-                "-X", "security.protocol=SASL_SSL", "-X", "sasl.mechanisms=SCRAM-SHA-512", "-X", "sasl.username=producer",
-                "-X", "sasl.password=\(SecureFrontTests.password)", "-X", "ssl.ca.location=\(caFile)",
-            ]
-        }
-        let output = try ToolRun.output(try Kcat.path(), arguments, timeout: .seconds(30))
-        struct Listing: Decodable {
-            struct Topic: Decodable {
-                var topic: String
-                var err: String?
-                var error: String?
-                var partitions: [Partition]?
-            }
-            struct Partition: Decodable {
-                var partition: Int32
-            }
-            var topics: [Topic]
-        }
-        let listing = try JSONDecoder().decode(Listing.self, from: Data(output.utf8))
-        return listing.topics.filter { $0.err == nil && $0.error == nil && !($0.partitions ?? []).isEmpty }.map(\.topic)
+    static func listedTopics(bootstrap: String, caFile: String?, topic: String? = nil) async throws -> [String] {
+        try await KcatRun.listedTopics(bootstrap: bootstrap, extra: caFile.map { KcatRun.saslSSL(password: SecureFrontTests.password, caFile: $0) } ?? [], topic: topic)
     }
 
     @Test func unknownTopicIsRefusedAndNeverCreated() async throws {
@@ -199,9 +177,9 @@ import Testing
         connection.close()
 
         // Neither through the front nor at the mock itself does the topic exist.
-        #expect(try Self.listedTopics(bootstrap: front.bootstrap, caFile: caFile, topic: "knwon").isEmpty)
-        #expect(try Self.listedTopics(bootstrap: front.bootstrap, caFile: caFile) == ["known"])
-        #expect(try Self.listedTopics(bootstrap: cluster.bootstrap, caFile: nil) == ["known"])
+        #expect(try await Self.listedTopics(bootstrap: front.bootstrap, caFile: caFile, topic: "knwon").isEmpty)
+        #expect(try await Self.listedTopics(bootstrap: front.bootstrap, caFile: caFile) == ["known"])
+        #expect(try await Self.listedTopics(bootstrap: cluster.bootstrap, caFile: nil) == ["known"])
         await front.stop()
     }
 }

@@ -47,7 +47,7 @@ import Testing
                 #expect(partition == Partitioner.partition(forKey: key, partitionCount: 4))
             }
         }
-        let messages = try Kcat.consumeAll(bootstrap: cluster.bootstrap, topic: "events")
+        let messages = try await Kcat.consumeAll(bootstrap: cluster.bootstrap, topic: "events")
         #expect(messages.count == count)
         #expect(Set(messages.compactMap(\.payload)).count == count, "no duplicates")
         let byValue = Dictionary(uniqueKeysWithValues: records.map { (Self.text($0.value)!, $0) })
@@ -69,10 +69,14 @@ import Testing
         try cluster.createTopic("retry", partitions: 1)
         let producer = try await KafkaProducer.connect(Self.configuration(cluster))
 
-        // NOT_ENOUGH_REPLICAS, NOT_LEADER_OR_FOLLOWER, REQUEST_TIMED_OUT, then success.
+        // NOT_ENOUGH_REPLICAS, NOT_LEADER_OR_FOLLOWER, REQUEST_TIMED_OUT, then success: the
+        // record is delivered, at offset 0 (and, below, stored once with its own timestamp).
         cluster.failNextProduceRequests([19, 6, 7])
-        let first = await producer.send(ProducerRecord(topic: "retry", value: Array("one".utf8)))
-        #expect(first == .delivered(partition: 0, offset: 0, timestampMs: try Self.timestamp(first)))
+        let first = await producer.send(ProducerRecord(topic: "retry", value: Array("one".utf8), timestamp: 1_700_000_000_123))
+        guard case .delivered(partition: 0, offset: 0, _) = first else {
+            Issue.record("expected delivery at offset 0 after three retriable errors, got \(first)")
+            return
+        }
 
         // The broker drops the connection after reading the request: the idempotent retry
         // must not write the record twice.
@@ -100,8 +104,9 @@ import Testing
             return
         }
         await producer.close()
-        let payloads = try Kcat.consumeAll(bootstrap: cluster.bootstrap, topic: "retry").compactMap(\.payload)
-        #expect(payloads == ["one", "two", "four"])
+        let stored = try await Kcat.consumeAll(bootstrap: cluster.bootstrap, topic: "retry")
+        #expect(stored.compactMap(\.payload) == ["one", "two", "four"])
+        #expect(stored.first?.ts == 1_700_000_000_123, "the retried record keeps its timestamp")
     }
 
     @Test func retriesStopAtTheDeliveryTimeout() async throws {
@@ -119,7 +124,7 @@ import Testing
         #expect(code == 19 && name == "NOT_ENOUGH_REPLICAS")
         #expect(message.contains("delivery timeout") && message.contains("no attempt was stored"))
         await producer.close()
-        #expect(try Kcat.consumeAll(bootstrap: cluster.bootstrap, topic: "slow").isEmpty)
+        #expect(try await Kcat.consumeAll(bootstrap: cluster.bootstrap, topic: "slow").isEmpty)
     }
 
     @Test func aTimeoutThatMayHaveBeenAppendedIsUnknown() async throws {
@@ -173,17 +178,20 @@ import Testing
             }
         }
         #expect(delivered.count + unknown.count + failed == count)
-        // Requests in flight when the broker went down are unknown; records never written to
-        // it failed. Either way some did not arrive, and (below) no failed record is stored.
-        #expect(!unknown.isEmpty || failed > 0, "broker 2 leads partitions 2 and 3: their later records cannot be delivered in time")
-        #expect(delivered.count > count / 2, "the other brokers kept working")
+        // Broker 2 stays down until the producer is closed: records of its partitions (2 and
+        // 3) appended after it went down cannot be delivered (unknown when a request may have
+        // reached it, failed otherwise; below, no failed record is stored); every other
+        // record is delivered.
         for (index, record) in records.enumerated() where index > count / 3 {
             let partition = Partitioner.partition(forKey: record.key!, partitionCount: 6)
-            if partition != 2 && partition != 3 {
-                #expect(delivered[Self.text(record.value)!] != nil, "record \(index) for partition \(partition) on a live broker")
+            let value = Self.text(record.value)!
+            if partition == 2 || partition == 3 {
+                #expect(delivered[value] == nil, "record \(index) for partition \(partition) on the broker that is down")
+            } else {
+                #expect(delivered[value] != nil, "record \(index) for partition \(partition) on a live broker")
             }
         }
-        let messages = try Kcat.consumeAll(bootstrap: cluster.bootstrap, topic: "outage")
+        let messages = try await Kcat.consumeAll(bootstrap: cluster.bootstrap, topic: "outage")
         let payloads = messages.compactMap(\.payload)
         #expect(Set(payloads).count == payloads.count, "no duplicates after retries")
         for message in messages {
@@ -251,7 +259,7 @@ import Testing
             }
         }
         #expect(delivered == count - count / 1000)
-        let stored = try Kcat.consumeAll(bootstrap: cluster.bootstrap, topic: "fast")
+        let stored = try await Kcat.consumeAll(bootstrap: cluster.bootstrap, topic: "fast")
         #expect(stored.count == delivered)
         #expect(Set(stored.compactMap(\.payload)).count == delivered, "no duplicates")
     }
@@ -274,8 +282,9 @@ import Testing
                 // The source does not end and gives nothing more until this record has its outcome.
                 let index = await iterator.next()
                 #expect(index == i)
-                // Linger is 2 ms: a record waiting for company would wait for ever.
-                #expect(ContinuousClock.now - yielded < .seconds(2), "record \(i) waited")
+                // Linger is 2 ms: a record waiting for company would wait for ever. The bound
+                // only tells that apart from a slow machine, so it is generous.
+                #expect(ContinuousClock.now - yielded < .seconds(30), "record \(i) waited for more records")
             }
             input.finish()
         }
@@ -325,7 +334,7 @@ import Testing
             Self.checkOrder(all, count: count)
             #expect(all.allSatisfy { if case .delivered = $0.1 { true } else { false } })
         }
-        let stored = try Kcat.consumeAll(bootstrap: cluster.bootstrap, topic: "shared")
+        let stored = try await Kcat.consumeAll(bootstrap: cluster.bootstrap, topic: "shared")
         #expect(stored.count == 2 * count)
         #expect(Set(stored.compactMap(\.payload)).count == 2 * count, "no duplicates")
     }

@@ -54,7 +54,7 @@ import Testing
                 continue
             }
         }
-        let stored = try Kcat.consumeAll(bootstrap: setup.cluster.bootstrap, topic: "secure").compactMap(\.payload)
+        let stored = try await Kcat.consumeAll(bootstrap: setup.cluster.bootstrap, topic: "secure").compactMap(\.payload)
         #expect(Set(stored) == Set(records.map { String(decoding: $0.value!, as: UTF8.self) }))
         #expect(stored.count == count)
         await setup.front.stop()
@@ -64,14 +64,14 @@ import Testing
         let setup = try await Self.setUp(topic: "kcat-secure")
         defer { try? FileManager.default.removeItem(at: setup.directory) }
         let lines = (0..<50).map { "kcat-line-\($0)" }
-        try ToolRun.output(
+        try await ToolRun.run(
             try Kcat.path(),
             [
                 "-P", "-b", setup.front.bootstrap, "-t", "kcat-secure", "-X", "security.protocol=SASL_SSL",
                 "-X", "sasl.mechanisms=SCRAM-SHA-512", "-X", "sasl.username=producer", "-X", "sasl.password=\(Self.password)",
                 "-X", "ssl.ca.location=\(setup.caFile)", "-X", "log_level=3",
             ], input: Data((lines.joined(separator: "\n") + "\n").utf8), timeout: .seconds(30))
-        let stored = try Kcat.consumeAll(bootstrap: setup.cluster.bootstrap, topic: "kcat-secure").compactMap(\.payload)
+        let stored = try await Kcat.consumeAll(bootstrap: setup.cluster.bootstrap, topic: "kcat-secure").compactMap(\.payload)
         #expect(Set(stored) == Set(lines))
         await setup.front.stop()
     }

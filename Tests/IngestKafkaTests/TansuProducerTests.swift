@@ -111,8 +111,9 @@ import Testing
 
 @Suite struct ConnectFailureTests {
     @Test func noBrokerReachableListsEveryAddress() async throws {
-        let ports = [try TestPeers.freePort(), try TestPeers.freePort()]
-        let servers = ports.map { "127.0.0.1:\($0)" }
+        let refusing = try TestPeers.RefusingPorts(count: 2)
+        defer { withExtendedLifetime(refusing) {} }
+        let servers = refusing.ports.map { "127.0.0.1:\($0)" }
         do {
             _ = try await KafkaProducer.connect(
                 KafkaProducerConfiguration(bootstrapServers: servers, connectTimeout: .seconds(2)))

@@ -19,7 +19,7 @@ import TestSupport
     }
 
     @Test(.enabled(if: tmux != nil, "tmux is not installed"), .timeLimit(.minutes(1)))
-    func bannerViewsAndQuit() throws {
+    func bannerViewsAndQuit() async throws {
         guard let binary = Self.demoBinary() else {
             Issue.record("ingest-tui-demo not built next to the tests (swift build --product ingest-tui-demo)")
             return
@@ -29,23 +29,21 @@ import TestSupport
         let started = s.run(["new-session", "-d", "-s", s.name, "-x", "80", "-y", "24", "env TERM=screen NO_COLOR= \(binary) prod"])
         #expect(started.status == 0, "tmux new-session: \(started.output)")
 
-        let first = s.waitFor { $0.contains("PRODUCTION") && $0.contains("Value (JSON)") }
+        let first = await s.waitFor { $0.contains("PRODUCTION") && $0.contains("Value (JSON)") }
         #expect(first.ok, "no banner/compose view:\n\(first.screen)")
 
         s.keys("2")
-        let reports = s.waitFor { $0.contains("no reports yet") }
+        let reports = await s.waitFor { $0.contains("no reports yet") }
         #expect(reports.ok, "no reports view:\n\(reports.screen)")
         #expect(reports.screen.contains("PRODUCTION"))
 
         s.keys("?")
-        let help = s.waitFor { $0.contains("Help: Reports") }
+        let help = await s.waitFor { $0.contains("Help: Reports") }
         #expect(help.ok, "no help overlay:\n\(help.screen)")
 
         s.keys("Escape")
-        _ = s.waitFor { !$0.contains("Help: Reports") }
+        _ = await s.waitFor { !$0.contains("Help: Reports") }
         s.keys("q")
-        let deadline = Date().addingTimeInterval(10)
-        while s.alive(), Date() < deadline { Thread.sleep(forTimeInterval: 0.1) }
-        #expect(!s.alive(), "the console did not quit on q")
+        #expect(await s.waitForExit(10), "the console did not quit on q")
     }
 }

@@ -98,6 +98,35 @@ import Testing
         }
     }
 
+    /// A confirmation belongs to the profile it was typed for: after switching profiles,
+    /// even to another production profile with the same topic, the next send asks again.
+    @Test func productionConfirmationIsClearedWhenTheProfileChanges() {
+        var (s, e) = Self.keys(Self.production(), [.char("s")] + Key.typing("ing-production-players") + [.enter])
+        #expect(Self.sends(e).count == 1)
+        s = update(s, .sendEnded(id: 1)).0
+        #expect(s.productionConfirmedTopic == "ing-production-players")
+
+        let other = ProfileSummary(name: "prod-eu", environment: .production, source: "test", topicPrefix: "ing-production-", baseURL: "https://y/v3",
+                                   maskedAPIKey: "EU…", needsPromptedSecret: false)
+        s = update(s, .activated(profile: "prod-eu", .success(other))).0
+        #expect(s.active?.name == "prod-eu")
+        #expect(s.productionConfirmedTopic == nil)
+        Self.setTopic(&s, "players")
+        #expect(s.fullTopic == "ing-production-players")
+        s.view = .compose
+        let (asked, e2) = Self.keys(s, [.char("s")])
+        #expect(Self.sends(e2).isEmpty, "a send went to prod-eu on prod's confirmation")
+        guard case .confirmProduction? = asked.modal else {
+            Issue.record("the new profile's first send must ask for the topic")
+            return
+        }
+        // Re-activating the same profile (a refresh) keeps its confirmation.
+        var same = s
+        same.productionConfirmedTopic = "ing-production-players"
+        same = update(same, .activated(profile: "prod-eu", .success(other))).0
+        #expect(same.productionConfirmedTopic == "ing-production-players")
+    }
+
     @Test func nonProductionSendsAtOnce() {
         var (s, _) = Update.start(initialProfile: "dev")
         let dev = ProfileSummary(name: "dev", environment: .dev, source: "t", topicPrefix: "ing-staging-", baseURL: "u", maskedAPIKey: "k", needsPromptedSecret: false)

@@ -6,8 +6,10 @@ import TestSupport
 /// terminal, runs with canary secrets, trace logging on, and failures forced (wrong key, wrong
 /// password, a hostile server that echoes the request headers back in its errors). Then
 /// stdout, stderr, the log files, the journal and every captured screen are searched: no
-/// canary may appear anywhere. Positive controls make sure the search had something to find
-/// (the trace log shows the masked header, the journal has entries, the screens show sends).
+/// canary may appear anywhere. Every command's exit status is checked with a line showing it
+/// did its work, and positive controls make sure the search had something to find (the trace
+/// log shows the masked header, the echoed header reaches the output masked, on the CLI and
+/// on the console's screens, the journal has entries, replay re-sent records).
 @Suite(.serialized) struct CanarySweepTests {
     struct Canaries {
         let tag = UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(12).lowercased()
@@ -21,90 +23,45 @@ import TestSupport
     }
 
     /// Everything the process showed or wrote, by where it came from.
-    final class Evidence {
+    final class Evidence: @unchecked Sendable {
         var texts: [(String, String)] = []
         func add(_ origin: String, _ text: String) { texts.append((origin, text)) }
-        func add(_ origin: String, _ run: CLITests.Run) {
+        func add(_ origin: String, _ run: IngestCLI.Run) {
             add("\(origin) stdout", run.stdout)
             add("\(origin) stderr", run.stderr)
         }
-    }
-
-    /// A proxy that echoes the request's headers back in its errors, as a misconfigured
-    /// gateway might: the API key then comes back inside the error text.
-    struct EchoingProxy {
-        let process = Process()
-        let base: String
-
-        init() throws {
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = ["python3", "-c", """
-                import http.server, json
-                class H(http.server.BaseHTTPRequestHandler):
-                    protocol_version = "HTTP/1.1"
-                    def reply(self, status, kind, body):
-                        data = body.encode()
-                        self.send_response(status)
-                        self.send_header("Content-Type", kind)
-                        self.send_header("Content-Length", str(len(data)))
-                        self.send_header("Connection", "close")
-                        self.end_headers()
-                        self.wfile.write(data)
-                    def do_GET(self):
-                        if self.path.endswith("/clusters"):
-                            self.reply(200, "application/json", json.dumps({"kind": "KafkaClusterList", "metadata": {}, "data": [{"kind": "KafkaCluster", "cluster_id": "echo-1", "brokers": {"related": "http://x/v3/clusters/echo-1/brokers"}}]}))
-                        else:
-                            self.reply(401, "application/json", json.dumps({"error_code": 40101, "message": "key " + str(self.headers.get("x-api-key")) + " is not valid"}))
-                    def do_POST(self):
-                        self.reply(500, "text/html", "<html><body>upstream failed; request headers: " + " | ".join(k + ": " + v for k, v in self.headers.items()) + "</body></html>")
-                    def log_message(self, *args):
-                        pass
-                server = http.server.HTTPServer(("127.0.0.1", 0), H)
-                print(server.server_address[1], flush=True)
-                server.serve_forever()
-                """]
-            let out = Pipe()
-            process.standardOutput = out
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            let line = String(decoding: out.fileHandleForReading.availableData, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-            guard let port = Int(line) else {
-                process.terminate()
-                throw InputErrorForTests("the echoing proxy did not start: \(line)")
-            }
-            base = "http://127.0.0.1:\(port)/v3"
-        }
-
-        /// SIGKILL: the test process blocks SIGTERM, and a child inherits the blocked mask.
-        func stop() {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
+        func leaks(of secrets: [String]) -> [String] {
+            texts.flatMap { origin, text in secrets.filter { text.contains($0) }.map { "\(origin) shows \($0)" } }
         }
     }
 
-    @Test(.timeLimit(.minutes(4)))
-    func noCanaryAppearsAnywhere() throws {
+    /// What an `x-api-key` header looks like once masked: in the trace log, and in the
+    /// echoing proxy's answers once the scrubber has been over them.
+    static let maskedEcho = "x-api-key: ••••"
+
+    @Test(.timeLimit(.minutes(6)))
+    func noCanaryAppearsAnywhere() async throws {
         let canaries = Canaries()
         let evidence = Evidence()
-        let work = FileManager.default.temporaryDirectory.appendingPathComponent("ingest-canary-\(UUID())")
-        let profiles = work.appendingPathComponent("profiles")
-        let state = work.appendingPathComponent("state")
-        try FileManager.default.createDirectory(at: profiles, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: work) }
-        let logFile = work.appendingPathComponent("ingest.log").path
+        let workspace = try Workspace("canary")
+        let logFile = workspace.root.appendingPathComponent("ingest.log").path
 
         // The sandbox itself gets the canaries by reference and must not print them.
-        let sandbox = try StandaloneSandbox(
+        let sandbox = try await StandaloneSandbox.start(
             ["--api-key", "env:SANDBOX_KEY", "--kafka-password", "env:SANDBOX_PASSWORD", "--topic", "ing-production-events"],
             environment: ["SANDBOX_KEY": canaries.apiKey, "SANDBOX_PASSWORD": canaries.kafkaPassword])
         defer { sandbox.stop() }
         evidence.add("sandbox banner", sandbox.banner)
         let kafka = try #require(sandbox.kafka, "no Kafka line in the banner: \(sandbox.banner)")
-        let echo = try EchoingProxy()
+        // A second sandbox whose proxy answers 503: a run to it fails, and is then replayed.
+        let failing = try await StandaloneSandbox.start(["--api-key", "env:SANDBOX_KEY", "--memory-log", "--fail", "503"],
+                                                        environment: ["SANDBOX_KEY": canaries.apiKey])
+        defer { failing.stop() }
+        let echo = try await EchoingProxy.start()
         defer { echo.stop() }
 
         func profile(_ name: String, environment: String = "dev", url: String? = nil, prefix: String = "ing-staging-", apiKey: String = "env:CANARY_KEY") throws {
-            try """
+            try workspace.profile(name, """
                 name = "\(name)"
                 environment = "\(environment)"
                 rest_url = "\(url ?? sandbox.base)"
@@ -115,146 +72,200 @@ import TestSupport
                 password = "env:CANARY_PASSWORD"
                 bootstrap = "\(kafka.bootstrap)"
                 ca_file = "\(kafka.caFile)"
-                """.write(to: profiles.appendingPathComponent("\(name).toml"), atomically: true, encoding: .utf8)
+                """)
         }
         try profile("canary")
         try profile("prod", environment: "production", prefix: "ing-production-")
         try profile("echo", url: echo.base)
-        let keyFile = work.appendingPathComponent("key.txt")
-        try canaries.apiKey.write(to: keyFile, atomically: true, encoding: .utf8)
+        try profile("flaky", url: failing.base)
+        let keyFile = try workspace.file("key.txt", canaries.apiKey)
         try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: keyFile.path)  // readable by others: a warning
         try profile("filekey", apiKey: "file:\(keyFile.path)")
         try profile("prompted", apiKey: "prompt")
-        let events = work.appendingPathComponent("events.jsonl")
-        try (1...20).map { "{\"n\":\($0),\"note\":\"event \($0)\"}" }.joined(separator: "\n").write(to: events, atomically: true, encoding: .utf8)
+        let events = try workspace.file("events.jsonl", (1...20).map { "{\"n\":\($0),\"note\":\"event \($0)\"}" }.joined(separator: "\n"))
 
-        let environment = ["INGEST_PROFILES_DIR": profiles.path, "INGEST_STATE_DIR": state.path,
-                           "CANARY_KEY": canaries.apiKey, "CANARY_PASSWORD": canaries.kafkaPassword]
+        let environment = ["INGEST_PROFILES_DIR": workspace.profiles.path, "CANARY_KEY": canaries.apiKey, "CANARY_PASSWORD": canaries.kafkaPassword]
         let logging = ["--log-level", "trace", "--log-file", logFile]
-        func ingest(_ label: String, _ arguments: [String], extra: [String: String] = [:], log: Bool = true, stdin: String? = nil) throws -> CLITests.Run {
-            let run = try CLITests.run((log ? logging : ["--log-level", "trace"]) + arguments, environment: environment.merging(extra) { $1 }, stdin: stdin, timeout: 60)
+        /// Runs one command; checks its exit status and that `proof` is in its output.
+        @discardableResult
+        func ingest(_ label: String, _ arguments: [String], exit expected: Int32, proof: String? = nil, extra: [String: String] = [:],
+                    log: Bool = true, stdin: String? = nil, sourceLocation: SourceLocation = #_sourceLocation) async throws -> IngestCLI.Run {
+            let run = try await workspace.run((log ? logging : ["--log-level", "trace"]) + arguments, environment: environment.merging(extra) { $1 },
+                                              stdin: stdin, timeout: .seconds(90), sourceLocation: sourceLocation)
             evidence.add(label, run)
-            #expect(!run.stderr.contains("Fatal error"), "\(label) crashed: \(run.stderr)")
+            #expect(!run.stderr.contains("Fatal error"), "\(label) crashed: \(run.stderr)", sourceLocation: sourceLocation)
+            #expect(run.status == expected, "\(label): exit \(run.status), expected \(expected); stderr: \(run.stderr.suffix(800))", sourceLocation: sourceLocation)
+            if let proof {
+                #expect(run.stdout.contains(proof) || run.stderr.contains(proof), "\(label) did not show \"\(proof)\": \(run.stdout.prefix(800)) \(run.stderr.suffix(800))",
+                        sourceLocation: sourceLocation)
+            }
             return run
         }
         let canary = ["--profile", "canary", "--topic", "events"]
 
         // Healthy paths, every transport and mode.
-        #expect(try ingest("profiles", ["profiles"]).status == 0)
-        _ = try ingest("profiles --json", ["profiles", "--json"])
-        #expect(try ingest("check", ["check", "--file", events.path]).status == 0)
-        #expect(try ingest("discover", ["discover", "--profile", "canary", "--json"]).status == 0)
-        #expect(try ingest("doctor", ["doctor", "--profile", "canary", "--topic", "events"]).status == 0)
-        #expect(try ingest("doctor --json", ["doctor", "--profile", "canary", "--topic", "events", "--json"]).status == 0)
+        try await ingest("profiles", ["profiles"], exit: 0, proof: "flaky")
+        try await ingest("profiles --json", ["profiles", "--json"], exit: 0, proof: "\"filekey\"")
+        try await ingest("check", ["check", "--file", events.path], exit: 0, proof: "20")
+        try await ingest("discover", ["discover", "--profile", "canary", "--json"], exit: 0, proof: "sandbox-cluster-1")
+        try await ingest("doctor", ["doctor", "--profile", "canary", "--topic", "events"], exit: 0, proof: "SCRAM-SHA-512 as producer")
+        try await ingest("doctor --json", ["doctor", "--profile", "canary", "--topic", "events", "--json"], exit: 0, proof: "\"Kafka login\"")
         for mode in ["single", "batch", "stream"] {
-            let run = try ingest("send \(mode)", ["send"] + canary + ["--mode", mode, "--file", events.path])
-            #expect(run.status == 0, "\(mode): \(run.stderr)")
+            try await ingest("send \(mode)", ["send"] + canary + ["--mode", mode, "--file", events.path], exit: 0, proof: "delivered 20, failed 0, unknown 0")
         }
-        #expect(try ingest("send native", ["send"] + canary + ["--via", "native", "--file", events.path]).status == 0)
-        #expect(try ingest("send file: key", ["send", "--profile", "filekey", "--topic", "events", "--data", "{}"]).status == 0)
-        let guarded = try ingest("send production unconfirmed", ["send", "--profile", "prod", "--topic", "events", "--data", "{}"])
-        #expect(guarded.status == 2)
-        #expect(try ingest("send production confirmed", ["send", "--profile", "prod", "--topic", "events", "--data", "{}", "--confirm-production", "ing-production-events"]).status == 0)
+        try await ingest("send native", ["send"] + canary + ["--via", "native", "--file", events.path], exit: 0, proof: "delivered 20, failed 0, unknown 0")
+        try await ingest("send file: key", ["send", "--profile", "filekey", "--topic", "events", "--data", "{}"], exit: 0, proof: "readable by others")
+        try await ingest("send production unconfirmed", ["send", "--profile", "prod", "--topic", "events", "--data", "{}"], exit: 2, proof: "nothing was sent")
+        try await ingest("send production confirmed", ["send", "--profile", "prod", "--topic", "events", "--data", "{}", "--confirm-production", "ing-production-events"],
+                         exit: 0, proof: "delivered 1, failed 0, unknown 0")
         // Logging to stderr instead of a file.
-        #expect(try ingest("send, log on stderr", ["send"] + canary + ["--data", "{}"], log: false).status == 0)
+        try await ingest("send, log on stderr", ["send"] + canary + ["--data", "{}"], exit: 0, proof: Self.maskedEcho, log: false)
 
         // Failures forced.
-        let wrongKey = try ingest("send wrong key", ["send"] + canary + ["--mode", "stream", "--data", "{}"], extra: ["CANARY_KEY": canaries.wrongKey])
-        #expect(wrongKey.status == 1)
-        _ = try ingest("doctor wrong key", ["doctor", "--profile", "canary"], extra: ["CANARY_KEY": canaries.wrongKey])
-        let wrongPassword = try ingest("send native wrong password", ["send"] + canary + ["--via", "native", "--data", "{}"], extra: ["CANARY_PASSWORD": canaries.wrongPassword])
-        #expect(wrongPassword.status == 1)
-        _ = try ingest("doctor wrong password", ["doctor", "--profile", "canary", "--topic", "events"], extra: ["CANARY_PASSWORD": canaries.wrongPassword])
-        let echoed = try ingest("send to an echoing proxy", ["send", "--profile", "echo", "--topic", "events", "--mode", "batch", "--count", "3", "--data", "{}"])
-        #expect(echoed.status == 1)
-        #expect(echoed.stdout.contains("request headers"), "the echoing proxy's error text should reach the report: \(echoed.stdout)")
-        _ = try ingest("discover on an echoing proxy", ["discover", "--profile", "echo"])
-        _ = try ingest("doctor on an echoing proxy", ["doctor", "--profile", "echo"])
-        _ = try ingest("send unknown topic", ["send", "--profile", "canary", "--topic", "nosuch", "--mode", "batch", "--data", "{}"])
-        _ = try ingest("send unknown topic native", ["send", "--profile", "canary", "--topic", "nosuch", "--via", "native", "--data", "{}"])
+        try await ingest("send wrong key", ["send"] + canary + ["--mode", "stream", "--data", "{}"], exit: 1, proof: "api_key", extra: ["CANARY_KEY": canaries.wrongKey])
+        try await ingest("doctor wrong key", ["doctor", "--profile", "canary"], exit: 1, proof: "check api_key", extra: ["CANARY_KEY": canaries.wrongKey])
+        try await ingest("send native wrong password", ["send"] + canary + ["--via", "native", "--data", "{}"], exit: 1, proof: "kafka.password",
+                         extra: ["CANARY_PASSWORD": canaries.wrongPassword])
+        try await ingest("doctor wrong password", ["doctor", "--profile", "canary", "--topic", "events"], exit: 1, proof: "kafka.password",
+                         extra: ["CANARY_PASSWORD": canaries.wrongPassword])
+        // The echoing proxy puts the key into its answers: it must come out masked.
+        try await ingest("send to an echoing proxy", ["send", "--profile", "echo", "--topic", "events", "--mode", "batch", "--count", "3", "--data", "{}"],
+                         exit: 1, proof: Self.maskedEcho)
+        try await ingest("discover on an echoing proxy", ["discover", "--profile", "echo"], exit: 1, proof: "key •••• is not valid")
+        try await ingest("doctor on an echoing proxy", ["doctor", "--profile", "echo"], exit: 1, proof: "key •••• is not valid")
+        try await ingest("send unknown topic", ["send", "--profile", "canary", "--topic", "nosuch", "--mode", "batch", "--data", "{}"], exit: 1, proof: "40403")
+        try await ingest("send unknown topic native", ["send", "--profile", "canary", "--topic", "nosuch", "--via", "native", "--data", "{}"], exit: 1,
+                         proof: "does not exist")
 
-        // The journal, read back, and replays of what failed.
-        #expect(try ingest("journal", ["journal"]).status == 0)
-        _ = try ingest("journal --json", ["journal", "--json", "--outcome", "failed"])
-        _ = try ingest("replay failed", ["replay", "--failed", "--profile", "canary"])
-        let imported = try ingest("import-properties", ["import-properties", "--file", "-", "--password-ref", "env:CANARY_PASSWORD"], stdin: """
+        // A run that fails on a 503, then replayed once the proxy is back (the profile now
+        // points at the healthy sandbox): the failed records are sent again and delivered.
+        let flaky = try await ingest("send to a failing proxy", ["send", "--profile", "flaky", "--topic", "events", "--mode", "batch", "--file", events.path],
+                                     exit: 1, proof: "delivered 0, failed 10, unknown 0")
+        #expect(flaky.lines.count == 10)
+        try profile("flaky", url: sandbox.base)
+        let before = try await sandbox.appended(topic: "ing-staging-events")
+        try await ingest("journal", ["journal"], exit: 0, proof: "flaky (dev)")
+        try await ingest("journal --json", ["journal", "--json", "--outcome", "failed"], exit: 0, proof: "\"failed\":10")
+        let replay = try await ingest("replay failed", ["replay", "--failed"], exit: 0, proof: "replaying 10 record(s) of run")
+        #expect(replay.lines.count == 10 && replay.lines.allSatisfy { $0["outcome"] as? String == "delivered" }, "\(replay.stdout)")
+        #expect(try await sandbox.appended(topic: "ing-staging-events") == before + 10, "replay did not reach Kafka")
+        let imported = try await ingest("import-properties", ["import-properties", "--file", "-", "--password-ref", "env:CANARY_PASSWORD"], exit: 0,
+                                        proof: "password = \"env:CANARY_PASSWORD\"", stdin: """
             bootstrap.servers=\(kafka.bootstrap)
             security.protocol=SASL_SSL
             sasl.mechanism=SCRAM-SHA-512
             sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="producer" password="\(canaries.propertiesPassword)";
             """)
-        #expect(imported.status == 0, "\(imported.stderr)")
+        #expect(imported.stdout.contains("username = \"producer\""))
 
-        // The console, in a real terminal: a prompted secret typed in, sends, a failure.
-        if let session = TmuxSession() {
-            defer { session.kill() }
-            var terminalEnvironment = CLITests.environment(environment)
-            terminalEnvironment["TERM"] = "screen"
-            let console = "\(CLITests.binary.path) --log-level trace --log-file \(work.appendingPathComponent("console.log").path)"
-            #expect(session.start("\(console) --profile prompted", environment: terminalEnvironment).status == 0)
-            let asked = session.waitFor(20) { $0.contains("API key") || $0.contains("secret") }
-            evidence.add("console: prompt", asked.screen)
-            session.type(canaries.promptedKey)
-            evidence.add("console: prompt typed", session.capture())
-            session.keys("Enter")
-            let failed = session.waitFor(20) { $0.contains("profile prompted") }
-            evidence.add("console: prompted profile", failed.screen)
-            session.keys("q")
-            _ = session.waitFor(10) { _ in !session.alive() }
-
-            let second = TmuxSession()!
-            defer { second.kill() }
-            #expect(second.start("\(console) --profile canary", environment: terminalEnvironment).status == 0)
-            let ready = second.waitFor(20) { $0.contains("profile canary active") }
-            #expect(ready.ok, "console not ready:\n\(ready.screen)")
-            evidence.add("console: ready", ready.screen)
-            second.typeTopic("events")
-            _ = second.waitFor(10) { $0.contains("topic ing-staging-events") }
-            second.keys("s")
-            let sent = second.waitFor(20) { $0.contains("send #1 finished: 1 delivered") }
-            #expect(sent.ok, "console send:\n\(sent.screen)")
-            evidence.add("console: sent", sent.screen)
-            for view in ["2", "3", "4", "5", "6", "?"] {
-                second.keys(view)
-                Thread.sleep(forTimeInterval: 0.3)
-                evidence.add("console: view \(view)", second.capture())
-                if view == "?" { second.keys("Escape") }
-            }
-            second.keys("7")
-            let doctor = second.waitFor(20) { $0.contains("Kafka login") && !$0.contains("running…") }
-            #expect(doctor.screen.contains("Kafka login"), "doctor view:\n\(doctor.screen)")
-            evidence.add("console: doctor view", doctor.screen)
-            second.keys("q")
-            _ = second.waitFor(10) { _ in !second.alive() }
-        } else {
-            Issue.record("tmux is not installed: the console part of the sweep did not run")
-        }
+        // The console, in a real terminal.
+        let consoleLog = workspace.state.appendingPathComponent("console.log").path
+        try await console(workspace: workspace, environment: environment, canaries: canaries, evidence: evidence)
 
         // Files written: logs and the journal.
-        for file in [logFile, work.appendingPathComponent("console.log").path] {
+        for file in [logFile, consoleLog] {
             evidence.add(file, (try? String(contentsOfFile: file, encoding: .utf8)) ?? "")
         }
-        let journalFiles = (FileManager.default.enumerator(atPath: state.path)?.allObjects as? [String]) ?? []
-        for file in journalFiles {
-            evidence.add("state/\(file)", (try? String(contentsOfFile: state.appendingPathComponent(file).path, encoding: .utf8)) ?? "")
+        let stateFiles = (FileManager.default.enumerator(atPath: workspace.state.path)?.allObjects as? [String]) ?? []
+        for file in stateFiles {
+            evidence.add("state/\(file)", (try? String(contentsOfFile: workspace.state.appendingPathComponent(file).path, encoding: .utf8)) ?? "")
         }
 
         // Positive controls: the search looked at real, verbose material.
         let log = (try? String(contentsOfFile: logFile, encoding: .utf8)) ?? ""
         #expect(log.contains("x-api-key: ••••"), "the trace log should show the masked header")
         #expect(log.split(separator: "\n").count > 50, "the trace log is too short to mean anything")
-        #expect(journalFiles.contains { $0.hasSuffix(".jsonl") }, "no journal written")
-        #expect(evidence.texts.contains { $0.0 == "send wrong key stderr" && $0.1.contains("api_key") })
-        #expect(evidence.texts.contains { $0.0.hasPrefix("send file: key") && $0.1.contains("readable by others") },
-                "a secret file readable by others should warn")
+        #expect(stateFiles.contains("journal.jsonl"), "no journal written")
+        #expect(((try? String(contentsOfFile: consoleLog, encoding: .utf8)) ?? "").contains("x-api-key: ••••"), "the console's trace log should show the masked header")
 
-        var leaks: [String] = []
-        for (origin, text) in evidence.texts {
-            for secret in canaries.all where text.contains(secret) {
-                leaks.append("\(origin) shows \(secret)")
-            }
-        }
+        let leaks = evidence.leaks(of: canaries.all)
         #expect(leaks.isEmpty, "secrets leaked:\n\(leaks.joined(separator: "\n"))")
         print("canary sweep: \(evidence.texts.count) outputs searched (\(evidence.texts.map(\.1.utf8.count).reduce(0, +)) bytes), \(leaks.count) leaks")
+    }
+
+    /// Three consoles: a prompted secret typed in; sends and every view on the healthy
+    /// sandbox; and the echoing proxy, whose answers carry the key back onto the screen
+    /// (send reports and a record's detail, discovery, doctor) where only the console's own
+    /// scrubbing can mask it. Wide (250 columns) so that no message is cut before the key.
+    func console(workspace: Workspace, environment: [String: String], canaries: Canaries, evidence: Evidence) async throws {
+        guard TmuxSession.tmux != nil else {
+            Issue.record("tmux is not installed: the console part of the sweep did not run")
+            return
+        }
+        var terminal = workspace.environment(environment)
+        terminal["TERM"] = "screen"
+        let console = "\(IngestCLI.binary.path) --log-level trace"
+
+        let prompted = try #require(TmuxSession())
+        defer { prompted.kill() }
+        #expect(prompted.start("\(console) --profile prompted", environment: terminal).status == 0)
+        let asked = await prompted.waitFor(20) { $0.contains("API key for prompted") }
+        #expect(asked.ok, "no prompt:\n\(asked.screen)")
+        evidence.add("console: prompt", asked.screen)
+        prompted.type(canaries.promptedKey)
+        evidence.add("console: prompt typed", prompted.capture())
+        prompted.keys("Enter")
+        let active = await prompted.waitFor(20) { $0.contains("profile prompted active") }
+        #expect(active.ok, "the prompted profile did not activate:\n\(active.screen)")
+        evidence.add("console: prompted profile", active.screen)
+        prompted.keys("q")
+        #expect(await prompted.waitForExit(), "the console did not quit")
+
+        let healthy = try #require(TmuxSession())
+        defer { healthy.kill() }
+        #expect(healthy.start("\(console) --profile canary", environment: terminal).status == 0)
+        let ready = await healthy.waitFor(20) { $0.contains("profile canary active") }
+        #expect(ready.ok, "console not ready:\n\(ready.screen)")
+        evidence.add("console: ready", ready.screen)
+        healthy.typeTopic("events")
+        _ = await healthy.waitFor(10) { $0.contains("topic ing-staging-events") }
+        healthy.keys("s")
+        let sent = await healthy.waitFor(20) { $0.contains("send #1 finished: 1 delivered") }
+        #expect(sent.ok, "console send:\n\(sent.screen)")
+        evidence.add("console: sent", sent.screen)
+        for (view, mark) in [("2", "SEQ OUTCOME"), ("3", "Profiles"), ("4", "Discovery"), ("5", "Load"), ("6", "History"), ("?", "Help")] {
+            healthy.keys(view)
+            let shown = await healthy.waitFor(10) { $0.contains(mark) }
+            #expect(shown.ok, "view \(view) did not show \(mark):\n\(shown.screen)")
+            evidence.add("console: view \(view)", shown.screen)
+            if view == "?" { healthy.keys("Escape") }
+        }
+        healthy.keys("7")
+        let doctor = await healthy.waitFor(30) { $0.contains("doctor: ") && $0.contains("Kafka login") }
+        #expect(doctor.screen.contains("✔ Kafka login"), "doctor view:\n\(doctor.screen)")
+        evidence.add("console: doctor view", doctor.screen)
+        healthy.keys("q")
+        #expect(await healthy.waitForExit(), "the console did not quit")
+
+        let echoed = try #require(TmuxSession())
+        defer { echoed.kill() }
+        #expect(echoed.start("\(console) --profile echo", width: 250, height: 40, environment: terminal).status == 0)
+        let echoReady = await echoed.waitFor(20) { $0.contains("profile echo active") }
+        #expect(echoReady.ok, "console not ready:\n\(echoReady.screen)")
+        echoed.typeTopic("events")
+        _ = await echoed.waitFor(10) { $0.contains("topic ing-staging-events") }
+        echoed.keys("s")
+        let refused = await echoed.waitFor(20) { $0.contains("✖ failed 1") && $0.contains("send #1 failed") }
+        #expect(refused.ok, "console send to the echoing proxy:\n\(refused.screen)")
+        evidence.add("console: echo send", refused.screen)
+        echoed.keys("2")
+        _ = await echoed.waitFor(10) { $0.contains("SEQ OUTCOME") }
+        echoed.keys("Enter")
+        let detail = await echoed.waitFor(10) { $0.contains("request (as sent)") }
+        evidence.add("console: echo record detail", detail.screen)
+        #expect(detail.screen.contains(Self.maskedEcho), "the echoed header should be on screen, masked:\n\(detail.screen)")
+        echoed.keys("Escape")
+        echoed.keys("4")
+        _ = await echoed.waitFor(10) { $0.contains("Discovery") }
+        echoed.keys("d")
+        let discovery = await echoed.waitFor(20) { $0.contains("is not valid") }
+        evidence.add("console: echo discovery", discovery.screen)
+        #expect(discovery.screen.contains("key •••• is not valid"), "discovery should show the echoed key, masked:\n\(discovery.screen)")
+        echoed.keys("7")
+        let echoDoctor = await echoed.waitFor(30) { $0.contains("doctor: ") && $0.contains("is not valid") }
+        evidence.add("console: echo doctor", echoDoctor.screen)
+        #expect(echoDoctor.screen.contains("key •••• is not valid"), "the doctor should show the echoed key, masked:\n\(echoDoctor.screen)")
+        echoed.keys("q")
+        #expect(await echoed.waitForExit(), "the console did not quit")
     }
 }

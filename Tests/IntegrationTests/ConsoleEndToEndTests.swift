@@ -8,22 +8,19 @@ import TestSupport
 /// reports read off the screen, and the production guard checked in the sandbox's own log.
 @Suite(.serialized, .enabled(if: TmuxSession.tmux != nil, "tmux is not installed"))
 struct ConsoleEndToEndTests {
-    /// Waits off the cooperative pool, which an in-process sandbox needs.
-    func waitFor(_ session: TmuxSession, _ timeout: Double = 20, _ condition: @escaping @Sendable (String) -> Bool) async -> (ok: Bool, screen: String) {
-        await withCheckedContinuation { continuation in
-            DispatchQueue.global().async { continuation.resume(returning: session.waitFor(timeout, condition)) }
-        }
+    /// Sleeps between looks, so the in-process sandbox keeps its threads.
+    func waitFor(_ session: TmuxSession, _ timeout: Double = 20, _ condition: (String) -> Bool) async -> (ok: Bool, screen: String) {
+        await session.waitFor(timeout, condition)
     }
 
     func command(_ arguments: String = "") -> String {
-        "env TERM=screen \(CLITests.binary.path) \(arguments)"
+        "env TERM=screen \(IngestCLI.binary.path) \(arguments)"
     }
 
     /// The console on the local sandbox, with its own state directory, once its profile is
     /// active and its first topic filled in.
-    func startOnLocalSandbox(_ session: TmuxSession, state: URL) async {
-        var environment = CLITests.environment()
-        environment["INGEST_STATE_DIR"] = state.path
+    func startOnLocalSandbox(_ session: TmuxSession, workspace: Workspace) async {
+        let environment = workspace.environment()
         #expect(session.start(command(), environment: environment).status == 0)
         let ready = await waitFor(session) { $0.contains("topic ing-staging-events") && $0.contains("profile local active") }
         #expect(ready.ok, "console not ready:\n\(ready.screen)")
@@ -33,10 +30,10 @@ struct ConsoleEndToEndTests {
     func singleBatchAndStreamByKeystrokes() async throws {
         let session = try #require(TmuxSession())
         defer { session.kill() }
-        let state = FileManager.default.temporaryDirectory.appendingPathComponent("ingest-e2e-\(UUID())")
-        defer { try? FileManager.default.removeItem(at: state) }
+        let workspace = try Workspace("e2e")
+        let state = workspace.state
         // The sandbox profile starts with its first topic: the first delivered report is one key away.
-        await startOnLocalSandbox(session, state: state)
+        await startOnLocalSandbox(session, workspace: workspace)
         session.keys("s")
         let single = await waitFor(session) { $0.contains("send #1 finished: 1 delivered, 0 failed, 0 unknown") }
         #expect(single.ok, "single send:\n\(single.screen)")
@@ -72,7 +69,7 @@ struct ConsoleEndToEndTests {
 
         // Every record the console sent is in the journal, once.
         session.keys("q")
-        _ = await waitFor(session, 10) { _ in !session.alive() }
+        #expect(await session.waitForExit(), "the console did not quit")
         var entries: [JournalEntry] = []
         _ = try Journal.read(path: state.appendingPathComponent("journal.jsonl").path) { entries.append($0) }
         #expect(entries.count == 51)
@@ -88,9 +85,9 @@ struct ConsoleEndToEndTests {
     func doctorViewShowsEveryCheckPassing() async throws {
         let session = try #require(TmuxSession())
         defer { session.kill() }
-        let state = FileManager.default.temporaryDirectory.appendingPathComponent("ingest-e2e-doctor-\(UUID())")
-        defer { try? FileManager.default.removeItem(at: state) }
-        await startOnLocalSandbox(session, state: state)
+        let workspace = try Workspace("e2e-doctor")
+        defer { withExtendedLifetime(workspace) {} }  // the console writes there until the end
+        await startOnLocalSandbox(session, workspace: workspace)
 
         session.keys("7")
         let done = await waitFor(session, 30) { $0.contains("doctor: 9 passed, 1 skipped, none failed") }
@@ -110,8 +107,7 @@ struct ConsoleEndToEndTests {
         let back = await waitFor(session) { $0.contains("✔ topic") && $0.contains("r runs the checks again") }
         #expect(back.ok, "the finished run was not kept:\n\(back.screen)")
         session.keys("q")
-        let quit = await waitFor(session, 10) { _ in !session.alive() }
-        #expect(quit.ok, "the console did not quit")
+        #expect(await session.waitForExit(), "the console did not quit")
     }
 
     /// A dev profile whose API key and Kafka password both say `prompt`, against a sandbox
@@ -126,11 +122,8 @@ struct ConsoleEndToEndTests {
         configuration.kafka = kafka
         let server = SandboxServer(configuration)
         try await server.start()
-        let work = FileManager.default.temporaryDirectory.appendingPathComponent("ingest-e2e-prompt-\(UUID())")
-        try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: work) }
-        let profile = work.appendingPathComponent("asked.toml")
-        try """
+        let workspace = try Workspace("e2e-prompt")
+        let profile = try workspace.profile("asked", """
             name = "asked"
             environment = "dev"
             rest_url = "\(server.baseURL)"
@@ -141,14 +134,12 @@ struct ConsoleEndToEndTests {
             password = "prompt"
             bootstrap = "\(kafka.bootstrap.joined(separator: ","))"
             ca_file = "\(kafka.caFile)"
-            """.write(to: profile, atomically: true, encoding: .utf8)
+            """)
 
         let session = try #require(TmuxSession())
         defer { session.kill() }
-        var environment = CLITests.environment()
-        environment["INGEST_STATE_DIR"] = work.appendingPathComponent("state").path
         // Trace logging, so the log file has every request in it to search.
-        #expect(session.start(command("--log-level trace --profile \(profile.path)"), environment: environment).status == 0)
+        #expect(session.start(command("--log-level trace --profile \(profile)"), environment: workspace.environment()).status == 0)
         let askedKey = await waitFor(session) { $0.contains("API key for asked") }
         #expect(askedKey.ok, "no API key prompt:\n\(askedKey.screen)")
         session.type(apiKey)
@@ -173,17 +164,15 @@ struct ConsoleEndToEndTests {
             #expect(!screen.contains(apiKey) && !screen.contains(password), "a typed secret on screen:\n\(screen)")
         }
         session.keys("q")
-        _ = await waitFor(session, 10) { _ in !session.alive() }
+        #expect(await session.waitForExit(), "the console did not quit")
         // The record reached the Kafka log through the TLS + SCRAM front, not the REST proxy.
-        let stored = try ToolRun.output(
-            "/usr/bin/kcat", ["-C", "-b", kafka.cluster.bootstrap, "-t", "ing-staging-events", "-e", "-q", "-X", "log_level=3"],
-            timeout: .seconds(30), requireSuccess: false
-        ).split(separator: "\n")
+        let stored = try await KcatRun.output(["-C", "-b", kafka.cluster.bootstrap, "-t", "ing-staging-events", "-e", "-q", "-X", "log_level=3"])
+            .split(separator: "\n")
         #expect(stored.count == 1, "the Kafka log holds \(stored)")
         #expect(server.produceRequests == 0)
         // Nor in the files the console wrote (its log, the journal).
         for file in ["console.log", "journal.jsonl"] {
-            let text = try String(contentsOf: work.appendingPathComponent("state/\(file)"), encoding: .utf8)
+            let text = try String(contentsOf: workspace.state.appendingPathComponent(file), encoding: .utf8)
             #expect(!text.contains(apiKey), "\(file) holds the typed API key")
             #expect(!text.contains(password), "\(file) holds the typed Kafka password")
             #expect(!text.isEmpty, "\(file) is empty")
@@ -198,24 +187,19 @@ struct ConsoleEndToEndTests {
     func productionGuardSendsNothingUntilTheTopicIsTyped() async throws {
         let server = SandboxServer(.init(apiKey: "prod-e2e-key-0000001", topics: ["ing-production-events"], partitions: 2))
         try await server.start()
-        let work = FileManager.default.temporaryDirectory.appendingPathComponent("ingest-e2e-prod-\(UUID())")
-        try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: work) }
-        let profile = work.appendingPathComponent("prod.toml")
-        try """
+        let workspace = try Workspace("e2e-prod")
+        defer { withExtendedLifetime(workspace) {} }  // the console writes there until the end
+        let profile = try workspace.profile("prod", """
             name = "prod"
             environment = "production"
             rest_url = "\(server.baseURL)"
             topic_prefix = "ing-production-"
             api_key = "env:PROD_KEY"
-            """.write(to: profile, atomically: true, encoding: .utf8)
+            """)
 
         let session = try #require(TmuxSession())
         defer { session.kill() }
-        var environment = CLITests.environment()
-        environment["PROD_KEY"] = "prod-e2e-key-0000001"
-        environment["INGEST_STATE_DIR"] = work.appendingPathComponent("state").path
-        #expect(session.start(command("--profile \(profile.path)"), environment: environment).status == 0)
+        #expect(session.start(command("--profile \(profile)"), environment: workspace.environment(["PROD_KEY": "prod-e2e-key-0000001"])).status == 0)
         let ready = await waitFor(session) { $0.contains("PRODUCTION") && $0.contains("profile prod active") }
         #expect(ready.ok, "console not ready:\n\(ready.screen)")
         #expect(!ready.screen.contains("topic ing-production-events"), "production must not start with a topic")
@@ -231,7 +215,8 @@ struct ConsoleEndToEndTests {
         let refused = await waitFor(session) { $0.contains("is not the topic; nothing sent") }
         #expect(refused.ok, "mismatch not refused:\n\(refused.screen)")
         session.keys("Escape")
-        try await Task.sleep(nanoseconds: 500_000_000)
+        // Nothing may arrive late either: give a send that wrongly started time to land.
+        try await Task.sleep(for: .seconds(1))
         #expect(server.produceRequests == 0)
         #expect(server.log.count(topic: "ing-production-events") == 0)
 

@@ -5,8 +5,10 @@ import TestSupport
 /// The fault matrix, as the operator meets it: `ingest send` (the real binary) against
 /// `ingest sandbox` (a real server in its own process) with one fault each. For every case:
 /// delivered + failed + unknown == the records sent, no record has two outcomes, `unknown`
-/// appears exactly where the outcome cannot be known, and the exit code is the documented one
-/// (0 all delivered, 1 not all delivered or refused, 2 nothing sent because of the input).
+/// appears exactly where the outcome cannot be known, the exit code is the documented one
+/// (0 all delivered, 1 not all delivered or refused, 2 nothing sent because of the input),
+/// and a run that stops early says why (so a row cannot pass on a run that sent nothing for
+/// another reason).
 @Suite(.serialized) struct FaultMatrixTests {
     static let asked = 30
 
@@ -27,6 +29,8 @@ import TestSupport
         case allUnknown
         /// Some delivered, the rest unknown, none failed, exit 1.
         case deliveredThenUnknown
+        /// Exactly these counts, exit 1 (cases whose timing is made deterministic).
+        case exactly(delivered: Int, unknown: Int)
         /// Some failed with `code`, the rest delivered, none unknown, exit 1.
         case someFailed(code: Int)
     }
@@ -35,6 +39,9 @@ import TestSupport
         var label: String
         var sandbox: [String] = []
         var send: [String] = []
+        var count = FaultMatrixTests.asked
+        /// Extra profile lines (a `[stream]` table).
+        var profile = ""
         /// Kafka needed (native sends or Kafka faults); otherwise the sandbox keeps an in-memory log.
         var kafka = false
         var wrongKey = false
@@ -46,9 +53,15 @@ import TestSupport
         var notListening = false
         var topic = "events"
         var expect: Expect
+        /// Words of the `stopped: …` line; nil: the run must not stop early.
+        var stopped: String?
         var testDescription: String { label }
     }
 
+    // Timing cases have seconds of slack on either side, however loaded the machine: the
+    // server answers each record after 6-7 s; a single or batch request gives up after 2 s;
+    // a stream's window fills, its stall watchdog (4 s) ends the body, the first report
+    // comes 3 s later (within the 5 s read timeout), the next one 7 s after that (past it).
     static let cases: [Case] = [
         Case(label: "healthy, stream", send: ["--mode", "stream"], expect: .allDelivered),
         Case(label: "healthy, batch", send: ["--mode", "batch"], expect: .allDelivered),
@@ -56,25 +69,30 @@ import TestSupport
         Case(label: "stream closed after 7 reports", sandbox: ["--close-after", "7"], send: ["--mode", "stream", "--window", "8"], expect: .deliveredThenUnknown),
         Case(label: "connection dropped after 7 reports", sandbox: ["--drop-after", "7"], send: ["--mode", "stream", "--window", "8"], expect: .deliveredThenUnknown),
         Case(label: "slow reports within the timeout", sandbox: ["--delay-ms", "20"], send: ["--mode", "stream"], expect: .allDelivered),
-        Case(label: "slow server past the timeout, single", sandbox: ["--delay-ms", "2500"], send: ["--mode", "single", "--timeout", "1"], expect: .allUnknown),
-        Case(label: "slow server past the timeout, batch", sandbox: ["--delay-ms", "2500"], send: ["--mode", "batch", "--timeout", "1"], expect: .allUnknown),
+        Case(label: "slow server past the timeout, single", sandbox: ["--delay-ms", "6000"], send: ["--mode", "single", "--timeout", "2"],
+             expect: .exactly(delivered: 0, unknown: 1), stopped: "timeout"),
+        Case(label: "slow server past the timeout, batch", sandbox: ["--delay-ms", "6000"], send: ["--mode", "batch", "--timeout", "2"],
+             expect: .exactly(delivered: 0, unknown: 10), stopped: "timeout"),
         // The read timeout starts once a request is fully written; a stream is still being
-        // written, so its own stall watchdog ends it: what was answered stays delivered.
-        Case(label: "slow server past the timeout, stream", sandbox: ["--delay-ms", "2500"], send: ["--mode", "stream", "--window", "4", "--timeout", "1"], expect: .deliveredThenUnknown),
+        // written, so its own stall watchdog ends it: what was answered stays delivered. The
+        // second segment (one record, its body ended at once) times out unanswered.
+        Case(label: "slow server past the timeout, stream", sandbox: ["--delay-ms", "7000"], send: ["--mode", "stream", "--window", "4", "--timeout", "5"],
+             count: 5, profile: "[stream]\nstall_seconds = 4\n", expect: .exactly(delivered: 1, unknown: 4)),
         Case(label: "gateway buffers the whole request", sandbox: ["--buffer-requests"], send: ["--mode", "stream", "--window", "8"], expect: .allDelivered),
-        Case(label: "500, stream", sandbox: ["--fail", "500"], send: ["--mode", "stream", "--window", "8"], expect: .allFailed(code: 500)),
-        Case(label: "503, batch", sandbox: ["--fail", "503"], send: ["--mode", "batch"], expect: .allFailed(code: 50302)),
-        Case(label: "429 JSON, single", sandbox: ["--fail", "429-json"], send: ["--mode", "single"], expect: .allFailed(code: 429)),
-        Case(label: "429 HTML, stream", sandbox: ["--fail", "429-html"], send: ["--mode", "stream", "--window", "8"], expect: .allFailed(code: 429)),
-        Case(label: "gateway 403, batch", sandbox: ["--fail", "403"], send: ["--mode", "batch"], expect: .allFailed(code: 403)),
-        Case(label: "gateway 502 HTML, stream", sandbox: ["--fail", "502-html"], send: ["--mode", "stream", "--window", "8"], expect: .allUnknown),
+        Case(label: "500, stream", sandbox: ["--fail", "500"], send: ["--mode", "stream", "--window", "8"], expect: .allFailed(code: 500), stopped: "HTTP 500"),
+        Case(label: "503, batch", sandbox: ["--fail", "503"], send: ["--mode", "batch"], expect: .allFailed(code: 50302), stopped: "Broker not available"),
+        Case(label: "429 JSON, single", sandbox: ["--fail", "429-json"], send: ["--mode", "single"], expect: .allFailed(code: 429), stopped: "rate limit"),
+        Case(label: "429 HTML, stream", sandbox: ["--fail", "429-html"], send: ["--mode", "stream", "--window", "8"], expect: .allFailed(code: 429), stopped: "rate limited"),
+        Case(label: "gateway 403, batch", sandbox: ["--fail", "403"], send: ["--mode", "batch"], expect: .allFailed(code: 403), stopped: "api_key"),
+        Case(label: "gateway 502 HTML, stream", sandbox: ["--fail", "502-html"], send: ["--mode", "stream", "--window", "8"], expect: .allUnknown, stopped: "HTTP 502"),
         Case(label: "wrong API key", send: ["--mode", "stream"], wrongKey: true, expect: .nothingSent(mentioning: "api_key")),
         Case(label: "unknown topic, batch", send: ["--mode", "batch"], topic: "nosuch", expect: .allFailed(code: 40403)),
         Case(label: "native, retriable Kafka errors then success", sandbox: ["--kafka-fail", "6,6,6"], send: ["--via", "native"], kafka: true, expect: .allDelivered),
         Case(label: "native, fatal Kafka error", sandbox: ["--kafka-fail", "10"], send: ["--via", "native"], kafka: true, expect: .someFailed(code: 10)),
         // Broker 1 leads partition 0 and is down from the start: nothing can be written, and
         // past the delivery timeout every record failed (none may be stored).
-        Case(label: "native, leader down past the timeout", sandbox: ["--kafka-leader-down", "0"], send: ["--via", "native", "--partition", "0", "--timeout", "2"], kafka: true, expect: .allFailed(code: -1)),
+        Case(label: "native, leader down past the timeout", sandbox: ["--kafka-leader-down", "0"], send: ["--via", "native", "--partition", "0", "--timeout", "2"],
+             kafka: true, expect: .allFailed(code: -1)),
         Case(label: "native, wrong Kafka password", send: ["--via", "native"], kafka: true, wrongPassword: true, expect: .nothingSent(mentioning: "kafka.password")),
         Case(label: "native, untrusted CA", send: ["--via", "native"], kafka: true, untrustedCA: true, expect: .nothingSent(mentioning: "trusted CA")),
         Case(label: "REST host does not resolve", send: ["--mode", "stream"], unresolvable: true, expect: .nothingSent(mentioning: "resolve")),
@@ -88,13 +106,11 @@ import TestSupport
     static let unresolvableHost = String(repeating: "a", count: 70) + ".dns-failure.invalid"
 
     @Test(arguments: cases)
-    func faultEndsInTheDocumentedOutcome(_ fault: Case) throws {
+    func faultEndsInTheDocumentedOutcome(_ fault: Case) async throws {
         let key = "fault-key-\(UUID().uuidString.prefix(8))"
-        let sandbox = try StandaloneSandbox(["--api-key", key] + (fault.kafka ? [] : ["--memory-log"]) + fault.sandbox)
+        let sandbox = try await StandaloneSandbox.start(["--api-key", key] + (fault.kafka ? [] : ["--memory-log"]) + fault.sandbox)
         defer { sandbox.stop() }
-        let work = FileManager.default.temporaryDirectory.appendingPathComponent("ingest-fault-\(UUID())")
-        try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: work) }
+        let workspace = try Workspace("fault")
 
         var base = sandbox.base
         if fault.notListening { base = "http://127.0.0.1:1/v3" }
@@ -108,15 +124,14 @@ import TestSupport
             profile += "[kafka]\nusername = \"producer\"\npassword = \"env:FAULT_KAFKA_PASSWORD\"\nbootstrap = \"\(bootstrap)\"\n"
             if !fault.untrustedCA { profile += "ca_file = \"\(kafka.caFile)\"\n" }
         }
-        let profilePath = work.appendingPathComponent("fault.toml").path
-        try profile.write(toFile: profilePath, atomically: true, encoding: .utf8)
+        profile += fault.profile
+        let profilePath = try workspace.profile("fault", profile)
 
-        let run = try CLITests.run(
-            ["send", "--profile", profilePath, "--topic", fault.topic, "--data", "{\"n\":{{seq}}}", "--count", "\(Self.asked)"] + fault.send,
+        let run = try await workspace.run(
+            ["send", "--profile", profilePath, "--topic", fault.topic, "--data", "{\"n\":{{seq}}}", "--count", "\(fault.count)"] + fault.send,
             environment: ["FAULT_KEY": fault.wrongKey ? "not-the-key-000001" : key,
-                          "FAULT_KAFKA_PASSWORD": fault.wrongPassword ? "not-the-password-01" : password,
-                          "INGEST_STATE_DIR": work.appendingPathComponent("state").path],
-            timeout: 90)
+                          "FAULT_KAFKA_PASSWORD": fault.wrongPassword ? "not-the-password-01" : password],
+            timeout: .seconds(120))
 
         // Every line on stdout is one record's report; count them and check each seq once.
         var counts = Counts()
@@ -137,22 +152,29 @@ import TestSupport
             default: Issue.record("a report without a known outcome: \(line)")
             }
         }
-        #expect(counts.delivered + counts.failed + counts.unknown == counts.sent)
-        #expect(counts.sent <= Self.asked)
-        #expect(seqs == Set(1...max(1, counts.sent)) || counts.sent == 0, "reports are not for records 1...\(counts.sent)")
         let context = "\(fault.label): \(counts), exit \(run.status); stderr: \(run.stderr.suffix(600))"
+        #expect(counts.delivered + counts.failed + counts.unknown == counts.sent)
+        #expect(counts.sent <= fault.count)
+        #expect(seqs == Set(1...max(1, counts.sent)) || counts.sent == 0, "reports are not for records 1...\(counts.sent)")
+        // The summary on stderr counts exactly what stdout reported.
+        #expect(run.stderr.contains("delivered \(counts.delivered), failed \(counts.failed), unknown \(counts.unknown)"), "\(context)")
         #expect(!run.stderr.contains("Fatal error") && !run.stderr.contains("Stack dump"), "\(context)")
+        if let stopped = fault.stopped {
+            #expect(run.stopReason?.contains(stopped) == true, "\(context); expected to stop on \"\(stopped)\"")
+        }
 
         // A proxy refusing a stream answers at once, without reading the body: the refusal can
-        // come before the first record is written, and then no record was sent at all.
+        // come before the first record is written, and then no record was sent at all. The
+        // stop reason above shows the refusal was met all the same.
         let racesTheAnswer = fault.send.contains("stream")
         switch fault.expect {
         case .allDelivered:
             #expect(run.status == 0, "\(context)")
-            #expect(counts.delivered == Self.asked, "\(context)")
+            #expect(counts.delivered == fault.count, "\(context)")
+            #expect(run.stopReason == nil, "\(context)")
             if fault.kafka {
                 // Retries must not have written anything twice: the log holds exactly what was asked.
-                #expect(try sandbox.appended(topic: "ing-staging-events") == Self.asked, "\(context)")
+                #expect(try await sandbox.appended(topic: "ing-staging-events") == fault.count, "\(context)")
             }
         case .nothingSent(let mentioning):
             #expect(run.status == 1, "\(context)")
@@ -168,38 +190,13 @@ import TestSupport
         case .deliveredThenUnknown:
             #expect(run.status == 1, "\(context)")
             #expect(counts.delivered >= 1 && counts.unknown > 0 && counts.failed == 0, "\(context)")
+        case .exactly(let delivered, let unknown):
+            #expect(run.status == 1, "\(context)")
+            #expect(counts.delivered == delivered && counts.unknown == unknown && counts.failed == 0, "\(context)")
         case .someFailed(let code):
             #expect(run.status == 1, "\(context)")
-            #expect(counts.sent == Self.asked && counts.failed > 0 && counts.unknown == 0, "\(context)")
+            #expect(counts.sent == fault.count && counts.failed > 0 && counts.unknown == 0, "\(context)")
             #expect(codes == [code], "\(context); codes \(codes)")
         }
-    }
-}
-
-extension StandaloneSandbox {
-    struct Kafka {
-        var bootstrap: String
-        var password: String
-        var caFile: String
-        var plaintext: String
-    }
-
-    /// The Kafka line of the banner: `kafka (SASL_SSL, SCRAM-SHA-512): B  user producer  password P  CA F`.
-    var kafka: Kafka? {
-        let lines = banner.split(separator: "\n").map(String.init)
-        guard let secure = lines.first(where: { $0.hasPrefix("kafka (SASL_SSL") }),
-              let plain = lines.first(where: { $0.hasPrefix("kafka (plaintext") })
-        else { return nil }
-        let words = secure.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
-        guard let passwordAt = words.firstIndex(of: "password"), let caAt = words.firstIndex(of: "CA"), words.count > caAt + 1 else { return nil }
-        return Kafka(bootstrap: words[3], password: words[passwordAt + 1], caFile: words[(caAt + 1)...].joined(separator: " "),
-                     plaintext: String(plain.split(separator: " ").last ?? ""))
-    }
-
-    /// Records appended to `topic` (sum of end offsets, read by kcat on the plaintext port).
-    func appended(topic: String) throws -> Int {
-        guard let kafka else { return -1 }
-        let output = try ToolRun.output("/usr/bin/kcat", ["-C", "-b", kafka.plaintext, "-t", topic, "-o", "-1", "-e", "-q", "-X", "log_level=3", "-f", "%o\\n"], timeout: .seconds(30))
-        return output.split(separator: "\n").compactMap { Int($0) }.reduce(0) { $0 + $1 + 1 }
     }
 }

@@ -1,46 +1,33 @@
 import Foundation
 
 /// Drives a program in a real terminal: tmux on a private socket, keys in, screen text out.
-/// Every wait is bounded; `kill()` ends the server whatever happened.
-public struct TmuxSession: Sendable {
-    public static let tmux: String? = ["/usr/bin/tmux", "/usr/local/bin/tmux", "/bin/tmux"].first { FileManager.default.isExecutableFile(atPath: $0) }
+/// Every wait is bounded; `kill()` ends the server whatever happened, and a `Reaper` ends it
+/// if the test process dies first.
+public final class TmuxSession: Sendable {
+    public static let tmux: String? = try? Tools.path("tmux")
 
     public let tmux: String
     public let socket = "ingest-test-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
     public let name = "t"
+    private let reaper: Reaper
 
     public init?() {
-        guard let tmux = Self.tmux else { return nil }
+        guard let tmux = Self.tmux, let reaper = try? Reaper(cleanup: "'\(tmux)' -L '\(socket)' kill-server") else { return nil }
         self.tmux = tmux
+        self.reaper = reaper
     }
 
-    /// Runs tmux with posix_spawn and reaps only that client. (Foundation's Process waited
-    /// forever here: the tmux server that new-session forks inherits what Process uses to see
-    /// the child end.) Output goes to a file, never a pipe the server could hold open.
+    deinit { kill() }
+
+    /// Runs one tmux client command (they end at once; bounded all the same). Output goes to
+    /// a file, never a pipe the server it may fork could hold open.
     @discardableResult
     public func run(_ args: [String]) -> (status: Int32, output: String) {
-        let outPath = FileManager.default.temporaryDirectory.appendingPathComponent("\(socket)-\(UInt32.random(in: 0...UInt32.max)).out").path
-        defer { unlink(outPath) }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, outPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
-        let argv: [UnsafeMutablePointer<CChar>?] = ([tmux, "-L", socket, "-f", "/dev/null"] + args).map { strdup($0) } + [nil]
-        let envp: [UnsafeMutablePointer<CChar>?] = ProcessInfo.processInfo.environment.filter { $0.key != "TMUX" }.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer {
-            for p in argv { free(p) }
-            for p in envp { free(p) }
+        let environment = ProcessInfo.processInfo.environment.filter { $0.key != "TMUX" }
+        guard let run = try? ChildProcess.runBlocking(tmux, ["-L", socket, "-f", "/dev/null"] + args, environment: environment, timeout: .seconds(15)) else {
+            return (-1, "tmux did not start")
         }
-        var pid: pid_t = 0
-        let rc = posix_spawn(&pid, tmux, &actions, nil, argv, envp)
-        guard rc == 0 else { return (-1, "posix_spawn: \(rc)") }
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0, errno == EINTR {}
-        let exitCode: Int32 = (status & 0x7f) == 0 ? (status >> 8) & 0xff : -1
-        let output = (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? ""
-        return (exitCode, output)
+        return (run.timedOut ? -1 : run.status, run.stdout)
     }
 
     /// Starts `command` (a shell command line) at `width` x `height` with extra environment.
@@ -57,14 +44,15 @@ public struct TmuxSession: Sendable {
     /// Types text literally.
     public func type(_ text: String) { run(["send-keys", "-t", name, "-l", text]) }
 
-    /// Polls the screen until `condition` holds or `timeout` passes.
-    public func waitFor(_ timeout: Double = 15, _ condition: (String) -> Bool) -> (ok: Bool, screen: String) {
-        let deadline = Date().addingTimeInterval(timeout)
+    /// Polls the screen until `condition` holds or `timeout` seconds pass, sleeping (not
+    /// blocking a thread) between looks.
+    public func waitFor(_ timeout: Double = 15, _ condition: (String) -> Bool) async -> (ok: Bool, screen: String) {
+        let deadline = ContinuousClock.now + .milliseconds(Int(timeout * 1000))
         var screen = ""
-        while Date() < deadline {
+        while ContinuousClock.now < deadline {
             screen = capture()
             if condition(screen) { return (true, screen) }
-            Thread.sleep(forTimeInterval: 0.1)
+            try? await Task.sleep(for: .milliseconds(100))
         }
         return (false, screen)
     }
@@ -76,7 +64,16 @@ public struct TmuxSession: Sendable {
         run(["paste-buffer", "-p", "-d", "-b", "test-paste", "-t", name])
     }
 
+    /// Waits until the program in the session has ended (the session closes with it).
+    @discardableResult
+    public func waitForExit(_ timeout: Double = 10) async -> Bool {
+        await waitFor(timeout) { _ in !self.alive() }.ok
+    }
+
     public func alive() -> Bool { run(["has-session", "-t", name]).status == 0 }
 
-    public func kill() { run(["kill-server"]) }
+    public func kill() {
+        run(["kill-server"])
+        reaper.release()
+    }
 }

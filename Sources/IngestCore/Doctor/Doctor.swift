@@ -144,7 +144,10 @@ public struct Doctor: Sendable {
             }
             await producer.close()
         } catch {
-            record(DoctorCheck(.kafkaLogin, status: .fail, detail: "\(error)", advice: "check kafka.password (and ca_file) in \(client.profile.source)"))
+            let tls = if case KafkaProducerError.tlsFailed = error { true } else { false }
+            record(DoctorCheck(.kafkaLogin, status: .fail, detail: "\(error)",
+                               advice: tls ? "the brokers' TLS: check ca_file and tls_min_version in \(client.profile.source)"
+                                   : "check kafka.password (and ca_file) in \(client.profile.source)"))
             skipRest(from: .topic)
         }
         return !failed
@@ -233,7 +236,7 @@ public struct Doctor: Sendable {
             }
             return .success(detail)
         } catch {
-            let reason = TLSFailure(error)?.description ?? RestErrorText.scrub("\(error)")
+            let reason = TLSFailure(error)?.description(minimum: minimum) ?? RestErrorText.scrub("\(error)")
             return .failure(Problem(message: "TLS with \(host):\(port) failed: \(reason)"))
         }
     }

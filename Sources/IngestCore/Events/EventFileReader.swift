@@ -12,8 +12,12 @@ public final class EventFileReader: RecordSource {
     let chunkSize: Int
     private(set) var format: Format
     private var splitter: ConcatenatedJSONSplitter
+    // What the last chunk held, taken from `pendingIndex` on (removing from the front of an
+    // array moves the rest: quadratic per chunk).
     private var pending: [ConcatenatedJSONSplitter.Piece] = []
+    private var pendingIndex = 0
     private var pendingLines: [(line: Int, text: String)] = []
+    private var pendingLineIndex = 0
     private var lineBuffer: [UInt8] = []
     private var lineNumber = 0
     private var atEnd = false
@@ -99,7 +103,7 @@ public final class EventFileReader: RecordSource {
     }
 
     private func nextJSON() throws -> EventRecord? {
-        while pending.isEmpty {
+        while pendingIndex == pending.count {
             guard let chunk = try readChunk() else {
                 do { try splitter.finish() } catch {
                     throw InputError("\(path): the file ends inside a JSON value (truncated?)")
@@ -108,6 +112,7 @@ public final class EventFileReader: RecordSource {
             }
             do {
                 pending = try splitter.feedPieces(chunk)
+                pendingIndex = 0
             } catch {
                 if case .valueTooLarge = error {
                     throw InputError("\(path): record \(recordsRead + 1) is larger than \(RecordLimits.maximumRecordBytes) bytes, the most a Kafka record may be")
@@ -115,7 +120,8 @@ public final class EventFileReader: RecordSource {
                 throw InputError("\(path): \(error); is this JSON Lines? (use --format lines for plain text)")
             }
         }
-        let piece = pending.removeFirst()
+        let piece = pending[pendingIndex]
+        pendingIndex += 1
         recordsRead += 1
         do {
             try JSONValidator.validate(piece.bytes)
@@ -136,7 +142,9 @@ public final class EventFileReader: RecordSource {
     }
 
     private func nextLine() throws -> EventRecord? {
-        while pendingLines.isEmpty {
+        while pendingLineIndex == pendingLines.count {
+            pendingLines.removeAll(keepingCapacity: true)
+            pendingLineIndex = 0
             guard let chunk = try readChunk() else {
                 guard !lineBuffer.isEmpty else { return nil }
                 pendingLines.append((lineNumber + 1, try decodeLine(lineBuffer)))
@@ -157,7 +165,8 @@ public final class EventFileReader: RecordSource {
             }
             pendingLines.removeAll { $0.text.isEmpty }
         }
-        let (number, line) = pendingLines.removeFirst()
+        let (number, line) = pendingLines[pendingLineIndex]
+        pendingLineIndex += 1
         recordsRead += 1
         do {
             return EventRecord(value: try Payload.make(type: valueType == .json ? .json : valueType == .binary ? .binary : .string, text: line))

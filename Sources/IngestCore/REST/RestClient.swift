@@ -18,6 +18,7 @@ public final class RestClient: Sendable {
     let connectTimeout: TimeAmount
     let readTimeout: TimeAmount
     private let clusterCache = Mutex<String?>(nil)
+    var tlsMinimum: TLSMinimumVersion { profile.tlsMinVersion }
     public static let defaultConnectTimeout: TimeAmount = .seconds(10)
     public static let defaultReadTimeout: TimeAmount = .seconds(30)
 
@@ -124,11 +125,11 @@ public final class RestClient: Sendable {
         do {
             response = try await http.execute(request(path, method: .GET), timeout: .seconds(30), logger: logger)
         } catch {
-            throw RestErrorText.transport(error, host: host, sent: false)
+            throw RestErrorText.transport(error, host: host, sent: false, tlsMinimum: tlsMinimum)
         }
         let body: ByteBuffer
         do { body = try await response.body.collect(upTo: 16 * 1024 * 1024) } catch {
-            throw RestErrorText.transport(error, host: host, sent: true)
+            throw RestErrorText.transport(error, host: host, sent: true, tlsMinimum: tlsMinimum)
         }
         let bytes = Array(body.readableBytesView)
         let contentType = response.headers.first(name: "content-type")

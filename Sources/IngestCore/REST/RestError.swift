@@ -84,10 +84,12 @@ enum RestErrorText {
     }
 
     /// Turns transport errors into words, by their type. Never includes request headers.
-    static func transport(_ error: any Error, host: String, sent: Bool) -> RestError {
+    /// `tlsMinimum` is the profile's, named when the server offers no version at or above it.
+    static func transport(_ error: any Error, host: String, sent: Bool, tlsMinimum: TLSMinimumVersion = .v1_2) -> RestError {
         if let error = error as? RestError { return error }
         if let failure = TLSFailure(error) {
-            return RestError(kind: .tls, code: ClientErrorCode.tls, description: "TLS with \(host) failed: \(failure); check the proxy's certificate (and ca_file / tls_min_version)")
+            return RestError(kind: .tls, code: ClientErrorCode.tls,
+                             description: "TLS with \(host) failed: \(failure.description(minimum: tlsMinimum)); check the proxy's certificate (and ca_file / tls_min_version)")
         }
         let unresolvable = RestError(kind: .connection, code: ClientErrorCode.connection, description: "cannot resolve \(host): check rest_url and client_id, and your DNS / VPN")
         let refused = RestError(kind: .connection, code: ClientErrorCode.connection, description: "\(host) refused the connection: is the proxy (or sandbox) running at rest_url?")

@@ -29,7 +29,7 @@ extension RestClient {
             } catch let error as RestError {
                 throw error
             } catch {
-                let failure = RestErrorText.transport(error, host: host, sent: true)
+                let failure = RestErrorText.transport(error, host: host, sent: true, tlsMinimum: tlsMinimum)
                 run.report(DeliveryReport(seq: seq, outcome: failure.outcome))
                 throw failure
             }
@@ -93,7 +93,7 @@ extension RestClient {
             } catch let error as RestError {
                 throw error
             } catch {
-                let failure = RestErrorText.transport(error, host: host, sent: true)
+                let failure = RestErrorText.transport(error, host: host, sent: true, tlsMinimum: tlsMinimum)
                 for entry in entries { settle(String(entry.seq), failure.outcome, latency: nil) }
                 throw failure
             }

@@ -40,7 +40,7 @@ extension RestClient {
         let (body, bodyWriter) = AsyncStream<ByteBuffer>.makeStream()
         var request = self.request(path, method: .POST)
         request.body = .stream(body, length: .unknown)
-        let host = self.host
+        let host = self.host, tlsMinimum = self.tlsMinimum
 
         // Reader: the response, concurrently with the writing below (full duplex).
         let readerTask = Task { [http, logger] () -> SegmentResult in
@@ -92,7 +92,7 @@ extension RestClient {
                 settleAll(.unknown(message: "stopped before this record was reported"))
                 return SegmentResult(reports: reports, fatal: nil)
             } catch {
-                let failure = RestErrorText.transport(error, host: host, sent: true)
+                let failure = RestErrorText.transport(error, host: host, sent: true, tlsMinimum: tlsMinimum)
                 logger.debug("stream segment failed", metadata: ["reports": "\(reports)", "error": "\(failure.description)"])
                 settleAll(reports == 0 && failure.kind == .connection ? failure.outcome : .unknown(message: failure.description))
                 let fatal = failure.kind == .connection || failure.kind == .tls ? failure : nil

@@ -53,12 +53,15 @@ public enum TLSFailure: Sendable, Equatable, CustomStringConvertible {
         return .other(reasons.joined(separator: "; "))
     }
 
-    public var description: String {
+    public var description: String { description(minimum: .v1_2) }
+
+    /// The reason in words; `minimum` is the profile's tls_min_version, named when no version matches.
+    public func description(minimum: TLSMinimumVersion) -> String {
         switch self {
         case .untrusted: "the certificate is not trusted (certificate verify failed)"
         case .hostnameMismatch: "the certificate does not match the host name"
         case .notTLS: "the server did not speak TLS (wrong version number: http vs https?)"
-        case .noCommonVersion: "no TLS version in common (the profile's tls_min_version)"
+        case .noCommonVersion: "no TLS version in common: the server does not offer TLS \(minimum.rawValue) or later, the profile's tls_min_version"
         case .noCommonSuite: "no cipher suite in common"
         case .hungUp: "the server closed the connection during the TLS handshake (a TLS version or cipher suite it does not accept?)"
         case .other(let text): RestErrorText.scrub(text)

@@ -1,5 +1,4 @@
 import Logging
-import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import NIOSSL
@@ -11,12 +10,15 @@ final class KafkaConnection: Sendable {
     let channel: Channel
     let clientID: String
     private let versions: ApiVersionsResponse
+    /// The TLS version and cipher suite negotiated (nil on plaintext).
+    let tls: KafkaTLSSession?
 
-    private init(address: String, channel: Channel, clientID: String, versions: ApiVersionsResponse) {
+    private init(address: String, channel: Channel, clientID: String, versions: ApiVersionsResponse, tls: KafkaTLSSession?) {
         self.address = address
         self.channel = channel
         self.clientID = clientID
         self.versions = versions
+        self.tls = tls
     }
 
     var isActive: Bool { channel.isActive }
@@ -28,6 +30,13 @@ final class KafkaConnection: Sendable {
     /// Sends a request and decodes the answer. Errors are `KafkaConnectionError` (no answer)
     /// or `KafkaProtocolError` (an answer we could not read).
     func send<R: KafkaRequest, T: KafkaResponse>(_ request: R, as: T.Type) async throws -> T {
+        let response = try await write(request).get()
+        return try KafkaFraming.decode(T.self, frame: response, apiKey: R.apiKey, version: request.version)
+    }
+
+    /// Writes a request now, so requests written one after the other go in that order, and
+    /// returns its answer frame to come.
+    func write<R: KafkaRequest>(_ request: R) -> EventLoopFuture<ByteBuffer> {
         let promise = channel.eventLoop.makePromise(of: ByteBuffer.self)
         let frame = KafkaFraming.encodeFrame(request, correlationID: 0, clientID: clientID)
         channel.writeAndFlush(KafkaOutboundRequest(frame: frame, promise: promise)).whenFailure { [address] error in
@@ -36,8 +45,7 @@ final class KafkaConnection: Sendable {
                     message: "could not write to \(address): \(KafkaErrorDescription.describe(error))",
                     mayHaveReachedBroker: false))
         }
-        let response = try await promise.futureResult.get()
-        return try KafkaFraming.decode(T.self, frame: response, apiKey: R.apiKey, version: request.version)
+        return promise.futureResult
     }
 
     func close() {
@@ -52,7 +60,8 @@ final class KafkaConnection: Sendable {
         let address = "\(host):\(port)"
         let requestTimeout = TimeAmount.milliseconds(configuration.requestTimeout.milliseconds)
         // Happy eyeballs may try several channels; remember each one's handshake.
-        let handshakes = NIOLockedValueBox<[ObjectIdentifier: EventLoopFuture<Void>]>([:])
+        let handshakes = LockedBox<[ObjectIdentifier: EventLoopFuture<Void>]>([:])
+        let hellos = LockedBox<[ObjectIdentifier: NIOLoopBound<TLSServerHello>]>([:])
         let channel = try await ClientBootstrap(group: group)
             .connectTimeout(.milliseconds(configuration.connectTimeout.milliseconds))
             .channelOption(.tcpOption(.tcp_nodelay), value: 1)
@@ -62,9 +71,12 @@ final class KafkaConnection: Sendable {
                     if let sslContext {
                         // SNI cannot carry an IP address; NIOSSL then checks the IP against the certificate.
                         let sniHost = host.isIPAddressLiteral ? nil : host
+                        let hello = TLSServerHello()
+                        hellos.withLock { $0[ObjectIdentifier(channel)] = NIOLoopBound(hello, eventLoop: channel.eventLoop) }
+                        try sync.addHandler(hello)
                         try sync.addHandler(NIOSSLClientHandler(context: sslContext, serverHostname: sniHost))
                         let waiter = TLSHandshakeWaiter(promise: channel.eventLoop.makePromise())
-                        handshakes.withLockedValue { $0[ObjectIdentifier(channel)] = waiter.promise.futureResult }
+                        handshakes.withLock { $0[ObjectIdentifier(channel)] = waiter.promise.futureResult }
                         try sync.addHandler(waiter)
                     }
                     try sync.addHandler(ByteToMessageHandler(KafkaFrameDecoder()))
@@ -75,12 +87,14 @@ final class KafkaConnection: Sendable {
         do {
             // Wait for TLS to finish, so its failure is reported as itself and not as the
             // closed connection it leaves behind.
-            if let handshake = handshakes.withLockedValue({ $0[ObjectIdentifier(channel)] }) {
+            var tls: KafkaTLSSession?
+            if let handshake = handshakes.withLock({ $0[ObjectIdentifier(channel)] }) {
                 try await handshake.get()
+                tls = try await Self.negotiated(on: channel, hello: hellos.withLock { $0[ObjectIdentifier(channel)] })
             }
             let bootstrap = KafkaConnection(
                 address: address, channel: channel, clientID: configuration.clientID,
-                versions: ApiVersionsResponse(errorCode: 0, apiKeys: []))
+                versions: ApiVersionsResponse(errorCode: 0, apiKeys: []), tls: tls)
             var versions = try await bootstrap.send(ApiVersionsRequest(version: 3), as: ApiVersionsResponse.self)
             if versions.errorCode == KafkaErrorCode.unsupportedVersion.rawValue {
                 let fallback = versions.negotiatedVersion(for: .apiVersions) ?? 0
@@ -91,7 +105,7 @@ final class KafkaConnection: Sendable {
                     "\(address) refused ApiVersions: \(KafkaErrorCode.name(of: versions.errorCode))")
             }
             let connection = KafkaConnection(
-                address: address, channel: channel, clientID: configuration.clientID, versions: versions)
+                address: address, channel: channel, clientID: configuration.clientID, versions: versions, tls: tls)
             if case .saslSSL(let username, let password, let mechanism, _) = configuration.security {
                 try await connection.authenticate(username: username, password: password, mechanism: mechanism)
             }
@@ -101,6 +115,28 @@ final class KafkaConnection: Sendable {
             channel.close(promise: nil)
             throw error
         }
+    }
+
+    /// The version and suite of a finished handshake. A TLS 1.2 suite without forward secrecy
+    /// is refused (the producer offers none, so only a broken peer could pick one).
+    private static func negotiated(on channel: Channel, hello: NIOLoopBound<TLSServerHello>?) async throws -> KafkaTLSSession? {
+        let version = try await channel.nioSSL_tlsVersion().get()
+        let suite = try await channel.eventLoop.submit { hello?.value.cipherSuite }.get()
+        guard let version, let suite else { return nil }
+        let name: String
+        switch version {
+        case .tlsv13: name = "TLSv1.3"
+        case .tlsv12: name = "TLSv1.2"
+        case .tlsv11: name = "TLSv1.1"
+        case .tlsv1: name = "TLSv1.0"
+        }
+        let session = KafkaTLSSession(version: name, cipherSuite: suite)
+        guard TLSServerHello.isForwardSecret(suite) else {
+            throw KafkaConnectionError(
+                message: "the broker chose \(session.cipherSuiteName), which has no forward secrecy", mayHaveReachedBroker: false,
+                isTLSFailure: true)
+        }
+        return session
     }
 
     private func authenticate(username: String, password: String, mechanism: SCRAMMechanism) async throws {

@@ -1,16 +1,20 @@
 import Logging
-import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import NIOSSL
+import Synchronization
 
 /// A Kafka producer speaking the wire protocol itself over SwiftNIO: acks=all, batching,
 /// retries, idempotence, TLS and SASL SCRAM.
 public final class KafkaProducer: Sendable {
-    private let engine: ProducerEngine
+    let engine: ProducerEngine
+    /// The TLS version and cipher suite of the bootstrap connection (nil on plaintext), e.g.
+    /// `TLSv1.3, TLS_AES_128_GCM_SHA256`: what the doctor shows for the Kafka login.
+    public let tlsSession: KafkaTLSSession?
 
-    private init(engine: ProducerEngine) {
+    private init(engine: ProducerEngine, tlsSession: KafkaTLSSession?) {
         self.engine = engine
+        self.tlsSession = tlsSession
     }
 
     /// Connects to the cluster (first reachable bootstrap server), authenticates, and learns
@@ -22,17 +26,21 @@ public final class KafkaProducer: Sendable {
             throw KafkaProducerError.invalidConfiguration("no bootstrap servers given")
         }
         guard configuration.batchMaxBytes > 0, configuration.maxInFlightPerBroker > 0, configuration.maxUnansweredRecords > 0,
-            configuration.lingerMs >= 0
+            configuration.lingerMs >= 0, configuration.maxInFlightPerPartition > 0
         else {
             throw KafkaProducerError.invalidConfiguration(
-                "batchMaxBytes, maxInFlightPerBroker and maxUnansweredRecords must be positive, lingerMs not negative")
+                "batchMaxBytes, maxInFlightPerBroker, maxInFlightPerPartition and maxUnansweredRecords must be positive, lingerMs not negative")
+        }
+        guard !configuration.idempotent || configuration.maxInFlightPerPartition <= 5 else {
+            throw KafkaProducerError.invalidConfiguration(
+                "maxInFlightPerPartition is at most 5 with idempotence (a broker deduplicates the last 5 batches of a partition)")
         }
         let addresses = try configuration.bootstrapServers.map(parse)
         let engine = ProducerEngine(
             configuration: configuration, sslContext: try makeSSLContext(configuration.security),
             group: MultiThreadedEventLoopGroup.singleton, logger: logger)
         try await engine.start(addresses: addresses)
-        return KafkaProducer(engine: engine)
+        return KafkaProducer(engine: engine, tlsSession: await engine.bootstrapTLS)
     }
 
     /// Sends one record and waits for its outcome (a single send does not wait for the window).
@@ -42,7 +50,9 @@ public final class KafkaProducer: Sendable {
 
     /// Sends records in their order (records of one partition are stored in that order) and
     /// returns their outcomes, in the same order. For a few records at a time, like one
-    /// request to a REST proxy: it does not wait for the window, as `produce` does.
+    /// request to a REST proxy: it does not wait for the window, as `produce` does. If the
+    /// task is cancelled while waiting, the records still unanswered are returned as unknown
+    /// (they may yet be stored).
     public func send(contentsOf records: [ProducerRecord]) async -> [KafkaDeliveryOutcome] {
         guard !records.isEmpty else { return [] }
         let outcomes = OutcomeBox(count: records.count)
@@ -63,7 +73,9 @@ public final class KafkaProducer: Sendable {
     /// Each record is encoded into its partition's batch right here, in the calling task, as
     /// it is read (see `RecordAccumulator`); batches go out from the engine. At most
     /// `maxUnansweredRecords` (of the configuration) are read and not answered, so memory
-    /// stays bounded.
+    /// stays bounded. When the task is cancelled it stops reading, and returns without
+    /// waiting for the outcomes still to come (they keep arriving at `onReport`; `close`
+    /// then ends them), throwing `CancellationError`.
     /// (Inlinable so that reading the caller's sequence is specialized for it: the per-record
     /// cost of a generic async iterator is most of what a record costs otherwise.)
     @inlinable
@@ -79,19 +91,24 @@ public final class KafkaProducer: Sendable {
             var index = 0
             while let record = try await iterator.next() {
                 let offered = offer(record, index: index, sink: sink)
-                if offered != .done { await complete(offered, record, index: index, sink: sink) }
                 index += 1
+                // Only where it waits: a cancelled caller is noticed there, at no cost per record.
+                if offered != .done, !(await complete(offered, record, index: index - 1, sink: sink)) {
+                    throw CancellationError()
+                }
             }
         } catch {
             failure = error
         }
-        await flush()
+        let idle = await flush()
         if let failure { throw failure }
+        if !idle { throw CancellationError() }
     }
 
-    /// Sends what waits and waits until every record appended so far has its outcome.
+    /// Sends what waits and waits until every record appended so far has its outcome; false
+    /// when the task was cancelled first.
     @usableFromInline
-    func flush() async {
+    func flush() async -> Bool {
         await engine.flush()
     }
 
@@ -118,9 +135,9 @@ public final class KafkaProducer: Sendable {
         }
     }
 
-    /// What `offer` left to do.
+    /// What `offer` left to do; false when the task was cancelled meanwhile.
     @usableFromInline
-    func complete(_ offered: Offered, _ record: ProducerRecord, index: Int, sink: DeliverySink) async {
+    func complete(_ offered: Offered, _ record: ProducerRecord, index: Int, sink: DeliverySink) async -> Bool {
         switch offered {
         case .done:
             break
@@ -130,6 +147,7 @@ public final class KafkaProducer: Sendable {
             await engine.enqueue(record, index: index, sink: sink)
             await engine.accumulator.waitForRoom()
         }
+        return !Task.isCancelled
     }
 
     /// The number of partitions of `topic`; throws `KafkaProducerError.unknownTopic` when the
@@ -164,6 +182,9 @@ public final class KafkaProducer: Sendable {
         }
         var configuration = TLSConfiguration.makeClientConfiguration()
         configuration.minimumTLSVersion = tls.minimumVersion == .tls13 ? .tlsv13 : .tlsv12
+        // TLS 1.2 with forward secrecy only (ECDHE); TLS 1.3 suites all have it and are not
+        // governed by this list.
+        configuration.cipherSuiteValues = TLSServerHello.forwardSecretTLS12
         configuration.certificateVerification = .fullVerification
         if let file = tls.extraCAFile {
             do {
@@ -185,35 +206,52 @@ private final class OutcomeBox: Sendable {
     private struct State {
         var outcomes: [KafkaDeliveryOutcome?]
         var missing: Int
-        var waiter: CheckedContinuation<[KafkaDeliveryOutcome], Never>?
+        var waiter: CheckedContinuation<Void, Never>?
+        var gaveUp = false
     }
 
-    private let state: NIOLockedValueBox<State>
+    private let state: Mutex<State>
 
     init(count: Int) {
-        state = NIOLockedValueBox(State(outcomes: Array(repeating: nil, count: count), missing: count))
+        state = Mutex(State(outcomes: Array(repeating: nil, count: count), missing: count))
     }
 
     func set(_ index: Int, _ outcome: KafkaDeliveryOutcome) {
-        let done = state.withLockedValue { state -> (CheckedContinuation<[KafkaDeliveryOutcome], Never>, [KafkaDeliveryOutcome])? in
+        let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            // After a cancelled wait the record already has its outcome (unknown): a late one is dropped.
+            guard !state.gaveUp else { return nil }
             precondition(state.outcomes[index] == nil, "record \(index) got two outcomes")
             state.outcomes[index] = outcome
             state.missing -= 1
-            guard state.missing == 0, let waiter = state.waiter else { return nil }
-            state.waiter = nil
-            return (waiter, state.outcomes.map { $0! })
+            guard state.missing == 0 else { return nil }
+            defer { state.waiter = nil }
+            return state.waiter
         }
-        if let (waiter, outcomes) = done { waiter.resume(returning: outcomes) }
+        waiter?.resume()
     }
 
+    /// Every outcome, once all are in; if the task is cancelled first, those missing are unknown.
     func all() async -> [KafkaDeliveryOutcome] {
-        await withCheckedContinuation { continuation in
-            let ready = state.withLockedValue { state -> [KafkaDeliveryOutcome]? in
-                if state.missing == 0 { return state.outcomes.map { $0! } }
-                state.waiter = continuation
-                return nil
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                let now = state.withLock { state -> Bool in
+                    if state.missing == 0 || Task.isCancelled { return true }
+                    state.waiter = continuation
+                    return false
+                }
+                if now { continuation.resume() }
             }
-            if let ready { continuation.resume(returning: ready) }
+        } onCancel: {
+            state.withLock { state -> CheckedContinuation<Void, Never>? in
+                defer { state.waiter = nil }
+                return state.waiter
+            }?.resume()
+        }
+        return state.withLock { state in
+            state.gaveUp = true
+            return state.outcomes.map {
+                $0 ?? .unknown(message: "the caller stopped waiting before the broker answered; the record may be stored")
+            }
         }
     }
 }

@@ -32,8 +32,13 @@ public struct KafkaProducerConfiguration: Sendable {
     public var lingerMs: Int
     /// Upper bound of one partition's record batch in bytes (a single bigger record still goes alone).
     public var batchMaxBytes: Int
-    /// Produce requests awaiting an answer per broker.
+    /// Kept for source compatibility; requests in flight are bounded per partition
+    /// (`maxInFlightPerPartition`), as each request carries one partition's batch.
     public var maxInFlightPerBroker: Int
+    /// Produce requests (batches) of one partition awaiting an answer, at most 5 with
+    /// idempotence (what a broker deduplicates; the Java client and librdkafka allow as many),
+    /// 1 without it (a retry could otherwise reorder records).
+    public var maxInFlightPerPartition: Int = 5
     /// Time from enqueueing a record until it must have an outcome, retries included.
     public var deliveryTimeout: Duration
     public var retryBackoff: Duration
@@ -47,6 +52,9 @@ public struct KafkaProducerConfiguration: Sendable {
     /// partition's one batch in flight full (librdkafka's queue.buffering.max.messages default;
     /// 20,000 left the producer waiting for answers a third of the time).
     public var maxUnansweredRecords: Int
+    /// How the records of a batch are compressed: fewer bytes on the wire (MSK charges and
+    /// throttles by bytes) for some CPU. Brokers need Produce v7+ for zstd (Kafka 2.1+).
+    public var compression: KafkaCompression = .none
 
     public init(
         bootstrapServers: [String],
@@ -74,6 +82,17 @@ public struct KafkaProducerConfiguration: Sendable {
         self.connectTimeout = connectTimeout
         self.idempotent = idempotent
         self.maxUnansweredRecords = maxUnansweredRecords
+    }
+}
+
+extension KafkaProducerConfiguration.Security {
+    /// The TLS settings, if the connection uses TLS.
+    var tls: KafkaProducerConfiguration.TLS? {
+        switch self {
+        case .plaintext: nil
+        case .ssl(let tls): tls
+        case .saslSSL(_, _, _, let tls): tls
+        }
     }
 }
 

@@ -47,7 +47,7 @@ enum KafkaErrorDescription {
             switch error {
             case .handshakeFailed(let inner):
                 let text = String(describing: inner)
-                if text.contains("CERTIFICATE_VERIFY_FAILED") {
+                if isCertificateFailure(inner) {
                     return "certificate verification failed: the broker's certificate is not signed by a trusted CA (\(text))"
                 }
                 return "TLS handshake failed: \(text)"
@@ -74,6 +74,30 @@ enum KafkaErrorDescription {
 
     static let unresolvable = "cannot resolve"
 
+    /// BoringSSL's certificate check failed. swift-nio-ssl keeps BoringSSL's error code
+    /// private and shows it only in the error's text, so this one check reads the text.
+    static func isCertificateFailure(_ error: BoringSSLError) -> Bool {
+        String(describing: error).contains("CERTIFICATE_VERIFY_FAILED")
+    }
+
+    /// The handshake itself was refused (no common version or cipher suite), as opposed to
+    /// a certificate the client did not trust or a peer that hung up.
+    static func isHandshakeRefusal(_ error: Error) -> Bool {
+        guard let error = error as? NIOSSLError, case .handshakeFailed(let inner) = error else { return false }
+        if case .sslError(let stack) = inner, stack.contains(.eofDuringHandshake) { return false }
+        return !isCertificateFailure(inner)
+    }
+
+    /// What this client accepts, said when a broker's TLS handshake is refused.
+    static func tlsOffer(minimum: KafkaProducerConfiguration.TLS.MinimumVersion) -> String {
+        switch minimum {
+        case .tls13:
+            "this client requires TLS 1.3 (tls_min_version = 1.3): a broker offering at most TLS 1.2 is refused"
+        case .tls12:
+            "this client accepts TLS 1.3, or TLS 1.2 with forward secrecy only (ECDHE cipher suites): a broker offering neither is refused"
+        }
+    }
+
     private static func resolverReason(_ error: Error) -> String {
         let text = String(describing: error)
         if let colon = text.range(of: ": ") { return String(text[colon.upperBound...]).components(separatedBy: " for host").first ?? text }
@@ -86,7 +110,7 @@ enum KafkaErrorDescription {
         if let error = error as? NIOSSLError {
             switch error {
             case .uncleanShutdown: return false
-            case .handshakeFailed(let inner) where String(describing: inner).contains("EOF during handshake"): return false
+            case .handshakeFailed(.sslError(let stack)) where stack.contains(.eofDuringHandshake): return false
             default: return true
             }
         }

@@ -28,6 +28,9 @@ struct PendingBatch: Sendable {
     }
 
     var builder = RecordBatchBuilder()
+    /// Its place among the batches taken from its partition (0, 1, 2, ...): batches taken on
+    /// different threads reach the engine in any order, and it puts them back in this one.
+    var ordinal = 0
     /// Each record's own timestamp, for its outcome when the broker does not give one.
     var timestamps: [Int64] = []
     var runs: [Run] = []
@@ -46,7 +49,25 @@ struct PendingBatch: Sendable {
         sinceEpoch = enqueuedAt - Self.epoch
     }
 
+    /// The records as they go on the wire, when compressed (`compress`).
+    private(set) var compressed: (records: ByteBuffer, codec: KafkaCompression)?
+
     var count: Int { Int(builder.count) }
+
+    /// Compresses the records once, before the batch's first attempt; if the codec fails the
+    /// batch goes uncompressed.
+    mutating func compress(_ codec: KafkaCompression) {
+        guard codec != .none, compressed == nil, let records = try? codec.compress(builder.records) else { return }
+        compressed = (records, codec)
+    }
+
+    /// The batch header (with `stamp`) and the records, as they are sent.
+    func wire(stamp: ProducerStamp) -> (header: ByteBuffer, records: ByteBuffer) {
+        if let compressed {
+            return (builder.sealedHeader(stamp: stamp, records: compressed.records, compression: compressed.codec), compressed.records)
+        }
+        return (builder.sealedHeader(stamp: stamp), builder.records)
+    }
     var byteCount: Int { builder.byteCount }
 
     /// Appends a record; the first one of the batch sets `enqueuedAt` to `now` (read only then).
@@ -78,9 +99,9 @@ struct PendingBatch: Sendable {
     }
 }
 
-/// Records of one partition waiting to be sent, as a value-type state machine. At most one
-/// batch per partition is in flight: that keeps records in order and idempotent sequence
-/// numbers contiguous across retries, while other partitions go out in parallel. Records are
+/// Records of one partition waiting to be sent, as a value-type state machine. At most
+/// `maxInFlight` batches per partition are taken and unanswered (the delivery machine keeps
+/// their order and sequence numbers), while other partitions go out in parallel. Records are
 /// encoded into their batch as they are appended; a batch is closed when the next record
 /// would take it past `batchMaxBytes`.
 struct PartitionQueue: Sendable {
@@ -99,16 +120,24 @@ struct PartitionQueue: Sendable {
     private(set) var open = PendingBatch(enqueuedAt: .now)
     /// Bytes of the records waiting (batch headers not counted).
     private(set) var pendingBytes = 0
-    private(set) var inFlight = false
+    /// Batches taken and not answered yet.
+    private(set) var inFlightCount = 0
+    /// Batches taken so far: the next one's `ordinal`.
+    private var taken = 0
     private var lingerScheduled = false
     let batchMaxBytes: Int
     /// How long the first record of a batch may wait for more.
     let linger: Duration
+    let maxInFlight: Int
 
-    init(batchMaxBytes: Int, linger: Duration) {
+    init(batchMaxBytes: Int, linger: Duration, maxInFlight: Int = 1) {
         self.batchMaxBytes = batchMaxBytes
         self.linger = linger
+        self.maxInFlight = max(1, maxInFlight)
     }
+
+    var inFlight: Bool { inFlightCount > 0 }
+    private var canSend: Bool { inFlightCount < maxInFlight }
 
     var pendingRecords: Int { closed.reduce(0) { $0 + $1.count } + open.count }
 
@@ -142,10 +171,10 @@ struct PartitionQueue: Sendable {
         let before = open.byteCount
         open.append(record, timestampMs: timestampMs, index: index, sink: sink, now: current)
         pendingBytes += open.byteCount - before
-        return inFlight ? .none : idleAction(now: current())
+        return canSend ? idleAction(now: current()) : .none
     }
 
-    /// With no batch in flight: a full batch, or one whose first record has waited its
+    /// With room for another batch in flight: a full batch, or one whose first record has waited its
     /// linger, goes; otherwise a timer for the rest of the linger (one at a time: one that
     /// fires early is started again for what remains).
     private mutating func idleAction(now: @autoclosure () -> ContinuousClock.Instant) -> Action {
@@ -160,20 +189,20 @@ struct PartitionQueue: Sendable {
 
     mutating func lingerExpired(now: ContinuousClock.Instant) -> Action {
         lingerScheduled = false
-        return inFlight ? .none : idleAction(now: now)
+        return canSend ? idleAction(now: now) : .none
     }
 
     private var isEmpty: Bool { closed.isEmpty && open.count == 0 }
 
     /// Everything should go out without waiting (closing).
     mutating func flush() -> Action {
-        inFlight || isEmpty ? .none : .sendNow
+        !canSend || isEmpty ? .none : .sendNow
     }
 
-    /// Takes the oldest batch and marks the partition busy.
+    /// Takes the oldest batch; it counts as in flight until `batchFinished`.
     mutating func takeBatch() -> PendingBatch {
-        precondition(!inFlight && !isEmpty, "takeBatch needs an idle partition with records")
-        let batch: PendingBatch
+        precondition(canSend && !isEmpty, "takeBatch needs room in flight and records")
+        var batch: PendingBatch
         if let oldest = closed.popFirst() {
             batch = oldest
         } else {
@@ -181,15 +210,29 @@ struct PartitionQueue: Sendable {
             open = PendingBatch(enqueuedAt: .now)
         }
         pendingBytes -= batch.byteCount - RecordBatch.headerSize
-        inFlight = true
+        inFlightCount += 1
+        batch.ordinal = taken
+        taken += 1
         return batch
     }
 
-    /// The in-flight batch has its outcome. Records that piled up meanwhile go when their
+    /// Every batch waiting, taken out for good (the producer stops without sending them).
+    mutating func takeAllWaiting() -> [PendingBatch] {
+        var all = Array(closed)
+        closed.removeAll()
+        if open.count > 0 {
+            all.append(open)
+            open = PendingBatch(enqueuedAt: .now)
+        }
+        pendingBytes = 0
+        return all
+    }
+
+    /// A batch in flight has its outcome. Records that piled up meanwhile go when their
     /// batch is full or has waited its linger: on a fast network a round trip is shorter than
     /// the linger, and sending at once would make many small batches.
     mutating func batchFinished(now: ContinuousClock.Instant) -> Action {
-        inFlight = false
+        inFlightCount -= 1
         return idleAction(now: now)
     }
 }

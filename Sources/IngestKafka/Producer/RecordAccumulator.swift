@@ -4,6 +4,8 @@
 /// handed to another thread; the engine takes batches out when they are due and says when
 /// they are done. It also counts the records without an outcome, which bounds the memory of
 /// `produce` and lets `flush` and `close` wait.
+import Synchronization
+
 final class RecordAccumulator: Sendable {
     /// What the caller must do after an append (or a timer, or a finished batch).
     enum Step: Sendable {
@@ -35,8 +37,8 @@ final class RecordAccumulator: Sendable {
         var lastSlot = -1
         var outstanding = 0
         var closed = false
-        var roomWaiters: [CheckedContinuation<Void, Never>] = []
-        var idleWaiters: [CheckedContinuation<Void, Never>] = []
+        var roomWaiters = Waiters()
+        var idleWaiters = Waiters()
 
         mutating func slot(of topic: String) -> Int? {
             if lastSlot >= 0, topics[lastSlot].name == topic { return lastSlot }
@@ -53,17 +55,20 @@ final class RecordAccumulator: Sendable {
         }
     }
 
-    private let state = SpinningLockedBox(State())
+    private let state = Mutex(State())
     private let batchMaxBytes: Int
     private let linger: Duration
+    /// Batches of one partition taken and unanswered, at most.
+    private let maxInFlight: Int
     /// Records appended and without an outcome, at most about this many before `produce` waits.
     let window: Int
 
-    init(batchMaxBytes: Int, linger: Duration, window: Int) {
+    init(batchMaxBytes: Int, linger: Duration, window: Int, maxInFlight: Int = 1) {
         precondition(window > 0, "the accumulator needs room for at least one record")
         self.batchMaxBytes = batchMaxBytes
         self.linger = linger
         self.window = window
+        self.maxInFlight = maxInFlight
     }
 
     // MARK: records in
@@ -77,7 +82,7 @@ final class RecordAccumulator: Sendable {
         now: @autoclosure () -> ContinuousClock.Instant, step: inout Step
     ) -> Appended {
         var refusal: KafkaDeliveryOutcome?
-        let appended = state.withLockedValue { state -> Appended in
+        let appended = state.withLock { state -> Appended in
             guard !state.closed else {
                 refusal = ProducerEngine.closedOutcome
                 return .refused
@@ -102,7 +107,7 @@ final class RecordAccumulator: Sendable {
                 state.topics[slot].sticky = partition
             }
             state.outstanding += 1
-            state.topics[slot].grow(to: Int(partition) + 1, batchMaxBytes: batchMaxBytes, linger: linger)
+            state.topics[slot].grow(to: Int(partition) + 1, batchMaxBytes: batchMaxBytes, linger: linger, maxInFlight: maxInFlight)
             let action = state.topics[slot].partitions[Int(partition)].append(
                 record, timestampMs: timestampMs, index: index, sink: sink, now: now())
             if action != .none {
@@ -114,22 +119,15 @@ final class RecordAccumulator: Sendable {
         return appended
     }
 
-    /// Waits until fewer than `window` records are without an outcome.
+    /// Waits until fewer than `window` records are without an outcome, or the task is cancelled.
     func waitForRoom() async {
-        await withCheckedContinuation { continuation in
-            let hasRoom = state.withLockedValue { state -> Bool in
-                if state.outstanding < window || state.closed { return true }
-                state.roomWaiters.append(continuation)
-                return false
-            }
-            if hasRoom { continuation.resume() }
-        }
+        await wait(\State.roomWaiters) { [window] in $0.outstanding < window || $0.closed }
     }
 
     /// The cluster's partitions (partition -> leader) of every topic it knows: topics not in
     /// `topics` become unknown here, so their next record goes to the engine to be looked up.
     func updateTopics(_ topics: [String: [Int32: Int32]]) {
-        state.withLockedValue { state in
+        state.withLock { state in
             for slot in state.topics.indices {
                 state.topics[slot].leaders = topics[state.topics[slot].name]
             }
@@ -157,7 +155,7 @@ final class RecordAccumulator: Sendable {
 
     /// Every batch that can go now, whatever its linger (flushing, closing).
     func flushAll() -> [Step] {
-        state.withLockedValue { state in
+        state.withLock { state in
             var steps: [Step] = []
             for slot in state.topics.indices {
                 let partitionCount = state.topics[slot].partitionCount
@@ -174,45 +172,76 @@ final class RecordAccumulator: Sendable {
 
     /// From now on every append is refused with PRODUCER_CLOSED.
     func close() {
-        let waiters = state.withLockedValue { state in
+        let waiters = state.withLock { state in
             state.closed = true
-            defer { state.roomWaiters = [] }
-            return state.roomWaiters
+            return state.roomWaiters.takeAll()
         }
         for waiter in waiters { waiter.resume() }
     }
 
-    /// Waits until every record appended so far has its outcome.
-    func waitUntilIdle() async {
-        await withCheckedContinuation { continuation in
-            let idle = state.withLockedValue { state -> Bool in
-                if state.outstanding == 0 { return true }
-                state.idleWaiters.append(continuation)
-                return false
+    /// Waits until every record appended so far has its outcome; false when the task was
+    /// cancelled first.
+    @discardableResult
+    func waitUntilIdle() async -> Bool {
+        await wait(\State.idleWaiters) { $0.outstanding == 0 }
+        return state.withLock { $0.outstanding == 0 }
+    }
+
+    /// Every batch not taken yet, taken out for good, with its partition (the producer stops
+    /// without sending them). Their records still count until `recordsFinished`.
+    func takeAllWaiting() -> [(PendingBatch, TopicPartition)] {
+        state.withLock { state in
+            var all: [(PendingBatch, TopicPartition)] = []
+            for slot in state.topics.indices {
+                for partition in state.topics[slot].partitions.indices {
+                    let tp = TopicPartition(topic: state.topics[slot].name, partition: Int32(partition))
+                    all += state.topics[slot].partitions[partition].takeAllWaiting().map { ($0, tp) }
+                }
             }
-            if idle { continuation.resume() }
+            return all
         }
     }
 
     // MARK: private
 
+    /// Returns once `ready` holds (checked now and whenever the waiters are woken), or at
+    /// once when the task is cancelled: its continuation is then taken out of the list.
+    private func wait(_ waiters: WritableKeyPath<State, Waiters> & Sendable, until ready: (State) -> Bool) async {
+        let id = state.withLock { $0[keyPath: waiters].newID() }
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                let now = state.withLock { state -> Bool in
+                    // Checked under the lock: a cancellation before this line sets the flag
+                    // first, one after it finds the continuation in the list.
+                    if ready(state) || Task.isCancelled { return true }
+                    state[keyPath: waiters].add(id, continuation)
+                    return false
+                }
+                if now { continuation.resume() }
+            }
+        } onCancel: {
+            state.withLock { $0[keyPath: waiters].remove(id) }?.resume()
+        }
+    }
+
     private func updateQueue(_ tp: TopicPartition, _ body: (inout PartitionQueue) -> PartitionQueue.Action) -> Step {
-        state.withLockedValue { state in
+        state.withLock { state in
             let slot = state.makeSlot(tp.topic)
-            state.topics[slot].grow(to: Int(tp.partition) + 1, batchMaxBytes: batchMaxBytes, linger: linger)
+            state.topics[slot].grow(to: Int(tp.partition) + 1, batchMaxBytes: batchMaxBytes, linger: linger, maxInFlight: maxInFlight)
             let action = body(&state.topics[slot].partitions[Int(tp.partition)])
             let partitionCount = state.topics[slot].partitionCount
             return Self.step(action, &state.topics[slot], partition: tp.partition, partitionCount: partitionCount)
         }
     }
 
-    private func recordsFinished(_ count: Int) {
-        let (room, idle) = state.withLockedValue { state in
+    /// `count` records have their outcomes: they no longer count against the window.
+    func recordsFinished(_ count: Int) {
+        let (room, idle) = state.withLock { state in
             state.outstanding -= count
             var room: [CheckedContinuation<Void, Never>] = []
             var idle: [CheckedContinuation<Void, Never>] = []
-            if state.outstanding < window { swap(&room, &state.roomWaiters) }
-            if state.outstanding == 0 { swap(&idle, &state.idleWaiters) }
+            if state.outstanding < window { room = state.roomWaiters.takeAll() }
+            if state.outstanding == 0 { idle = state.idleWaiters.takeAll() }
             return (room, idle)
         }
         for waiter in room { waiter.resume() }
@@ -257,8 +286,10 @@ struct TopicQueues: Sendable {
         self.name = name
     }
 
-    mutating func grow(to count: Int, batchMaxBytes: Int, linger: Duration) {
-        while partitions.count < count { partitions.append(PartitionQueue(batchMaxBytes: batchMaxBytes, linger: linger)) }
+    mutating func grow(to count: Int, batchMaxBytes: Int, linger: Duration, maxInFlight: Int) {
+        while partitions.count < count {
+            partitions.append(PartitionQueue(batchMaxBytes: batchMaxBytes, linger: linger, maxInFlight: maxInFlight))
+        }
     }
 
     /// A batch of `partition` left: unkeyed records move to another partition (sticky partitioner).

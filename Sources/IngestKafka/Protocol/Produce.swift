@@ -62,27 +62,27 @@ struct ProduceRequest: KafkaRequest {
     }
 }
 
-struct ProduceResponse: KafkaResponse, Equatable {
-    struct PartitionResponse: Sendable, Equatable {
-        var partition: Int32
-        var errorCode: Int16
-        var baseOffset: Int64
-        var logAppendTimeMs: Int64
-        var errorMessage: String?
+package struct ProduceResponse: KafkaResponse, Equatable {
+    package struct PartitionResponse: Sendable, Equatable {
+        package var partition: Int32
+        package var errorCode: Int16
+        package var baseOffset: Int64
+        package var logAppendTimeMs: Int64
+        package var errorMessage: String?
     }
 
-    struct TopicResponse: Sendable, Equatable {
-        var topic: String
-        var partitions: [PartitionResponse]
+    package struct TopicResponse: Sendable, Equatable {
+        package var topic: String
+        package var partitions: [PartitionResponse]
     }
 
-    var topics: [TopicResponse]
+    package var topics: [TopicResponse]
 
     init(topics: [TopicResponse]) {
         self.topics = topics
     }
 
-    init(from reader: inout KafkaReader, version: Int16) throws {
+    package init(from reader: inout KafkaReader, version: Int16) throws {
         let flexible = KafkaAPIKey.produce.isFlexible(version)
         topics = try reader.array(flexible: flexible, minElementSize: 3, "topic responses") { r in
             let topic = try r.string(flexible: flexible, "topic")

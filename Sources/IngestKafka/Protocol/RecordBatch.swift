@@ -40,7 +40,7 @@ struct ProducerStamp: Sendable, Equatable {
     static let none = ProducerStamp(producerID: -1, epoch: -1, baseSequence: -1)
 }
 
-/// RecordBatch v2 (magic 2), uncompressed, CreateTime timestamps.
+/// RecordBatch v2 (magic 2), CreateTime timestamps; records compressed or not (`KafkaCompression`).
 enum RecordBatch {
     /// Bytes of the batch header before the records (baseOffset through record count).
     static let headerSize = 61
@@ -100,8 +100,8 @@ enum RecordBatch {
         }
         guard crc == computed else { throw KafkaProtocolError("record batch CRC mismatch") }
         let attributes = try reader.int16("attributes")
-        guard attributes & 0x07 == 0 else {
-            throw KafkaProtocolError("compressed record batches (codec \(attributes & 0x07)) are not supported")
+        guard let compression = KafkaCompression(attribute: attributes) else {
+            throw KafkaProtocolError("record batch compressed with codec \(attributes & 0x07), which this client does not read")
         }
         _ = try reader.int32("last offset delta")
         let baseTimestamp = try reader.int64("base timestamp")
@@ -111,6 +111,14 @@ enum RecordBatch {
         _ = try reader.int32("base sequence")
         let isControl = attributes & 0x20 != 0
         let count = try reader.int32("record count")
+        if compression != .none {
+            let compressed = try reader.slice(reader.remaining, "compressed records")
+            do {
+                reader = KafkaReader(try compression.decompress(compressed))
+            } catch {
+                throw KafkaProtocolError("record batch: \(error)")
+            }
+        }
         guard count >= 0, Int(count) <= reader.remaining else {
             throw KafkaProtocolError("record count \(count) does not fit the batch")
         }
@@ -256,15 +264,20 @@ struct RecordBatchBuilder: Sendable {
     /// The batch header, with `stamp` and the CRC-32C of the whole batch: sent with `records`
     /// right after it, so the records need not be copied into a batch buffer first.
     func sealedHeader(stamp: ProducerStamp) -> ByteBuffer {
+        sealedHeader(stamp: stamp, records: records, compression: .none)
+    }
+
+    /// The same for records sent as `wire`: this batch's records, compressed with `compression`.
+    func sealedHeader(stamp: ProducerStamp, records wire: ByteBuffer, compression: KafkaCompression) -> ByteBuffer {
         precondition(count > 0, "a record batch holds at least one record")
         var header = ByteBuffer()
         header.reserveCapacity(RecordBatch.headerSize)
         header.writeInteger(Int64(0))  // base offset: the broker assigns offsets
-        header.writeInteger(Int32(byteCount - 12))  // batch length after this field
+        header.writeInteger(Int32(RecordBatch.headerSize - 12 + wire.readableBytes))  // batch length after this field
         header.writeInteger(Int32(-1))  // partition leader epoch
         header.writeInteger(Int8(2))  // magic
         header.writeInteger(UInt32(0))  // crc, set below
-        header.writeInteger(Int16(0))  // attributes: no compression, CreateTime, not transactional
+        header.writeInteger(compression.attribute)  // attributes: the codec, CreateTime, not transactional
         header.writeInteger(count - 1)  // last offset delta
         header.writeInteger(baseTimestamp)
         header.writeInteger(maxTimestamp)
@@ -272,7 +285,7 @@ struct RecordBatchBuilder: Sendable {
         header.writeInteger(stamp.epoch)
         header.writeInteger(stamp.baseSequence)
         header.writeInteger(count)
-        let crc = CRC32C.checksum([header.getSlice(at: header.readerIndex + RecordBatch.attributesOffset, length: RecordBatch.headerSize - RecordBatch.attributesOffset)!, records])
+        let crc = CRC32C.checksum([header.getSlice(at: header.readerIndex + RecordBatch.attributesOffset, length: RecordBatch.headerSize - RecordBatch.attributesOffset)!, wire])
         header.setInteger(crc, at: header.readerIndex + RecordBatch.crcOffset)
         return header
     }

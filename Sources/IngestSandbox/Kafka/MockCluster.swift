@@ -14,7 +14,12 @@ public final class MockCluster: @unchecked Sendable {
         public let description: String
     }
 
-    public init(brokers: Int) throws {
+    /// `roundTripMilliseconds`: every broker answers each request that much later (librdkafka's
+    /// mock broker RTT), to put the cluster at a distance.
+    public init(brokers: Int, roundTripMilliseconds: Int = 0) throws {
+        guard (0...60_000).contains(roundTripMilliseconds) else {
+            throw Failure(description: "the brokers' round trip must be 0 to 60000 ms, not \(roundTripMilliseconds)")
+        }
         let conf = rd_kafka_conf_new()
         var errors = [CChar](repeating: 0, count: 512)
         // Errors only: the mock cluster's info logs would bury everything else.
@@ -29,7 +34,14 @@ public final class MockCluster: @unchecked Sendable {
         self.handle = handle
         self.cluster = cluster
         self.bootstrap = String(cString: rd_kafka_mock_cluster_bootstraps(cluster))
+        self.roundTripMilliseconds = roundTripMilliseconds
+        if roundTripMilliseconds > 0 {
+            for broker in 1...Int32(brokers) { setRoundTripTime(broker: broker, milliseconds: roundTripMilliseconds) }
+        }
     }
+
+    /// What every broker was set to at start.
+    public let roundTripMilliseconds: Int
 
     public func createTopic(_ name: String, partitions: Int, replicationFactor: Int = 1) throws {
         let error = rd_kafka_mock_topic_create(cluster, name, Int32(partitions), Int32(replicationFactor))

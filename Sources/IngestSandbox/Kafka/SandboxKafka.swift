@@ -17,8 +17,12 @@ public final class SandboxKafka: Sendable {
     /// Plaintext producer straight to the mock brokers, for the REST proxy.
     let producer: KafkaProducer
 
-    public static func start(topics: [String], partitions: Int, password: String, brokers: Int = 3) async throws -> SandboxKafka {
-        let cluster = try MockCluster(brokers: brokers)
+    /// `roundTripMilliseconds`: how long each broker waits before answering a request (the
+    /// distance to a real cluster; negative values are refused).
+    public static func start(
+        topics: [String], partitions: Int, password: String, brokers: Int = 3, roundTripMilliseconds: Int = 0
+    ) async throws -> SandboxKafka {
+        let cluster = try MockCluster(brokers: brokers, roundTripMilliseconds: roundTripMilliseconds)
         for topic in topics { try cluster.createTopic(topic, partitions: partitions) }
         let front = try await KafkaSecureFront.start(.init(
             upstreams: cluster.bootstrap.split(separator: ",").map(String.init), users: ["producer": password],

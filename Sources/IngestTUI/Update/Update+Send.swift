@@ -129,7 +129,7 @@ extension Update {
             }
             s.sends[i].phase = reason.map { .failed($0) } ?? .finished
             if let reason {
-                setStatus(&s, "send #\(sendID) stopped: \(reason) (\(counts))", .error)
+                setStatus(&s, "send #\(sendID) failed: \(reason) (\(counts))", .error)
             } else {
                 setStatus(&s, "send #\(sendID) finished: \(counts)", f + u == 0 ? .ok : .warning)
             }

@@ -22,6 +22,7 @@ struct SandboxCommand: AsyncParsableCommand {
     @Flag(name: .customLong("memory-log"), help: "No Kafka: keep records in an in-memory log (faster; for REST benchmarks).") var memoryLog = false
     @Option(name: .customLong("kafka-fail"), help: "Fault: Kafka error codes for the next Produce requests, in order (e.g. 6,6 = NOT_LEADER twice).") var kafkaFail: String?
     @Option(name: .customLong("kafka-leader-down"), help: "Fault: make broker 1 lead this partition of every topic, then take broker 1 down.") var kafkaLeaderDown: Int32?
+    @Option(name: .customLong("kafka-rtt-ms"), help: "The Kafka brokers answer each request after this many milliseconds (a distant cluster).") var kafkaRoundTripMilliseconds = 0
     @Option(name: .customLong("fail"), help: "Fault: answer every produce with 429-html, 429-json, 500, 503, 502-html or 403.") var fail: String?
 
     func run() async throws {
@@ -53,7 +54,7 @@ struct SandboxCommand: AsyncParsableCommand {
         }
         do {
             if !memoryLog {
-                configuration.kafka = try await SandboxKafka.start(topics: topicNames, partitions: partitions, password: password)
+                configuration.kafka = try await SandboxKafka.start(topics: topicNames, partitions: partitions, password: password, roundTripMilliseconds: kafkaRoundTripMilliseconds)
             }
         } catch {
             Output.error("ingest: the sandbox's Kafka cluster did not start: \(error) (use --memory-log to run without it)")
@@ -77,6 +78,8 @@ struct SandboxCommand: AsyncParsableCommand {
             for topic in topicNames { kafka.cluster.setPartitionLeader(topic: topic, partition: partition, broker: 1) }
             kafka.cluster.setBrokerDown(1)
         }
+        // Caught from here on: a signal while starting still stops the sandbox cleanly.
+        let interrupts = InterruptWatch()
         let server = SandboxServer(configuration)
         do { try await server.start() } catch {
             await configuration.kafka?.stop()
@@ -91,7 +94,7 @@ struct SandboxCommand: AsyncParsableCommand {
         }
         Output.out("topics: \(topicNames.sorted().joined(separator: ", "))")
         // Until interrupted.
-        await SignalWait.interrupt()
+        _ = await interrupts.wait()
         await server.stop()
         await configuration.kafka?.stop()
     }
@@ -121,45 +124,62 @@ extension SandboxCommand {
 }
 
 /// Waits for SIGINT or SIGTERM.
-/// Waits for SIGINT or SIGTERM; a cancelled wait returns at once.
-enum SignalWait {
+/// SIGINT and SIGTERM, caught from the moment it is made (so a Ctrl-C right after a send
+/// starts is handled, not fatal) until it is dropped; `wait()` returns at the next signal.
+final class InterruptWatch: @unchecked Sendable {
+    // `sources` is set once in init and only cancelled in deinit; the rest is behind a lock.
     private struct State {
-        var fired = false
-        var waiter: CheckedContinuation<Void, Never>?
+        var pending = 0
+        var waiter: CheckedContinuation<Bool, Never>?
     }
 
-    /// True when a signal came, false when the wait was cancelled.
-    @discardableResult
-    static func interrupt() async -> Bool {
-        let state = Locked(State())
-        let fire: @Sendable () -> Void = {
-            let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
-                state.fired = true
-                defer { state.waiter = nil }
-                return state.waiter
-            }
-            waiter?.resume()
-        }
-        let sources = [SIGINT, SIGTERM].map { sig in
+    private let state = Locked(State())
+    private let sources: [any DispatchSourceSignal]
+
+    init() {
+        let state = self.state
+        sources = [SIGINT, SIGTERM].map { sig in
             signal(sig, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
-            source.setEventHandler { fire() }
+            source.setEventHandler {
+                let waiter = state.withLock { state -> CheckedContinuation<Bool, Never>? in
+                    guard let waiter = state.waiter else {
+                        state.pending += 1
+                        return nil
+                    }
+                    state.waiter = nil
+                    return waiter
+                }
+                waiter?.resume(returning: true)
+            }
             source.resume()
             return source
         }
+    }
+
+    deinit { sources.forEach { $0.cancel() } }
+
+    /// True at the next signal (or one that came since the last wait); false when the task is cancelled.
+    func wait() async -> Bool {
         await withTaskCancellationHandler {
-            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-                let now = state.withLock { state -> Bool in
-                    if state.fired || Task.isCancelled { return true }
+            await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
+                let now = state.withLock { state -> Bool? in
+                    if state.pending > 0 {
+                        state.pending -= 1
+                        return true
+                    }
+                    if Task.isCancelled { return false }
                     state.waiter = continuation
-                    return false
+                    return nil
                 }
-                if now { continuation.resume() }
+                if let now { continuation.resume(returning: now) }
             }
         } onCancel: {
-            fire()
+            let waiter = state.withLock { state -> CheckedContinuation<Bool, Never>? in
+                defer { state.waiter = nil }
+                return state.waiter
+            }
+            waiter?.resume(returning: false)
         }
-        sources.forEach { $0.cancel() }
-        return !Task.isCancelled
     }
 }

@@ -75,13 +75,15 @@ struct Send: AsyncParsableCommand {
         } catch {
             Output.error("warning: \(error); sending without a journal")
         }
-        let sending = Task { [sinks] in await session.sender.run(plan, sinks: sinks) }
         // Ctrl-C stops sending and waits for the reports of what is in flight; a second one quits.
+        // Caught before the first record goes, so an early Ctrl-C is handled too.
+        let interrupts = InterruptWatch()
+        let sending = Task { [sinks] in await session.sender.run(plan, sinks: sinks) }
         let interrupt = Task {
-            guard await SignalWait.interrupt() else { return }
+            guard await interrupts.wait() else { return }
             Output.error("interrupted: stopping, waiting for reports of records in flight (Ctrl-C again to quit now)")
             sending.cancel()
-            guard await SignalWait.interrupt() else { return }
+            guard await interrupts.wait() else { return }
             Foundation.exit(130)
         }
         let result = await sending.value

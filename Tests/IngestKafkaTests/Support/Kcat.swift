@@ -8,20 +8,19 @@ struct KcatMessage: Decodable {
     var key: String?
     var payload: String?
     var headers: [String]?
+    /// The record's timestamp (CreateTime, as the producer set it).
+    var ts: Int64?
 }
 
 enum Kcat {
     static func path() throws -> String {
-        guard let path = TestPeers.which("kcat") else {
-            throw TestPeerError("kcat not found: apt-get install -y kcat librdkafka-dev")
-        }
-        return path
+        try ToolRun.kcat()
     }
 
     /// Every message of a topic, read by librdkafka through kcat.
-    static func consumeAll(bootstrap: String, topic: String) throws -> [KcatMessage] {
-        let output = try ToolRun.output(
-            try path(), ["-C", "-b", bootstrap, "-t", topic, "-e", "-J", "-q", "-X", "log_level=3"], timeout: .seconds(60))
+    static func consumeAll(bootstrap: String, topic: String, extra: [String] = []) async throws -> [KcatMessage] {
+        let output = try await ToolRun.run(
+            try path(), ["-C", "-b", bootstrap, "-t", topic, "-e", "-J", "-q", "-X", "log_level=3"] + extra, timeout: .seconds(60))
         let decoder = JSONDecoder()
         return try output.split(separator: "\n").map { try decoder.decode(KcatMessage.self, from: Data($0.utf8)) }
     }
