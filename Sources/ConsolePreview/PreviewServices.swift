@@ -139,6 +139,12 @@ public final class PreviewServices: ConsoleServices {
         running.withLock { $0.removeValue(forKey: id) }?.cancel()
     }
 
+    private let drafts = Mutex<[String: ComposeDraft]>([:])
+
+    public func draft(profile: String) -> ComposeDraft? { drafts.withLock { $0[profile] } }
+
+    public func saveDraft(_ draft: ComposeDraft, profile: String) { drafts.withLock { $0[profile] = draft } }
+
     /// Copies go nowhere but the terminal (OSC 52) here.
     public func copy(_ text: String) async -> String { "the preview clipboard" }
 

@@ -18,9 +18,14 @@ public actor LiveConsoleServices: ConsoleServices {
     public typealias Opener = @Sendable (Profile, PromptedSecrets) async throws -> ProfileSession
     private let opener: Opener
 
-    public init(store: ProfileStore = .standard(), opener: @escaping Opener = { try await ProfileSession.open($0, prompted: $1) }) {
+    /// Drafts go to `stateDirectory` (the journal's by default).
+    private let drafts: Drafts
+
+    public init(store: ProfileStore = .standard(), stateDirectory: String = Journal.defaultDirectory(),
+                opener: @escaping Opener = { try await ProfileSession.open($0, prompted: $1) }) {
         self.store = store
         self.opener = opener
+        drafts = Drafts(stateDirectory: stateDirectory)
     }
 
     public func close() async {
@@ -140,6 +145,10 @@ public actor LiveConsoleServices: ConsoleServices {
     public nonisolated func stop(send id: Int) {
         running.withLock { $0[id] }?.cancel()
     }
+
+    public nonisolated func draft(profile: String) -> ComposeDraft? { drafts.load(profile) }
+
+    public nonisolated func saveDraft(_ draft: ComposeDraft, profile: String) { drafts.save(draft, profile: profile) }
 
     public nonisolated func copy(_ text: String) async -> String {
         Clipboard().copy(text)

@@ -190,3 +190,70 @@ import Testing
         #expect(Self.words(d).contains("404 This server does not host this topic-partition. (topic ing-staging-nosuch does not exist: topics are created by the platform, ask Future Anthem for it)"), "\(Self.text(d))")
     }
 }
+
+/// Item 6: a relaunch starts from the profile's last draft.
+@Suite struct DraftTests {
+    typealias U = UpdateTests
+
+    static let draft: ComposeDraft = {
+        var s = U.dev(topic: "orders")
+        s.compose.valueType = .string
+        s.compose.key.setText("k-{{seq}}")
+        s.compose.headers.setText("src=test")
+        s.compose.partition.setText("2")
+        s.compose.mode = .rest(.stream)
+        s.compose.count.setText("500")
+        s.compose.rate.setText("20")
+        s.compose.window.setText("16")
+        s.compose.value.setText("hello {{seq}}")
+        s.load.path.setText("/data/events.jsonl")
+        return ComposeDraft(s)
+    }()
+
+    @Test func activationAsksForTheDraftAndPutsItBack() {
+        var (s, _) = Update.start(initialProfile: "dev")
+        // A suggested topic (the sandbox's) is filled in at activation; the draft's wins.
+        let dev = ProfileSummary(name: "dev", environment: .sandbox, source: "t", topicPrefix: "ing-staging-", baseURL: "u", maskedAPIKey: "k",
+                                 needsPromptedSecret: false, suggestedTopic: "ing-staging-events")
+        s = update(s, .profilesLoaded([dev])).0
+        let (t, e) = update(s, .activated(profile: "dev", .success(dev)))
+        #expect(e.contains(.loadDraft(profile: "dev")))
+        let (u, _) = update(t, .draftLoaded(profile: "dev", Self.draft))
+        #expect(ComposeDraft(u) == Self.draft)
+        #expect(u.fullTopic == "ing-staging-orders")
+        #expect(u.compose.validation == .ok)
+        // Sends are made from it as from typed fields.
+        let sent = U.sends(U.keys(u, [.char("s")]).1).first
+        #expect(sent?.plan.options == SendOptions(ratePerSecond: 20, window: 16))
+        #expect(sent?.plan.source.knownCount == 500)
+    }
+
+    /// Typing before the draft arrives wins; production's topic is never put back.
+    @Test func theOperatorsTypingAndProductionsTopicAreKept() {
+        var (s, _) = Update.start(initialProfile: "dev")
+        let dev = ProfileSummary(name: "dev", environment: .dev, source: "t", topicPrefix: "ing-staging-", baseURL: "u", maskedAPIKey: "k", needsPromptedSecret: false)
+        s = update(s, .activated(profile: "dev", .success(dev))).0
+        s.compose.field = .key
+        s = U.keys(s, [.enter] + Key.typing("mine") + [.escape]).0
+        let (kept, _) = update(s, .draftLoaded(profile: "dev", Self.draft))
+        #expect(kept.compose.key.text == "mine" && kept.compose.value.text != "hello {{seq}}")
+
+        var (p, _) = Update.start(initialProfile: "prod")
+        let prod = ProfileSummary(name: "prod", environment: .production, source: "t", topicPrefix: "ing-production-", baseURL: "u", maskedAPIKey: "k", needsPromptedSecret: false)
+        p = update(p, .activated(profile: "prod", .success(prod))).0
+        let (q, _) = update(p, .draftLoaded(profile: "prod", Self.draft))
+        #expect(q.compose.topic.text.isEmpty && q.fullTopic == nil)
+        #expect(q.compose.value.text == "hello {{seq}}")
+    }
+
+    /// Kept when a send starts, when the profile changes and when the console quits.
+    @Test func theDraftIsKeptAtEachSendProfileChangeAndQuit() {
+        let s = U.dev()
+        let (sent, e) = U.keys(s, [.char("s")])
+        #expect(e.contains(.saveDraft(profile: "dev", ComposeDraft(s))))
+        let other = ProfileSummary(name: "sbx", environment: .sandbox, source: "t", topicPrefix: "ing-staging-", baseURL: "u", maskedAPIKey: "k", needsPromptedSecret: false)
+        let (_, e2) = update(update(sent, .sendEnded(id: 1)).0, .activated(profile: "sbx", .success(other)))
+        #expect(e2.contains { if case .saveDraft("dev", _) = $0 { true } else { false } })
+        #expect(U.keys(s, [.char("q")]).1.contains(.saveDraft(profile: "dev", ComposeDraft(s))))
+    }
+}

@@ -11,12 +11,6 @@ import TestSupport
 struct ConsoleSafetyTests {
     let e2e = ConsoleEndToEndTests()
 
-    func work(_ name: String) throws -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("ingest-\(name)-\(UUID())")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        return url
-    }
-
     /// Tab while editing, then letters; a paste with no field being edited; a paste on a view
     /// without fields: nothing is sent, the type and the filter stay, and the text lands in the
     /// fields. Then `s` sends one record, as it should.
@@ -24,9 +18,8 @@ struct ConsoleSafetyTests {
     func strayKeysAndPastesNeverSend() async throws {
         let session = try #require(TmuxSession())
         defer { session.kill() }
-        let state = try work("stray")
-        defer { try? FileManager.default.removeItem(at: state) }
-        await e2e.startOnLocalSandbox(session, state: state)
+        let workspace = try Workspace("stray")
+        await e2e.startOnLocalSandbox(session, workspace: workspace)
 
         // Value is selected at start; Key is seven fields up.
         for _ in 0..<7 { session.keys("k") }
@@ -74,8 +67,8 @@ struct ConsoleSafetyTests {
     func everyProductionSendIsConfirmed() async throws {
         let server = SandboxServer(.init(apiKey: "prod-e2e-key-0000002", topics: ["ing-production-events"], partitions: 2))
         try await server.start()
-        let work = try work("prod-every")
-        defer { try? FileManager.default.removeItem(at: work) }
+        let workspace = try Workspace("prod-every")
+        let work = workspace.root
         let profile = work.appendingPathComponent("prod.toml")
         try """
             name = "prod"
@@ -89,9 +82,8 @@ struct ConsoleSafetyTests {
 
         let session = try #require(TmuxSession())
         defer { session.kill() }
-        var environment = CLITests.environment()
+        var environment = workspace.environment()
         environment["PROD_KEY"] = "prod-e2e-key-0000002"
-        environment["INGEST_STATE_DIR"] = work.appendingPathComponent("state").path
         #expect(session.start(e2e.command("--profile \(profile.path)"), environment: environment).status == 0)
         let ready = await e2e.waitFor(session) { $0.contains("PRODUCTION") && $0.contains("profile prod active") }
         #expect(ready.ok, "console not ready:\n\(ready.screen)")
@@ -141,8 +133,8 @@ struct ConsoleSafetyTests {
         let apiKey = "prompted-right-key-000001"
         let server = SandboxServer(.init(apiKey: apiKey, topics: ["ing-staging-events"], partitions: 2))
         try await server.start()
-        let work = try work("prompt-again")
-        defer { try? FileManager.default.removeItem(at: work) }
+        let workspace = try Workspace("prompt-again")
+        let work = workspace.root
         let profile = work.appendingPathComponent("asked.toml")
         try """
             name = "asked"
@@ -153,8 +145,7 @@ struct ConsoleSafetyTests {
             """.write(to: profile, atomically: true, encoding: .utf8)
         let session = try #require(TmuxSession())
         defer { session.kill() }
-        var environment = CLITests.environment()
-        environment["INGEST_STATE_DIR"] = work.appendingPathComponent("state").path
+        let environment = workspace.environment()
         #expect(session.start(e2e.command("--profile \(profile.path)"), environment: environment).status == 0)
         _ = await e2e.waitFor(session) { $0.contains("API key for asked") }
         session.type("prompted-wrong-key-00001")
@@ -196,8 +187,8 @@ struct ConsoleSafetyTests {
         configuration.faults = faults
         let server = SandboxServer(configuration)
         try await server.start()
-        let work = try work("quit-drain")
-        defer { try? FileManager.default.removeItem(at: work) }
+        let workspace = try Workspace("quit-drain")
+        let work = workspace.root
         let profile = work.appendingPathComponent("slow.toml")
         try """
             name = "slow"
@@ -208,9 +199,8 @@ struct ConsoleSafetyTests {
             """.write(to: profile, atomically: true, encoding: .utf8)
         let session = try #require(TmuxSession())
         defer { session.kill() }
-        var environment = CLITests.environment()
+        var environment = workspace.environment()
         environment["QUIT_KEY"] = "quit-e2e-key-000000001"
-        environment["INGEST_STATE_DIR"] = work.appendingPathComponent("state").path
         #expect(session.start(e2e.command("--profile \(profile.path)"), environment: environment).status == 0)
         _ = await e2e.waitFor(session) { $0.contains("profile slow active") }
         session.typeTopic("events")
@@ -234,7 +224,7 @@ struct ConsoleSafetyTests {
         #expect(gone.ok, "the console did not quit:\n\(gone.screen)")
 
         var entries: [JournalEntry] = []
-        _ = try Journal.read(path: work.appendingPathComponent("state/journal.jsonl").path) { entries.append($0) }
+        _ = try Journal.read(path: workspace.journal.path) { entries.append($0) }
         let stored = server.log.count(topic: "ing-staging-events")
         let delivered = entries.filter { $0.outcome == "delivered" }.count
         #expect(stored > 0 && stored < 2000, "stored \(stored)")
@@ -249,9 +239,8 @@ struct ConsoleSafetyTests {
     func copyingLandsInTheTmuxBuffer() async throws {
         let session = try #require(TmuxSession())
         defer { session.kill() }
-        let state = try work("copy")
-        defer { try? FileManager.default.removeItem(at: state) }
-        await e2e.startOnLocalSandbox(session, state: state)
+        let workspace = try Workspace("copy")
+        await e2e.startOnLocalSandbox(session, workspace: workspace)
         session.keys("4", "d")
         let found = await e2e.waitFor(session) { $0.contains("bootstrap.servers") }
         #expect(found.ok, "\(found.screen)")

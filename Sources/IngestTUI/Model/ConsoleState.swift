@@ -269,6 +269,9 @@ public struct ConsoleState: Equatable, Sendable {
     public var discovery = DiscoveryState()
     public var load = LoadState()
     public var doctor = DoctorState()
+    /// The draft being read for this profile, and Compose's revision then: a draft that comes
+    /// after the operator has started typing is not put over their text.
+    public var draftAwaited: DraftWait? = nil
 
     public init(initialProfile: String, reportCapacity: Int = 100_000) {
         requestedProfile = initialProfile

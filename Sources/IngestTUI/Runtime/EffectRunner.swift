@@ -104,6 +104,10 @@ final class EffectRunner<S: ConsoleServices>: Sendable {
         case .copy(let text, let what):
             backend.copyToClipboard(text)
             _ = spawn { queue.post(.copied(what: what, to: await services.copy(text))) }
+        case .loadDraft(let profile):
+            return .draftLoaded(profile: profile, services.draft(profile: profile))
+        case .saveDraft(let profile, let draft):
+            services.saveDraft(draft, profile: profile)
         case .quit:
             break
         }

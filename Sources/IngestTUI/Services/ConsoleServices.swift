@@ -58,4 +58,9 @@ public protocol ConsoleServices: Sendable {
     /// Puts text where it can be pasted from when the terminal ignores OSC 52 (the tmux
     /// buffer, wl-copy / xclip, or a file) and says where, for the status line.
     func copy(_ text: String) async -> String
+    /// The draft a profile left (Compose's fields and Load's path), if any. Quick: a small file.
+    func draft(profile: String) -> ComposeDraft?
+    /// Keeps a profile's draft for the next launch (done before the call returns: quitting
+    /// follows it at once).
+    func saveDraft(_ draft: ComposeDraft, profile: String)
 }

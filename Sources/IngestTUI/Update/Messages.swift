@@ -24,6 +24,8 @@ public enum Msg: Equatable, Sendable {
     case themeProblem(String)
     /// A copy landed: what, and where (`ConsoleServices.copy`).
     case copied(what: String, to: String)
+    /// The profile's draft from an earlier session, if it left one.
+    case draftLoaded(profile: String, ComposeDraft?)
     /// Records asked for by `.fetchRecords`.
     case recordsFetched(sendID: Int, purpose: FetchPurpose, [Int: EventRecord])
 }
@@ -50,5 +52,9 @@ public enum Effect: Equatable, Sendable {
     case doctor(run: Int, profile: String, topic: String?)
     case cancelDoctor(run: Int)
     case fetchRecords(sendID: Int, seqs: [Int], purpose: FetchPurpose)
+    /// The profile's last draft, read back (`.draftLoaded`).
+    case loadDraft(profile: String)
+    /// Keeps Compose and Load's fields for the profile, for the next launch.
+    case saveDraft(profile: String, ComposeDraft)
     case quit
 }

@@ -26,6 +26,16 @@ extension Update {
         return [.activate(profile: p.name, prompted: PromptedSecrets())]
     }
 
+    /// A profile's draft from an earlier session: put back unless the operator has changed
+    /// anything since the profile became active. Production's topic is never put back.
+    static func draftLoaded(_ s: inout ConsoleState, _ profile: String, _ draft: ComposeDraft?) -> [Effect] {
+        guard let wait = s.draftAwaited, wait.profile == profile else { return [] }
+        s.draftAwaited = nil
+        guard let draft, s.active?.name == profile, ComposeDraft(s) == wait.before else { return [] }
+        draft.restore(into: &s, topicToo: !s.isProduction)
+        return resolveTopic(&s) + refreshCompose(&s)
+    }
+
     /// A question about a send made under another profile no longer holds.
     static func dropPendingSend(_ s: inout ConsoleState) -> [Effect] {
         switch s.modal {
@@ -41,10 +51,13 @@ extension Update {
         if s.activating == name { s.activating = nil }
         switch result {
         case .success(let p):
-            let changed = s.active?.name != p.name
+            let previous = s.active
+            let changed = previous?.name != p.name
             s.active = p
             var effects: [Effect] = []
             if changed {
+                // The profile left keeps its draft; this one's comes back (`draftLoaded`).
+                if let previous { effects.append(.saveDraft(profile: previous.name, ComposeDraft(s))) }
                 s.productionTypedTopics = []
                 effects += dropPendingSend(&s)
                 s.discovery = DiscoveryState()
@@ -61,6 +74,10 @@ extension Update {
                 setStatus(&s, "PRODUCTION profile \(p.name) active: every send asks you to type the topic back", .warning)
             } else {
                 setStatus(&s, "profile \(p.name) active", .ok)
+            }
+            if changed {
+                s.draftAwaited = DraftWait(profile: p.name, before: ComposeDraft(s))
+                effects.append(.loadDraft(profile: p.name))
             }
             // A Doctor view waiting for this profile runs once the topic is resolved.
             return effects + resolveTopic(&s)

@@ -35,6 +35,7 @@ extension Update {
     static func finishQuit(_ s: inout ConsoleState) -> [Effect] {
         s.quitting = true
         var effects = stopDoctor(&s, quietly: true)
+        if let p = s.active { effects.append(.saveDraft(profile: p.name, ComposeDraft(s))) }
         for send in s.sends where !send.ended { effects.append(.cancelSend(id: send.id)) }
         return effects + [.quit]
     }

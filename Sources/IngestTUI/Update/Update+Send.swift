@@ -77,7 +77,8 @@ extension Update {
         s.reportsUI.follow = true
         s.reportsUI.detail = false
         setStatus(&s, "send #\(request.id) started: \(request.plan.summary)", .ok)
-        return [.send(request)]
+        // What was sent is the draft the next launch starts from.
+        return [.send(request), .saveDraft(profile: request.profile, ComposeDraft(s))]
     }
 
     /// Compose's rate (every mode, as `--rate`) and window (a stream's).

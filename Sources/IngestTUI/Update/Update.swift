@@ -100,6 +100,8 @@ public enum Update {
                 if list.isEmpty { setStatus(&s, "no completion for \(prefix)", .warning) }
             }
             return []
+        case .draftLoaded(let profile, let draft):
+            return draftLoaded(&s, profile, draft)
         case .copied(let what, let place):
             setStatus(&s, "\(what) copied to \(place), and to the terminal's clipboard where it takes OSC 52", .ok)
             return []
