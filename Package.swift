@@ -137,8 +137,20 @@ let package = Package(
             name: "ingest-kafka-bench",
             dependencies: ["IngestKafka", "IngestSandbox"]
         ),
-        // librdkafka (Debian librdkafka-dev), for its mock cluster in tests; IngestKafka never uses it.
-        .systemLibrary(name: "CRdKafka", path: "Sources/CRdKafka"),
+        // bench/journal.sh: the journal writer's cost per record, apart from a send.
+        .executableTarget(
+            name: "ingest-journal-bench",
+            dependencies: ["IngestCore"],
+            path: "bench/JournalBench"
+        ),
+        // librdkafka (Debian librdkafka-dev), for the sandbox's mock cluster; IngestKafka never uses it.
+        // The providers make a build without it name the package to install.
+        .systemLibrary(
+            name: "CRdKafka",
+            path: "Sources/CRdKafka",
+            pkgConfig: "rdkafka",
+            providers: [.apt(["librdkafka-dev"]), .brew(["librdkafka"])]
+        ),
         .testTarget(
             name: "IngestKafkaTests",
             dependencies: ["IngestKafka", "IngestKafkaFront", "IngestSandbox", "TestSupport"]
@@ -148,7 +160,7 @@ let package = Package(
             name: "CNCurses",
             path: "Sources/CNCurses",
             pkgConfig: "ncursesw",
-            providers: [.apt(["libncurses-dev"])]
+            providers: [.apt(["libncurses-dev"]), .brew(["ncurses"])]
         ),
         // The operator console, over the model's own types. Does not depend on IngestCore: the
         // core is adapted to ConsoleServices (Sources/ingest/Console).
@@ -182,7 +194,7 @@ let package = Package(
         ),
         .testTarget(
             name: "IngestCoreTests",
-            dependencies: ["IngestCore", "TOMLPrecheck", "TestSupport"]
+            dependencies: ["IngestCore", "IngestKafka", "TOMLPrecheck", "TestSupport"]
         ),
         // Real HTTP over loopback: the client against the sandbox and against servers answering
         // crafted bodies, TLS servers capped at a version, and the built `ingest` binary.

@@ -55,7 +55,7 @@ for round in $(seq "$rounds"); do
     for _ in $(seq 200); do grep -q '^topics:' "$work/sandbox.txt" 2>/dev/null && break; sleep 0.05; done
     base=$(awk '/^sandbox listening:/ {print $3}' "$work/sandbox.txt")
     secure=$(awk '/^kafka \(SASL_SSL/ {print $4}' "$work/sandbox.txt")
-    plain=$(awk '/^kafka \(plaintext/ {print $5}' "$work/sandbox.txt")
+    plain=$(awk '/^kafka \(plaintext/ {print $6}' "$work/sandbox.txt")
     ca=$(sed -n 's/.* CA \(.*\)$/\1/p' "$work/sandbox.txt")
     [[ -n "$base" && -n "$secure" && -n "$ca" ]] || { echo "sandbox did not start:" >&2; cat "$work/sandbox.txt" "$work/sandbox.err" >&2; exit 1; }
     cat > "$work/bench.toml" <<TOML

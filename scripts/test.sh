@@ -6,6 +6,8 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh
 [ -x scripts/fetch-test-brokers.sh ] && scripts/fetch-test-brokers.sh
 swift build --build-tests
+# The manual, from the command definitions (InstallTests reads it; install.sh installs it).
+swift package plugin generate-manual --configuration debug --multi-page >/dev/null
 # One test at a time: several tests block on child processes (the CLI, tmux, kcat) while
 # others serve a sandbox from the test process; in parallel on 2 cores they starve each other.
 swift test --skip-build --no-parallel "$@"

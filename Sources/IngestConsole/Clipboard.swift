@@ -7,7 +7,7 @@ import IngestCore
 struct Clipboard: Sendable {
     var environment: [String: String] = ProcessInfo.processInfo.environment
     /// Where the file goes when nothing else takes the text.
-    var stateDirectory: String = Journal.defaultDirectory()
+    var stateDirectory: String = JournalStore.defaultDirectory()
 
     func copy(_ text: String) -> String {
         let data = Data(text.utf8)

@@ -8,7 +8,7 @@ import IngestTUI
 struct Drafts: Sendable {
     var directory: String
 
-    init(stateDirectory: String = Journal.defaultDirectory()) {
+    init(stateDirectory: String = JournalStore.defaultDirectory()) {
         directory = (stateDirectory as NSString).appendingPathComponent("drafts")
     }
 

@@ -21,7 +21,7 @@ public actor LiveConsoleServices: ConsoleServices {
     /// Drafts go to `stateDirectory` (the journal's by default).
     private let drafts: Drafts
 
-    public init(store: ProfileStore = .standard(), stateDirectory: String = Journal.defaultDirectory(),
+    public init(store: ProfileStore = .standard(), stateDirectory: String = JournalStore.defaultDirectory(),
                 opener: @escaping Opener = { try await ProfileSession.open($0, prompted: $1) }) {
         self.store = store
         self.opener = opener
@@ -129,8 +129,10 @@ public actor LiveConsoleServices: ConsoleServices {
             defer { self.running.withLock { _ = $0.removeValue(forKey: id) } }
             do {
                 let session = try await self.session(profile)
-                var sinks: [any SendSink] = [ConsoleSink(send: id, held: self.held, continuation: continuation)]
+                // The journal first: what the operator sees is always in the journal.
+                var sinks: [any SendSink] = []
                 if let journal = try? JournalSink(plan: plan, profile: session.profile) { sinks.append(journal) }
+                sinks.append(ConsoleSink(send: id, held: self.held, continuation: continuation))
                 _ = await session.sender.run(plan, sinks: sinks)
             } catch {
                 continuation.yield(.refused(SecretScrubber.scrub("\(error)")))

@@ -26,7 +26,7 @@ struct Main {
             var command = try Ingest.parseAsRoot(arguments)
             // Curses owns the console's terminal: its log goes to a file unless one is named.
             if command is ConsoleCommand, settings.file == nil {
-                let directory = Journal.defaultDirectory()
+                let directory = JournalStore.defaultDirectory()
                 try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
                 settings.file = (directory as NSString).appendingPathComponent("console.log")
             }
@@ -65,7 +65,8 @@ struct Ingest: AsyncParsableCommand {
             and --log-file PATH (default stderr; for the console, console.log in the state directory), or \
             INGEST_LOG_LEVEL / INGEST_LOG_FILE. Secrets are masked in every line.
             """,
-        subcommands: [ConsoleCommand.self, Send.self, Check.self, Discover.self, DoctorCommand.self, Profiles.self, JournalCommand.self, Replay.self, SandboxCommand.self, ImportProperties.self, Demo.self],
+        version: IngestVersion.current,
+        subcommands: [ConsoleCommand.self, Send.self, Check.self, Discover.self, DoctorCommand.self, Profiles.self, SavedSends.self, JournalCommand.self, Replay.self, SandboxCommand.self, ImportProperties.self, InitCommand.self, Demo.self],
         defaultSubcommand: ConsoleCommand.self
     )
 }

@@ -92,7 +92,7 @@ import Testing
 
     @Test func templatesExpandPerRecord() throws {
         let template = try Template(#"{"id":"{{uuid}}","n":{{seq}},"r":{{rand_int 5 7}},"t":"{{now}}","ms":{{now_ms}},"u":"{{env USER_X}}"}"#, environment: ["USER_X": "ops"])
-        let first = template.expand(seq: 1), second = template.expand(seq: 2)
+        let first = try template.expand(seq: 1), second = try template.expand(seq: 2)
         try JSONValidator.validate(first)
         let object = try #require(try JSONSerialization.jsonObject(with: Data(first.utf8)) as? [String: Any])
         #expect(object["n"] as? Int == 1)

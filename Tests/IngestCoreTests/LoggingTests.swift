@@ -1,4 +1,5 @@
 import Foundation
+import IngestKafka
 import Logging
 import Testing
 @testable import IngestCore
@@ -66,21 +67,21 @@ import Testing
     }
 
     @Test func readsTheChosenSuite() {
-        #expect(ServerHelloSniffer.cipherSuite(inServerFlight: Self.serverHello(suite: 0x1302)) == 0x1302)
-        #expect(ServerHelloSniffer.cipherSuite(inServerFlight: Self.serverHello(suite: 0xC02F, sessionID: 0)) == 0xC02F)
-        #expect(ServerHelloSniffer.name(of: 0x1301) == "TLS_AES_128_GCM_SHA256")
-        #expect(ServerHelloSniffer.name(of: 0xBEEF) == "cipher suite 0xBEEF")
+        #expect(TLSServerHello.cipherSuite(inServerFlight: Self.serverHello(suite: 0x1302)) == 0x1302)
+        #expect(TLSServerHello.cipherSuite(inServerFlight: Self.serverHello(suite: 0xC02F, sessionID: 0)) == 0xC02F)
+        #expect(TLSServerHello.name(of: 0x1301) == "TLS_AES_128_GCM_SHA256")
+        #expect(TLSServerHello.name(of: 0xBEEF) == "cipher suite 0xBEEF")
     }
 
     @Test func incompleteOrForeignBytesGiveNothing() {
         let hello = Self.serverHello(suite: 0x1301)
         for cut in [0, 4, 5, 20, hello.count - 8] {
-            #expect(ServerHelloSniffer.cipherSuite(inServerFlight: Array(hello.prefix(cut))) == nil, "cut at \(cut)")
+            #expect(TLSServerHello.cipherSuite(inServerFlight: Array(hello.prefix(cut))) == nil, "cut at \(cut)")
         }
-        #expect(ServerHelloSniffer.cipherSuite(inServerFlight: Array("HTTP/1.1 400 Bad Request\r\n\r\n".utf8)) == nil)
+        #expect(TLSServerHello.cipherSuite(inServerFlight: Array("HTTP/1.1 400 Bad Request\r\n\r\n".utf8)) == nil)
         // A ServerHello split over two records is joined.
         let handshake = Array(hello.dropFirst(5))
         let split = [22, 3, 3, 0, 10] + handshake.prefix(10) + [22, 3, 3, UInt8((handshake.count - 10) >> 8), UInt8((handshake.count - 10) & 0xFF)] + handshake.dropFirst(10)
-        #expect(ServerHelloSniffer.cipherSuite(inServerFlight: Array(split)) == 0x1301)
+        #expect(TLSServerHello.cipherSuite(inServerFlight: Array(split)) == 0x1301)
     }
 }

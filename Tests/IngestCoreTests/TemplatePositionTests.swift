@@ -58,7 +58,7 @@ import Testing
     @Test func mapBackThroughEveryPart() throws {
         let template = try Template("ab{{seq}}cd")
         var generator = SeededRandom(seed: 1)
-        let (text, map) = template.expandMapped(seq: 12345, now: Date(), using: &generator)
+        let (text, map) = try template.expandMapped(seq: 12345, now: Date(), using: &generator)
         #expect(text == "ab12345cd")
         #expect((0..<text.utf8.count).map(map.templateOffset) == [0, 1, 2, 2, 2, 2, 2, 9, 10])
         #expect(map.templateOffset(9) == 11)

@@ -13,7 +13,7 @@ import Testing
     @Test func singleRecordWithHeadersReadsBackByteIdentical() async throws {
         let broker = try await TansuBroker.start()
         defer { broker.stop() }
-        try broker.createTopic("single", partitions: 1)
+        try await broker.createTopic("single", partitions: 1)
         let producer = try await KafkaProducer.connect(Self.configuration(broker))
         let value = Array("{\"playerId\": \"123\", \"value\": \"é ✓\"}".utf8) + [0, 255]
         let record = ProducerRecord(
@@ -40,7 +40,7 @@ import Testing
     @Test func manyKeyedAndUnkeyedRecordsStreamed() async throws {
         let broker = try await TansuBroker.start()
         defer { broker.stop() }
-        try broker.createTopic("many", partitions: 3)
+        try await broker.createTopic("many", partitions: 3)
         let producer = try await KafkaProducer.connect(Self.configuration(broker))
         #expect(try await producer.partitionCount(of: "many") == 3)
         let count = 600

@@ -175,7 +175,7 @@ import TestSupport
         let log = (try? String(contentsOfFile: logFile, encoding: .utf8)) ?? ""
         #expect(log.contains("x-api-key: ••••"), "the trace log should show the masked header")
         #expect(log.split(separator: "\n").count > 50, "the trace log is too short to mean anything")
-        #expect(stateFiles.contains("journal.jsonl"), "no journal written")
+        #expect(stateFiles.contains("journal/runs.jsonl") && stateFiles.contains { $0.hasPrefix("journal/runs/") && $0.hasSuffix(".jsonl") }, "no journal written")
         #expect(((try? String(contentsOfFile: consoleLog, encoding: .utf8)) ?? "").contains("x-api-key: ••••"), "the console's trace log should show the masked header")
 
         let leaks = evidence.leaks(of: canaries.all)

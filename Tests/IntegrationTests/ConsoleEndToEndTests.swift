@@ -70,12 +70,13 @@ struct ConsoleEndToEndTests {
         // Every record the console sent is in the journal, once.
         session.keys("q")
         #expect(await session.waitForExit(), "the console did not quit")
-        var entries: [JournalEntry] = []
-        _ = try Journal.read(path: state.appendingPathComponent("journal.jsonl").path) { entries.append($0) }
+        let journal = try JournalStore(directory: state.path)
+        var entries: [JournalRecordEntry] = []
+        for run in try journal.runs() { try journal.entries(run: run.id) { entries.append($0) } }
         #expect(entries.count == 51)
         // Curses owns the terminal, so the console's log went to a file beside the journal.
         #expect(FileManager.default.fileExists(atPath: state.appendingPathComponent("console.log").path))
-        #expect(entries.allSatisfy { $0.outcome == "delivered" })
+        #expect(entries.allSatisfy { $0.outcome.isDelivered })
     }
 
     /// The Doctor view (7) on the local sandbox: the checks arrive on screen and every one
@@ -171,7 +172,10 @@ struct ConsoleEndToEndTests {
         #expect(stored.count == 1, "the Kafka log holds \(stored)")
         #expect(server.produceRequests == 0)
         // Nor in the files the console wrote (its log, the journal).
-        for file in ["console.log", "journal.jsonl"] {
+        let journalFiles = ((FileManager.default.enumerator(atPath: workspace.state.appendingPathComponent("journal").path)?.allObjects as? [String]) ?? [])
+            .filter { $0.hasSuffix(".jsonl") }.map { "journal/\($0)" }
+        #expect(journalFiles.count >= 2, "the journal's index and run file: \(journalFiles)")
+        for file in ["console.log"] + journalFiles {
             let text = try String(contentsOf: workspace.state.appendingPathComponent(file), encoding: .utf8)
             #expect(!text.contains(apiKey), "\(file) holds the typed API key")
             #expect(!text.contains(password), "\(file) holds the typed Kafka password")

@@ -223,10 +223,13 @@ struct ConsoleSafetyTests {
         let gone = await e2e.waitFor(session, 20) { _ in !session.alive() }
         #expect(gone.ok, "the console did not quit:\n\(gone.screen)")
 
-        var entries: [JournalEntry] = []
-        _ = try Journal.read(path: workspace.journal.path) { entries.append($0) }
+        let journal = try JournalStore(directory: workspace.state.path)
+        let runs = try journal.runs()
+        #expect(runs.count == 1)
+        var entries: [JournalRecordEntry] = []
+        for run in runs { try journal.entries(run: run.id) { entries.append($0) } }
         let stored = server.log.count(topic: "ing-staging-events")
-        let delivered = entries.filter { $0.outcome == "delivered" }.count
+        let delivered = entries.filter { $0.outcome.isDelivered }.count
         #expect(stored > 0 && stored < 2000, "stored \(stored)")
         #expect(Int64(delivered) == stored, "the proxy stored \(stored) records, the journal has \(delivered) delivered")
         #expect(Set(entries.map(\.seq)).count == entries.count, "a record journaled twice")

@@ -44,6 +44,29 @@ import TestSupport
             .split(separator: "\n").map(String.init)
     }
 
+    /// Outcomes reach the sinks one answered batch at a time (one write per batch for the
+    /// journal and the JSON lines), each exactly once.
+    @Test func nativeOutcomesArriveInBatches() async throws {
+        let platform = try await Platform.start()
+        struct Batches: SendSink {
+            let sizes = Locked<[Int]>([])
+            func didReport(_ reports: [DeliveryReport]) { sizes.withLock { $0.append(reports.count) } }
+        }
+        let sink = Batches()
+        let target = try await platform.target()
+        // ~3 MB: more than one batch's 1 MB, so several batches are answered.
+        let padding = String(repeating: "x", count: 1000)
+        let records = (1...3000).map { EventRecord(value: Payload(type: .json, data: Array("{\"n\":\($0),\"pad\":\"\(padding)\"}".utf8))) }
+        let plan = SendPlan(topic: "ing-staging-events", source: .records(records, origin: "test"), transport: .native)
+        let result = await Sender(rest: platform.client, nativeTarget: { target }).run(plan, sinks: [sink])
+        await platform.stop()
+        let sizes = sink.sizes.value
+        #expect(result.ledger.delivered == 3000, "\(result.stopReason ?? "")")
+        #expect(sizes.reduce(0, +) == 3000)
+        // As each batch is answered (at least three of 1 MB), never one by one.
+        #expect(sizes.count >= 3 && sizes.count < 300, "\(sizes.count) report batches for 3000 records: \(sizes.prefix(20))")
+    }
+
     @Test func restAndNativeLandInOneLog() async throws {
         let platform = try await Platform.start()
         let restRecords = (1...4).map { EventRecord(key: Payload(type: .string, data: Array("r\($0)".utf8)), value: Payload(type: .json, data: Array("{\"via\":\"rest\",\"n\":\($0)}".utf8))) }

@@ -24,34 +24,18 @@ public enum ToolRun {
 }
 
 extension ToolRun {
-    /// The same as `output`, awaited without holding a thread: the process's end and its
-    /// pipes are waited for on Dispatch, so Swift concurrency's few threads stay free for the
-    /// servers a test runs in its own process.
+    /// The same as `output`, awaited without holding a thread of the cooperative pool, so the
+    /// servers a test runs in its own process keep their threads.
     @discardableResult
     public static func run(_ executable: String, _ arguments: [String], input: Data? = nil,
                            timeout: Duration = .seconds(60), requireSuccess: Bool = true) async throws -> String {
-        try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async {
-                continuation.resume(with: Result {
-                    try output(executable, arguments, input: input, timeout: timeout, requireSuccess: requireSuccess)
-                })
-            }
+        let run = try await ChildProcess.run(executable, arguments, stdin: input, timeout: timeout)
+        if run.timedOut {
+            throw ToolRunError("\(executable) \(arguments.joined(separator: " ")) did not end in \(timeout): \(run.stderr.suffix(1000))")
         }
-    }
-
-    /// The path of a tool installed from Debian packages, or nil.
-    public static func which(_ name: String) -> String? {
-        for dir in ["/usr/bin", "/usr/local/bin", "/bin"] where FileManager.default.isExecutableFile(atPath: "\(dir)/\(name)") {
-            return "\(dir)/\(name)"
+        if requireSuccess, run.status != 0 {
+            throw ToolRunError("\(executable) \(arguments.joined(separator: " ")) exited \(run.status): \(run.stderr.suffix(1000))")
         }
-        return nil
-    }
-
-    /// kcat's path, or an error that says how to install it.
-    public static func kcat() throws -> String {
-        guard let path = which("kcat") else {
-            throw ToolRunError("kcat not found: apt-get install -y kcat librdkafka-dev")
-        }
-        return path
+        return run.stdout
     }
 }

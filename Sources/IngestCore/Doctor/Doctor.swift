@@ -131,7 +131,8 @@ public struct Doctor: Sendable {
         do {
             let target = try await kafkaTarget(discovery)
             let producer = try await KafkaProducer.connect(NativeSender.configuration(target))
-            record(DoctorCheck(.kafkaLogin, status: .pass, detail: "SASL_SSL, SCRAM-SHA-512 as \(target.username)"))
+            let tls = producer.tlsSession.map { " over \($0)" + (TLSServerHello.isForwardSecret($0.cipherSuite) ? ", forward secret" : ", NOT forward secret") } ?? ""
+            record(DoctorCheck(.kafkaLogin, status: .pass, detail: "SASL_SSL, SCRAM-SHA-512 as \(target.username)\(tls)"))
             if let topic {
                 do {
                     let partitions = try await producer.partitionCount(of: topic)
@@ -196,7 +197,7 @@ public struct Doctor: Sendable {
             let context = try NIOSSLContext(configuration: configuration)
             let group = MultiThreadedEventLoopGroup.singleton
             let handshake = group.any().makePromise(of: Void.self)
-            let sniffer = NIOLoopBoundBox<ServerHelloSniffer?>.makeEmptyBox(eventLoop: handshake.futureResult.eventLoop)
+            let sniffer = NIOLoopBoundBox<TLSServerHello?>.makeEmptyBox(eventLoop: handshake.futureResult.eventLoop)
             // SNI cannot carry an IP address; NIOSSL then checks the IP against the certificate.
             let sniHost = (try? SocketAddress(ipAddress: host, port: 0)) == nil ? host : nil
             let channel: any Channel
@@ -205,7 +206,7 @@ public struct Doctor: Sendable {
                     .connectTimeout(.seconds(5))
                     .channelInitializer { channel in
                         channel.eventLoop.makeCompletedFuture {
-                            let helloSniffer = ServerHelloSniffer()
+                            let helloSniffer = TLSServerHello()
                             sniffer.value = helloSniffer
                             try channel.pipeline.syncOperations.addHandler(helloSniffer)
                             try channel.pipeline.syncOperations.addHandler(try NIOSSLClientHandler(context: context, serverHostname: sniHost))
@@ -223,7 +224,7 @@ public struct Doctor: Sendable {
             let certificate = try await channel.nioSSL_peerCertificate().get()
             let suite = try await handshake.futureResult.eventLoop.submit { sniffer.value?.cipherSuite }.get()
             var detail = version.map { "\($0)" } ?? "TLS"
-            if let suite { detail += ", \(ServerHelloSniffer.name(of: suite))" }
+            if let suite { detail += ", \(TLSServerHello.name(of: suite))" }
             if let certificate {
                 // Who the certificate names and who signed it: a corporate TLS-inspecting proxy shows here.
                 if let parsed = try? Certificate(derEncoded: certificate.toDERBytes()) {

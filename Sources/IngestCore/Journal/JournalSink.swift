@@ -1,26 +1,39 @@
-/// The journal as a sink of a send: every record's digest before it goes, every outcome after.
+/// The journal as a sink of a send: a run begun with the plan's context, every record's
+/// digest (and value, with `journal_values`) before it goes, every outcome in the batches it
+/// came in, and the footer at the end. Put it before sinks that show outcomes, so what an
+/// operator saw is always in the journal.
 public final class JournalSink: SendSink {
-    let journal: Journal
+    let writer: JournalRunWriter
 
-    /// Opens the journal for one run of `plan` through `profile`.
-    public init(plan: SendPlan, profile: Profile, directory: String = Journal.defaultDirectory()) throws {
+    public var runID: String { writer.runID }
+
+    /// Begins a run of `plan` through `profile` in the standard journal (or `store`).
+    public init(plan: SendPlan, profile: Profile, reason: String? = nil, store: JournalStore? = nil) throws {
         var format: String?
         var valueType: String?
         if case .file(_, let fileFormat, let type) = plan.source {
             format = fileFormat.rawValue
             valueType = type.rawValue
         }
-        journal = try Journal(run: JournalRun(profile: profile, topic: plan.topic, transport: plan.transport.name, mode: plan.transport.modeName,
-                                              source: plan.source.journalName, format: format, valueType: valueType), directory: directory)
+        let store = try store ?? JournalStore(directory: JournalStore.defaultDirectory())
+        writer = try store.beginRun(
+            JournalRunInfo(profile: profile, topic: plan.topic, transport: plan.transport.name, mode: plan.transport.modeName,
+                           source: plan.source.journalName, format: format, valueType: valueType, reason: reason),
+            keepValues: profile.journalValues)
     }
 
     public var wantsRecords: Bool { true }
 
     public func willSend(seq: Int, record: EventRecord) {
-        journal.willSend(seq: seq, record: record, request: RecordEncoding.produceRequest(record))
+        writer.willSend(seq: seq, record: record)
     }
 
     public func didReport(_ reports: [DeliveryReport]) {
-        for report in reports { journal.record(report) }
+        writer.record(reports)
+    }
+
+    public func didFinish(_ result: SendResult) {
+        let ledger = result.ledger
+        writer.finish(delivered: ledger.delivered, failed: ledger.failed, unknown: ledger.unknown, stopReason: result.stopReason)
     }
 }

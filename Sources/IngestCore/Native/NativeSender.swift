@@ -12,13 +12,17 @@ public enum NativeSender {
         /// PEM file of an extra CA (the profile's ca_file, or the sandbox's own CA).
         public var caFile: String?
         public var tlsMinimum: TLSMinimumVersion
+        /// The profile's `[kafka] compression`.
+        public var compression: Compression
 
-        public init(bootstrap: [String], username: String, password: Secret, caFile: String?, tlsMinimum: TLSMinimumVersion) {
+        public init(bootstrap: [String], username: String, password: Secret, caFile: String?, tlsMinimum: TLSMinimumVersion,
+                    compression: Compression = .none) {
             self.bootstrap = bootstrap
             self.username = username
             self.password = password
             self.caFile = caFile
             self.tlsMinimum = tlsMinimum
+            self.compression = compression
         }
     }
 
@@ -28,6 +32,7 @@ public enum NativeSender {
         var configuration = KafkaProducerConfiguration(
             bootstrapServers: target.bootstrap,
             security: .saslSSL(username: target.username, password: target.password.reveal(), mechanism: .sha512, tls: tls))
+        configuration.compression = KafkaCompression(options.compression ?? target.compression)
         if let timeout = options.timeoutSeconds {
             let seconds = Duration.seconds(max(1, timeout))
             configuration.deliveryTimeout = seconds
@@ -41,21 +46,37 @@ public enum NativeSender {
     static func send(_ reader: RecordReader, topic: String, configuration: KafkaProducerConfiguration,
                      options: SendOptions, run: SendRun) async throws {
         let producer = try await KafkaProducer.connect(configuration, logger: Logger(label: "ingest.kafka"))
+        let sentAt = SendTimes(capacity: configuration.maxUnansweredRecords)
+        let clock = TimestampClock()
+        // Outcomes of one answered batch go to the sinks together (one write each, not one per
+        // record), on the pump's own task so the producer's engine never waits for a sink.
+        let pump = ReportPump(run: run)
+        let answered = Locked<[DeliveryReport]>([])
+        let flush: @Sendable () -> Void = {
+            let batch = answered.withLock { batch -> [DeliveryReport] in
+                defer { batch.removeAll(keepingCapacity: true) }
+                return batch
+            }
+            pump.submit(batch)
+        }
+        var failure: (any Error)?
         do {
             // Before anything is sent: a missing topic is named, never created.
             _ = try await producer.partitionCount(of: topic)
-            let sentAt = SendTimes(capacity: configuration.maxUnansweredRecords)
-            let clock = TimestampClock()
-            let records = RecordSequence(reader: reader, topic: topic, ratePerSecond: options.ratePerSecond, times: sentAt)
-            try await producer.produce(records) { index, outcome in
+            let records = RecordSequence(reader: reader, topic: topic, ratePerSecond: options.ratePerSecond, times: sentAt, pump: pump)
+            try await producer.produce(records, onReport: { index, outcome in
                 let seq = index + 1
-                run.report(DeliveryReport(seq: seq, outcome: Self.outcome(outcome, clock: clock), latencyMilliseconds: sentAt.elapsed(seq: seq)))
-            }
+                let report = DeliveryReport(seq: seq, outcome: Self.outcome(outcome, clock: clock), latencyMilliseconds: sentAt.elapsed(seq: seq))
+                answered.withLock { $0.append(report) }
+            }, onBatchEnd: flush)
         } catch {
-            await producer.close()
-            throw error
+            failure = error
         }
+        // After a cancellation, close gives the records still in flight their outcomes.
         await producer.close()
+        flush()
+        await pump.finish()
+        if let failure { throw failure }
     }
 
     static func outcome(_ outcome: KafkaDeliveryOutcome, clock: TimestampClock) -> Outcome {
@@ -87,6 +108,7 @@ struct RecordSequence: AsyncSequence {
     let topic: String
     let ratePerSecond: Double?
     let times: SendTimes
+    let pump: ReportPump
 
     struct AsyncIterator: AsyncIteratorProtocol {
         let sequence: RecordSequence
@@ -96,6 +118,7 @@ struct RecordSequence: AsyncSequence {
             try Task.checkCancellation()
             guard let (seq, record) = try sequence.reader.next() else { return nil }
             try await pacer.wait()
+            if seq % 1024 == 0 { await sequence.pump.waitForRoom() }
             sequence.times.mark(seq: seq)
             return NativeSender.producerRecord(record, topic: sequence.topic)
         }
@@ -133,5 +156,16 @@ final class SendTimes: @unchecked Sendable {
         let start = slots[seq & mask]
         guard start > 0 else { return nil }
         return Double(DispatchTime.now().uptimeNanoseconds &- start) / 1e6
+    }
+}
+
+extension KafkaCompression {
+    init(_ compression: Compression) {
+        switch compression {
+        case .none: self = .none
+        case .gzip: self = .gzip
+        case .lz4: self = .lz4
+        case .zstd: self = .zstd
+        }
     }
 }

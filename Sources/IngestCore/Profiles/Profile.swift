@@ -18,6 +18,8 @@ public struct Profile: Sendable, Equatable {
     public var journalValues = false
     /// How the console confirms production sends (`production_confirm`).
     public var productionConfirm: ProductionConfirm = .typed
+    /// What one send may do (`[limits]`): records, topics, a reason, a fresh confirmation.
+    public var limits = SendLimits()
     /// The file this profile was read from (or a description of its origin).
     public var source: String
 
@@ -47,6 +49,8 @@ public struct KafkaSettings: Sendable, Equatable {
     /// Empty means discover through the REST proxy.
     public var bootstrap: [String] = []
     public var caFile: String = ""
+    /// How native sends compress record batches.
+    public var compression: Compression = .none
     public init() {}
 }
 

@@ -25,10 +25,10 @@ public struct ProfileError: Error, Equatable, CustomStringConvertible {
 public enum ProfileParser {
     static let topLevelKeys: Set = [
         "name", "environment", "client_id", "rest_url", "topic_prefix", "api_key",
-        "batch_max_entries", "tls_min_version", "kafka", "stream", "sandbox", "journal_values",
+        "batch_max_entries", "tls_min_version", "kafka", "stream", "sandbox", "journal_values", "limits",
         "production_confirm",
     ]
-    static let kafkaKeys: Set = ["username", "password", "bootstrap", "ca_file"]
+    static let kafkaKeys: Set = ["username", "password", "bootstrap", "ca_file", "compression"]
     static let streamKeys: Set = ["window", "segment_records", "segment_bytes", "segment_seconds", "stall_seconds"]
     static let sandboxKeys: Set = ["topics", "partitions"]
 
@@ -94,6 +94,11 @@ public enum ProfileParser {
                 }
             }
             kafka.caFile = try k.string("ca_file", default: "")
+            let compression = try k.string("compression", default: "none")
+            guard let codec = Compression(rawValue: compression) else {
+                throw ProfileError(file: file, key: "kafka.compression", problem: "expected one of \(Compression.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", ")); found \"\(compression)\"")
+            }
+            kafka.compression = codec
         }
 
         var stream = StreamSettings()
@@ -140,6 +145,7 @@ public enum ProfileParser {
             }
             profile.productionConfirm = confirm
         }
+        profile.limits = try parseLimits(reader, prefix: topicPrefix)
         return profile
     }
 

@@ -1,14 +1,20 @@
 import Foundation
 
-/// Finds profiles by name in the user's config directory and the project's `profiles/`,
-/// or takes a path to a `.toml` file.
+/// Finds profiles by name in the user's config directory, the templates shipped beside the
+/// binary and the ones built into it, or takes a path to a `.toml` file.
 public struct ProfileStore: Sendable {
     public var directories: [URL]
+    /// Name -> TOML text, found when no directory has the name (the `local` sandbox profile).
+    public var builtIn: [String: String]
 
-    public init(directories: [URL]) { self.directories = directories }
+    public init(directories: [URL], builtIn: [String: String] = BuiltInProfiles.all) {
+        self.directories = directories
+        self.builtIn = builtIn
+    }
 
     /// `$INGEST_PROFILES_DIR`, `$XDG_CONFIG_HOME/ingest/profiles` (or `~/.config/...`),
-    /// `./profiles`, and the `profiles/` of the checkout the executable was built in.
+    /// `./profiles`, `PREFIX/share/ingest/profiles` beside an installed binary (or the
+    /// checkout's `profiles/` for one built there), then the built-in `local`.
     public static func standard(environment: [String: String] = ProcessInfo.processInfo.environment) -> ProfileStore {
         var directories: [URL] = []
         if let dir = environment["INGEST_PROFILES_DIR"], !dir.isEmpty {
@@ -20,9 +26,7 @@ public struct ProfileStore: Sendable {
             directories.append(URL(fileURLWithPath: home).appendingPathComponent(".config/ingest/profiles"))
         }
         directories.append(URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent("profiles"))
-        // .build/<config>/ingest -> checkout root
-        let executable = URL(fileURLWithPath: CommandLine.arguments.first ?? "").resolvingSymlinksInPath()
-        directories.append(executable.deletingLastPathComponent().appendingPathComponent("../../../profiles").standardizedFileURL)
+        directories += InstallLayout.shareDirectories().map { $0.appendingPathComponent("profiles") }
         var seen = Set<String>()
         return ProfileStore(directories: directories.filter { seen.insert($0.standardizedFileURL.path).inserted })
     }
@@ -47,6 +51,11 @@ public struct ProfileStore: Sendable {
                 entries.append(Entry(name: name, file: url, result: Result { try Self.read(url) }.mapError { $0 as? ProfileError ?? ProfileError(file: url.path, key: nil, problem: "\($0)") }))
             }
         }
+        for (name, text) in builtIn.sorted(by: { $0.key < $1.key }) where names.insert(name).inserted {
+            let origin = Self.builtInOrigin(name)
+            entries.append(Entry(name: name, file: URL(fileURLWithPath: origin),
+                                 result: Result { try ProfileParser.parse(text, file: origin) }.mapError { $0 as? ProfileError ?? ProfileError(file: origin, key: nil, problem: "\($0)") }))
+        }
         return entries
     }
 
@@ -59,12 +68,16 @@ public struct ProfileStore: Sendable {
             let url = directory.appendingPathComponent(nameOrPath + ".toml")
             if FileManager.default.fileExists(atPath: url.path) { return try Self.read(url) }
         }
+        if let text = builtIn[nameOrPath] { return try ProfileParser.parse(text, file: Self.builtInOrigin(nameOrPath)) }
         let known = all().map(\.name)
         throw ProfileError(
             file: nameOrPath, key: nil,
             problem: "no such profile; known: \(known.isEmpty ? "none" : known.joined(separator: ", ")) (searched \(directories.map(\.path).joined(separator: ", ")))"
         )
     }
+
+    /// How a built-in profile's origin is shown (in place of a file).
+    public static func builtInOrigin(_ name: String) -> String { "(built in: \(name))" }
 
     public static func read(_ url: URL) throws -> Profile {
         guard let data = FileManager.default.contents(atPath: url.path) else {

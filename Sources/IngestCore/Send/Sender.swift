@@ -26,7 +26,7 @@ public struct Sender: Sendable {
         let run = SendRun(sinks: sinks)
         var result = SendResult()
         do {
-            let reader = RecordReader(source: try Self.source(plan.source), maximumBytes: plan.options.maximumRecordBytes, run: run)
+            let reader = RecordReader(source: try Self.source(for: plan), maximumBytes: plan.options.maximumRecordBytes, run: run)
             switch plan.transport {
             case .rest(let mode):
                 result.segments = try await sendREST(reader, mode: mode, plan: plan, run: run)

@@ -89,7 +89,8 @@ public struct ProfileSession: Sendable {
         let bootstrap = profile.kafka.bootstrap.isEmpty ? try await client.discover().brokers.map(\.description) : profile.kafka.bootstrap
         guard !bootstrap.isEmpty else { throw InputError("the proxy listed no brokers with a host and port") }
         return NativeSender.Target(bootstrap: bootstrap, username: profile.kafka.username, password: password,
-                                   caFile: kafka?.caFile ?? profile.kafka.caFile, tlsMinimum: profile.tlsMinVersion)
+                                   caFile: kafka?.caFile ?? profile.kafka.caFile, tlsMinimum: profile.tlsMinVersion,
+                                   compression: profile.kafka.compression)
     }
 
     /// Whether native sends can log in: the embedded sandbox always can; others need a password.

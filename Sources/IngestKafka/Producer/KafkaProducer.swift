@@ -75,14 +75,17 @@ public final class KafkaProducer: Sendable {
     /// `maxUnansweredRecords` (of the configuration) are read and not answered, so memory
     /// stays bounded. When the task is cancelled it stops reading, and returns without
     /// waiting for the outcomes still to come (they keep arriving at `onReport`; `close`
-    /// then ends them), throwing `CancellationError`.
+    /// then ends them), throwing `CancellationError`. `onBatchEnd` is called after each group
+    /// of outcomes that arrived together (one answered batch), so a caller can write them out
+    /// together instead of one by one.
     /// (Inlinable so that reading the caller's sequence is specialized for it: the per-record
     /// cost of a generic async iterator is most of what a record costs otherwise.)
     @inlinable
     public func produce<Records: AsyncSequence>(
-        _ records: Records, onReport: @escaping @Sendable (Int, KafkaDeliveryOutcome) -> Void
+        _ records: Records, onReport: @escaping @Sendable (Int, KafkaDeliveryOutcome) -> Void,
+        onBatchEnd: (@Sendable () -> Void)? = nil
     ) async throws where Records.Element == ProducerRecord {
-        let sink = DeliverySink(report: onReport)
+        let sink = DeliverySink(report: onReport, batchEnded: onBatchEnd)
         var failure: Error?
         do {
             // next() rather than for-await's next(isolation:): this task is not isolated,

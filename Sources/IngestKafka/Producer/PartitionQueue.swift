@@ -11,10 +11,20 @@ struct TopicPartition: Hashable, Sendable, CustomStringConvertible {
 @usableFromInline
 final class DeliverySink: Sendable {
     let report: @Sendable (Int, KafkaDeliveryOutcome) -> Void
+    /// Called after the outcomes that came together (one batch's run of this sink's records):
+    /// lets the caller write them out together.
+    let batchEnded: (@Sendable () -> Void)?
 
     @usableFromInline
-    init(report: @escaping @Sendable (Int, KafkaDeliveryOutcome) -> Void) {
+    init(report: @escaping @Sendable (Int, KafkaDeliveryOutcome) -> Void, batchEnded: (@Sendable () -> Void)? = nil) {
         self.report = report
+        self.batchEnded = batchEnded
+    }
+
+    /// One outcome on its own (a record refused before it joined a batch).
+    func reportAlone(_ index: Int, _ outcome: KafkaDeliveryOutcome) {
+        report(index, outcome)
+        batchEnded?()
     }
 }
 
@@ -95,6 +105,7 @@ struct PendingBatch: Sendable {
                 run.sink.report(run.first + offset, outcome(position, timestamps[position]))
                 position += 1
             }
+            run.sink.batchEnded?()
         }
     }
 }

@@ -173,14 +173,14 @@ actor ProducerEngine {
     /// gives the record its outcome at once.
     func enqueue(_ record: ProducerRecord, index: Int, sink: DeliverySink) async {
         if case .failure(let unusable) = await usablePartitions(of: record.topic) {
-            sink.report(index, unusable.outcome)
+            sink.reportAlone(index, unusable.outcome)
             return
         }
         var step = RecordAccumulator.Step.none
         let appended = accumulator.append(
             record, index: index, sink: sink, timestampMs: record.timestamp ?? Self.nowMs(), now: .now, step: &step)
         if appended == .topicUnknown {  // the topic went away again meanwhile
-            sink.report(index, Self.unknownTopic(record.topic))
+            sink.reportAlone(index, Self.unknownTopic(record.topic))
         }
         carryOut(step)
     }

@@ -115,7 +115,7 @@ final class RecordAccumulator: Sendable {
             }
             return state.outstanding >= window ? .full : .appended
         }
-        if let refusal { sink.report(index, refusal) }
+        if let refusal { sink.reportAlone(index, refusal) }
         return appended
     }
 

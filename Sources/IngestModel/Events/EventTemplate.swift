@@ -8,13 +8,17 @@ public struct EventTemplate: Sendable, Equatable {
     public var key: String?
     public var headers: [HeaderTemplate]
     public var partition: Int?
+    /// Makes every placeholder but the clock repeatable: record n is the same in every run.
+    public var seed: UInt64?
 
-    public init(valueType: ValueType = .json, value: String, key: String? = nil, headers: [HeaderTemplate] = [], partition: Int? = nil) {
+    public init(valueType: ValueType = .json, value: String, key: String? = nil, headers: [HeaderTemplate] = [], partition: Int? = nil,
+                seed: UInt64? = nil) {
         self.valueType = valueType
         self.value = value
         self.key = key
         self.headers = headers
         self.partition = partition
+        self.seed = seed
     }
 }
 
@@ -53,19 +57,22 @@ extension EventTemplate {
             template = try Template(value, environment: environment)
         } catch let error as InputError {
             let (line, column) = Self.position(error.offset ?? 0, in: value)
-            return .invalid(line: line, column: column, message: error.description)
+            // The message says where too (for the CLI); the console shows line:column itself.
+            let message = error.description.hasPrefix("line \(line), column \(column): ")
+                ? String(error.description.dropFirst("line \(line), column \(column): ".count)) : error.description
+            return .invalid(line: line, column: column, message: message)
         } catch {
             return .invalid(line: 1, column: 1, message: "\(error)")
         }
-        if valueType == .json {
-            var generator = SystemRandomNumberGenerator()
-            let (expanded, map) = template.expandMapped(seq: seq, now: Date(), using: &generator)
-            do { try JSONValidator.validate(expanded) } catch {
-                let (line, column) = Self.position(map.templateOffset(error.offset), in: value)
-                return .invalid(line: line, column: column, message: error.message)
-            }
-        }
         do {
+            if valueType == .json {
+                var generator = SystemRandomNumberGenerator()
+                let (expanded, map) = try template.expandMapped(seq: seq, now: Date(), using: &generator)
+                do { try JSONValidator.validate(expanded) } catch {
+                    let (line, column) = Self.position(map.templateOffset(error.offset), in: value)
+                    return .invalid(line: line, column: column, message: error.message)
+                }
+            }
             _ = try TemplateSource(self, count: seq, environment: environment).record(seq: seq)
         } catch {
             return .invalid(line: 1, column: 1, message: "\(error)")
@@ -88,6 +95,10 @@ extension EventTemplate {
 
     /// Record `seq` as the REST proxy's produce request (the console's preview), or why it cannot be built.
     public func preview(seq: Int = 1, environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+        if let seed {
+            var generator = TemplateSource.generator(seed: seed, seq: seq)
+            return preview(seq: seq, now: Date(), using: &generator, environment: environment)
+        }
         var generator = SystemRandomNumberGenerator()
         return preview(seq: seq, now: Date(), using: &generator, environment: environment)
     }
@@ -112,21 +123,42 @@ public final class TemplateSource: RecordSource {
     let headers: [(name: String, value: Template)]
     let partition: Int?
     let count: Int
+    let seed: UInt64?
     private var seq = 0
 
-    public init(_ event: EventTemplate, count: Int = 1, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
-        self.template = try Template(event.value, environment: environment)
-        self.keyTemplate = try event.key.map { try Template($0, environment: environment) }
+    public init(_ event: EventTemplate, count: Int = 1, environment: [String: String] = ProcessInfo.processInfo.environment,
+                files: TemplateFiles = .local) throws {
+        self.template = try Template(event.value, environment: environment, files: files)
+        self.keyTemplate = try event.key.map { key in
+            do { return try Template(key, environment: environment, files: files) } catch let error as InputError {
+                throw InputError("key: \(error.description)")
+            }
+        }
         self.valueType = event.valueType
-        self.headers = try event.headers.map { (name: $0.name, value: try Template($0.value, environment: environment)) }
+        self.headers = try event.headers.map { header in
+            do { return (name: header.name, value: try Template(header.value, environment: environment, files: files)) } catch let error as InputError {
+                throw InputError("header \(header.name): \(error.description)")
+            }
+        }
         self.partition = event.partition
         self.count = count
+        self.seed = event.seed
         // Fail before sending anything if the first expansion is not valid.
         _ = try record(seq: 1)
     }
 
+    /// Record `seq`'s own generator under `seed`: record n is the same whatever came before it.
+    public static func generator(seed: UInt64, seq: Int) -> SeededRandom {
+        var mixer = SeededRandom(seed: seed ^ (UInt64(truncatingIfNeeded: seq) &* 0xD1B5_4A32_D192_ED03))
+        return SeededRandom(seed: mixer.next())
+    }
+
     /// The record numbered `seq`, as it will be sent.
     public func record(seq: Int) throws -> EventRecord {
+        if let seed {
+            var generator = Self.generator(seed: seed, seq: seq)
+            return try record(seq: seq, now: Date(), using: &generator)
+        }
         var generator = SystemRandomNumberGenerator()
         return try record(seq: seq, now: Date(), using: &generator)
     }
@@ -134,7 +166,7 @@ public final class TemplateSource: RecordSource {
     public func record(seq: Int, now: Date, using generator: inout some RandomNumberGenerator) throws -> EventRecord {
         let value = try Payload.make(type: valueType, text: template.expand(seq: seq, now: now, using: &generator))
         let key = try keyTemplate.map { try Payload.make(type: .string, text: $0.expand(seq: seq, now: now, using: &generator)) }
-        let headers = headers.map { RecordHeader(name: $0.name, value: Array($0.value.expand(seq: seq, now: now, using: &generator).utf8)) }
+        let headers = try headers.map { RecordHeader(name: $0.name, value: Array(try $0.value.expand(seq: seq, now: now, using: &generator).utf8)) }
         return EventRecord(key: key, value: value, headers: headers, partition: partition)
     }
 

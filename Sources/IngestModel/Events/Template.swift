@@ -1,12 +1,20 @@
 import Foundation
 
-/// Event text with `{{...}}` placeholders, compiled once and expanded per record:
-/// `{{uuid}}`, `{{now}}` (ISO-8601), `{{now_ms}}`, `{{seq}}`, `{{rand_int A B}}`, `{{env NAME}}`.
+/// Event text with `{{...}}` placeholders, compiled once and expanded per record. The
+/// placeholders are listed in `Template.known` and parsed in `TemplatePlaceholders.swift`.
 public struct Template: Sendable, Equatable {
     enum Part: Sendable, Equatable {
         case text(String)
-        case uuid, now, nowMilliseconds, seq
+        case uuid, seq
+        /// ISO-8601 / epoch milliseconds, shifted by an offset in milliseconds.
+        case now(offsetMilliseconds: Int64)
+        case nowMilliseconds(offsetMilliseconds: Int64)
+        case seqFrom(Int)
         case randomInt(Int, Int)
+        case randomFloat(Double, Double, decimals: Int)
+        case randomString(length: Int)
+        case choice(WeightedChoice)
+        case csv(CSVColumn)
         case environment(String)
     }
 
@@ -17,7 +25,10 @@ public struct Template: Sendable, Equatable {
 
     public var hasPlaceholders: Bool { parts.contains { if case .text = $0 { return false } else { return true } } }
 
-    public init(_ text: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
+    /// Compiles `text`; a placeholder that is unknown or badly formed is an `InputError` that
+    /// says where it is (`line 2, column 7: ...`). `files` opens the files `{{csv}}` names.
+    public init(_ text: String, environment: [String: String] = ProcessInfo.processInfo.environment,
+                files: TemplateFiles = .local) throws {
         var parts: [Part] = []
         var sources: [Range<Int>] = []
         func offset(_ i: String.Index) -> Int { text.utf8.distance(from: text.startIndex, to: i) }
@@ -28,13 +39,13 @@ public struct Template: Sendable, Equatable {
                 sources.append(offset(rest.startIndex)..<offset(open.lowerBound))
             }
             guard let close = rest[open.upperBound...].range(of: "}}") else {
-                throw InputError("template: \"{{\" is not closed by \"}}\"", offset: offset(open.lowerBound))
+                throw InputError("\(Self.position(of: open.lowerBound, in: text)): \"{{\" is not closed by \"}}\"", offset: offset(open.lowerBound))
             }
-            let words = rest[open.upperBound..<close.lowerBound].split(separator: " ").map(String.init)
             do {
-                parts.append(try Self.part(words, environment: environment))
+                let words = try TemplateWords.split(rest[open.upperBound..<close.lowerBound])
+                parts.append(try Self.part(words, environment: environment, files: files))
             } catch let error as InputError {
-                throw InputError(error.description, offset: offset(open.lowerBound))
+                throw InputError("\(Self.position(of: open.lowerBound, in: text)): \(error.description)", offset: offset(open.lowerBound))
             }
             sources.append(offset(open.lowerBound)..<offset(close.upperBound))
             rest = rest[close.upperBound...]
@@ -47,64 +58,56 @@ public struct Template: Sendable, Equatable {
         self.sources = sources
     }
 
-    static func part(_ words: [String], environment: [String: String]) throws -> Part {
-        switch words.first {
-        case "uuid" where words.count == 1: return .uuid
-        case "now" where words.count == 1: return .now
-        case "now_ms" where words.count == 1: return .nowMilliseconds
-        case "seq" where words.count == 1: return .seq
-        case "rand_int":
-            guard words.count == 3, let low = Int(words[1]), let high = Int(words[2]), low <= high else {
-                throw InputError("template: {{rand_int A B}} needs two integers with A <= B")
-            }
-            return .randomInt(low, high)
-        case "env":
-            guard words.count == 2 else { throw InputError("template: {{env NAME}} needs one variable name") }
-            // Resolved now, so a missing variable is an input error before anything is sent.
-            guard let value = environment[words[1]] else {
-                throw InputError("template: the environment variable \(words[1]) is not set")
-            }
-            return .environment(value)
-        default:
-            throw InputError("template: unknown placeholder {{\(words.joined(separator: " "))}}; known: uuid, now, now_ms, seq, rand_int A B, env NAME")
-        }
+    /// `line L, column C` (1-based; columns in characters, as an editor counts them).
+    static func position(of index: String.Index, in text: String) -> String {
+        let before = text[..<index]
+        let line = before.reduce(1) { $1 == "\n" ? $0 + 1 : $0 }
+        let lineStart = before.lastIndex(of: "\n").map { text.index(after: $0) } ?? text.startIndex
+        return "line \(line), column \(text[lineStart..<index].count + 1)"
     }
 
-    public func expand(seq: Int, now: Date = Date()) -> String {
+    public func expand(seq: Int, now: Date = Date()) throws -> String {
         var generator = SystemRandomNumberGenerator()
-        return expand(seq: seq, now: now, using: &generator)
+        return try expand(seq: seq, now: now, using: &generator)
     }
 
-    /// Expands with the given randomness (uuid, rand_int): a seeded generator makes it repeatable.
-    public func expand(seq: Int, now: Date, using generator: inout some RandomNumberGenerator) -> String {
+    /// Expands with the given randomness: a seeded generator makes every placeholder but the
+    /// clock repeatable. Throws only when a `{{csv}}` file cannot be read any more.
+    public func expand(seq: Int, now: Date, using generator: inout some RandomNumberGenerator) throws -> String {
         var out = ""
-        for part in parts { out += Self.expand(part, seq: seq, now: now, using: &generator) }
+        for part in parts { out += try Self.expand(part, seq: seq, now: now, using: &generator) }
         return out
     }
 
     /// The expansion and, for each part, where it landed in it (UTF-8 bytes) and where it is in
-    /// the template: `templateOffset(_:in:)` maps a position in the expansion back.
-    public func expandMapped(seq: Int, now: Date, using generator: inout some RandomNumberGenerator) -> (text: String, map: ExpansionMap) {
+    /// the template: `ExpansionMap.templateOffset` maps a position in the expansion back.
+    public func expandMapped(seq: Int, now: Date, using generator: inout some RandomNumberGenerator) throws -> (text: String, map: ExpansionMap) {
         var out = ""
         var spans: [ExpansionMap.Span] = []
         for (part, source) in zip(parts, sources) {
             let start = out.utf8.count
-            out += Self.expand(part, seq: seq, now: now, using: &generator)
+            out += try Self.expand(part, seq: seq, now: now, using: &generator)
             let isText = if case .text = part { true } else { false }
             spans.append(ExpansionMap.Span(expanded: start..<out.utf8.count, template: source, isText: isText))
         }
         return (out, ExpansionMap(spans: spans, templateLength: sources.last?.upperBound ?? 0))
     }
 
-    static func expand(_ part: Part, seq: Int, now: Date, using generator: inout some RandomNumberGenerator) -> String {
+    static func expand(_ part: Part, seq: Int, now: Date, using generator: inout some RandomNumberGenerator) throws -> String {
         switch part {
-        case .text(let text): text
-        case .uuid: uuid(using: &generator)
-        case .now: iso8601(now)
-        case .nowMilliseconds: String(Int64(now.timeIntervalSince1970 * 1000))
-        case .seq: String(seq)
-        case .randomInt(let low, let high): String(Int.random(in: low...high, using: &generator))
-        case .environment(let value): value
+        case .text(let text): return text
+        case .uuid: return uuid(using: &generator)
+        case .now(let offset): return iso8601(now.addingTimeInterval(Double(offset) / 1000))
+        case .nowMilliseconds(let offset): return String(Int64(now.timeIntervalSince1970 * 1000) + offset)
+        case .seq: return String(seq)
+        case .seqFrom(let first): return String(first &+ (seq - 1))
+        case .randomInt(let low, let high): return String(Int.random(in: low...high, using: &generator))
+        case .randomFloat(let low, let high, let decimals):
+            return String(format: "%.\(decimals)f", Double.random(in: low...high, using: &generator))
+        case .randomString(let length): return randomString(length: length, using: &generator)
+        case .choice(let choice): return choice.pick(using: &generator)
+        case .csv(let column): return try column.value(forRecord: seq)
+        case .environment(let value): return value
         }
     }
 
@@ -117,6 +120,15 @@ public struct Template: Sendable, Equatable {
         let uuid = UUID(uuid: (bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7],
                                bytes[8], bytes[9], bytes[10], bytes[11], bytes[12], bytes[13], bytes[14], bytes[15]))
         return uuid.uuidString.lowercased()
+    }
+
+    static let alphanumerics = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
+
+    static func randomString(length: Int, using generator: inout some RandomNumberGenerator) -> String {
+        var out = ""
+        out.reserveCapacity(length)
+        for _ in 0..<length { out.append(alphanumerics[Int.random(in: 0..<alphanumerics.count, using: &generator)]) }
+        return out
     }
 
     static func iso8601(_ date: Date) -> String {

@@ -12,7 +12,7 @@ struct ConsoleCommand: AsyncParsableCommand {
     )
 
     @Option(help: "Profile to start on (name or path to a .toml file).") var profile = "local"
-    @Option(help: "Theme file (themes/*.toml); NO_COLOR is honoured.") var theme: String?
+    @Option(help: "Theme: a name (default-dark, light, high-contrast, or NAME.toml in $XDG_CONFIG_HOME/ingest/themes) or a file path; NO_COLOR is honoured.") var theme: String?
 
     func run() async throws {
         guard isatty(STDIN_FILENO) == 1, isatty(STDOUT_FILENO) == 1 else {
@@ -30,7 +30,7 @@ struct ConsoleCommand: AsyncParsableCommand {
         let services = LiveConsoleServices(store: store)
         let code: Int32
         do {
-            code = try await Console.run(services: services, initialProfile: initial, themePath: theme ?? Self.defaultTheme())
+            code = try await Console.run(services: services, initialProfile: initial, themePath: theme.map(Self.themePath) ?? Self.defaultTheme())
         } catch {
             await services.close()
             Output.error("ingest: \(error)")
@@ -40,10 +40,17 @@ struct ConsoleCommand: AsyncParsableCommand {
         if code != 0 { throw ExitCode(code) }
     }
 
-    /// `themes/default-dark.toml` from the checkout the binary was built in, if it is there.
+    /// `themes/default-dark.toml` shipped beside the binary, if it is there; else the one built in.
     static func defaultTheme() -> String? {
-        let executable = URL(fileURLWithPath: CommandLine.arguments.first ?? "").resolvingSymlinksInPath()
-        let candidate = executable.deletingLastPathComponent().appendingPathComponent("../../../themes/default-dark.toml").standardizedFileURL.path
-        return FileManager.default.fileExists(atPath: candidate) ? candidate : nil
+        InstallLayout.shipped("themes", "default-dark.toml")?.path
+    }
+
+    /// A theme's name: the user's own (`$XDG_CONFIG_HOME/ingest/themes/NAME.toml`), then the
+    /// shipped one; a path is taken as it is (a missing one is named on the status line).
+    static func themePath(_ given: String) -> String {
+        guard !given.contains("/"), !given.hasSuffix(".toml") else { return given }
+        let own = InstallLayout.configDirectory().appendingPathComponent("themes/\(given).toml")
+        if FileManager.default.fileExists(atPath: own.path) { return own.path }
+        return InstallLayout.shipped("themes", given + ".toml")?.path ?? given
     }
 }

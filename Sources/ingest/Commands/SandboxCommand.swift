@@ -20,7 +20,7 @@ struct SandboxCommand: AsyncParsableCommand {
     @Option(name: .customLong("delay-ms"), help: "Fault: delay each report.") var delayMilliseconds = 0
     @Flag(name: .customLong("buffer-requests"), help: "Fault: read the whole request before answering, like a buffering gateway.") var bufferRequests = false
     @Flag(name: .customLong("memory-log"), help: "No Kafka: keep records in an in-memory log (faster; for REST benchmarks).") var memoryLog = false
-    @Option(name: .customLong("kafka-fail"), help: "Fault: Kafka error codes for the next Produce requests, in order (e.g. 6,6 = NOT_LEADER twice).") var kafkaFail: String?
+    @Option(name: .customLong("kafka-fail"), help: "Fault: Kafka error codes for the next Produce requests of native clients, in order (e.g. 6,6 = NOT_LEADER twice).") var kafkaFail: String?
     @Option(name: .customLong("kafka-leader-down"), help: "Fault: make broker 1 lead this partition of every topic, then take broker 1 down.") var kafkaLeaderDown: Int32?
     @Option(name: .customLong("kafka-rtt-ms"), help: "The Kafka brokers answer each request after this many milliseconds (a distant cluster).") var kafkaRoundTripMilliseconds = 0
     @Option(name: .customLong("fail"), help: "Fault: answer every produce with 429-html, 429-json, 500, 503, 502-html or 403.") var fail: String?
@@ -61,13 +61,15 @@ struct SandboxCommand: AsyncParsableCommand {
             throw ExitCode(Exit.notAllDelivered)
         }
         if let kafkaFail {
-            let codes = kafkaFail.split(separator: ",").compactMap { Int32($0.trimmingCharacters(in: .whitespaces)) }
+            let codes = kafkaFail.split(separator: ",").compactMap { Int16($0.trimmingCharacters(in: .whitespaces)) }
             guard let kafka = configuration.kafka, !codes.isEmpty else {
                 Output.error("ingest: --kafka-fail takes Kafka error codes (e.g. 6,6) and needs the Kafka cluster (not --memory-log)")
                 await configuration.kafka?.stop()
                 throw ExitCode(Exit.usage)
             }
-            kafka.cluster.failNextProduceRequests(codes)
+            // Answered by the TLS front, so native clients meet them as from a broker, with the
+            // broker's sequence checks (the mock's own injection reorders idempotent batches).
+            kafka.front.failNextProduceRequests(codes)
         }
         if let partition = kafkaLeaderDown {
             guard let kafka = configuration.kafka, partition >= 0, partition < partitions else {

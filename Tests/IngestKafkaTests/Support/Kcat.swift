@@ -14,7 +14,7 @@ struct KcatMessage: Decodable {
 
 enum Kcat {
     static func path() throws -> String {
-        try ToolRun.kcat()
+        try Tools.kcat()
     }
 
     /// Every message of a topic, read by librdkafka through kcat.

@@ -167,8 +167,8 @@ final class TansuBroker: @unchecked Sendable {
         self.process = process
     }
 
-    func createTopic(_ name: String, partitions: Int) throws {
-        try ToolRun.output(
+    func createTopic(_ name: String, partitions: Int) async throws {
+        try await ToolRun.run(
             binary, ["topic", "create", name, "--broker", "tcp://localhost:\(port)", "--partitions", "\(partitions)"],
             timeout: .seconds(20))
     }

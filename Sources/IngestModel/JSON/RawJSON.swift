@@ -1,9 +1,10 @@
 /// The raw text of a member inside a JSON document, compacted, with key order kept: what the
 /// real proxy (Jackson) writes to Kafka for a JSON value. Re-serializing through Foundation
-/// would reorder keys. Input is already known to be valid JSON.
-enum RawJSON {
+/// would reorder keys. Input is already known to be valid JSON. Used by the sandbox and by
+/// `CurlImport`.
+public enum RawJSON {
     /// `path` names nested object members, e.g. ["value", "data"].
-    static func member(_ bytes: [UInt8], _ path: [String]) -> [UInt8]? {
+    public static func member(_ bytes: [UInt8], _ path: [String]) -> [UInt8]? {
         var index = 0
         var range = 0..<bytes.count
         for name in path {
@@ -77,20 +78,6 @@ enum RawJSON {
 
     /// Drops whitespace outside strings.
     static func compact(_ slice: ArraySlice<UInt8>) -> [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(slice.count)
-        var inString = false
-        var escaped = false
-        for c in slice {
-            if inString {
-                out.append(c)
-                if escaped { escaped = false } else if c == UInt8(ascii: "\\") { escaped = true } else if c == UInt8(ascii: "\"") { inString = false }
-                continue
-            }
-            if c == 0x20 || c == 0x09 || c == 0x0A || c == 0x0D { continue }
-            if c == UInt8(ascii: "\"") { inString = true }
-            out.append(c)
-        }
-        return out
+        JSONCompact.compact(slice)
     }
 }
