@@ -197,6 +197,21 @@ import Testing
         }
     }
 
+    /// Too small to show the question: typing the topic and Enter blind sends nothing.
+    @Test func nothingIsConfirmedBlind() {
+        var (asked, _) = U.keys(U.production(), [.char("s")])
+        asked = update(asked, .resize(width: 60, height: 20)).0
+        let (blind, e) = U.keys(asked, Key.typing("ing-production-players") + [.enter])
+        #expect(U.sends(e).isEmpty)
+        let (back, e2) = U.keys(update(blind, .resize(width: 80, height: 24)).0, [.enter])
+        #expect(U.sends(e2).isEmpty, "the blind typing was kept")
+        guard case .confirmProduction(let input, _, _)? = back.modal else {
+            Issue.record("the question is still open")
+            return
+        }
+        #expect(input.text.isEmpty)
+    }
+
     /// Files and re-sends are confirmed too.
     @Test func fileSendsAreConfirmed() {
         var s = U.production()

@@ -15,11 +15,13 @@ extension Update {
             if case .confirmQuit? = s.modal { return quit(&s, force: true) }
             return quit(&s)
         }
-        if s.modal != nil { return handleModalKey(&s, key) }
         let editing = (s.view == .compose && s.compose.editing) || (s.view == .load && s.load.editing)
         if s.isTooSmall {
+            // Nothing is answered blind: a question on no screen only takes Esc.
+            if s.modal != nil { return key == .escape ? handleModalKey(&s, key) : [] }
             return key == .char("q") && !editing ? quit(&s) : []
         }
+        if s.modal != nil { return handleModalKey(&s, key) }
         if s.view == .compose, s.compose.editing { return handleComposeEditing(&s, key) }
         if s.view == .load, s.load.editing { return handleLoadEditing(&s, key) }
         if s.showMessages {
