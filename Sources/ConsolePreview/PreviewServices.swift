@@ -107,6 +107,10 @@ public final class PreviewServices: ConsoleServices {
             return stream
         }
         sent.withLock { $0[id] = Dictionary(uniqueKeysWithValues: records.enumerated().map { ($0.offset + 1, $0.element) }) }
+        let run = PastRun(id: "preview-\(id)", time: "2026-11-25T03:00:00.000Z", profile: profile, topic: plan.topic, mode: plan.transport.modeName,
+                          source: plan.source.journalName, delivered: 0, failed: 0, unknown: 0, state: "running")
+        runs.withLock { $0.append((run, plan)) }
+        continuation.yield(.journaled(run: run.id))
         var interval = reportDelay
         if let rate = plan.options.ratePerSecond, rate > 0 { interval = .nanoseconds(Int64(1e9 / rate)) }
         let failEvery = self.failEvery
@@ -140,10 +144,36 @@ public final class PreviewServices: ConsoleServices {
     }
 
     private let drafts = Mutex<[String: ComposeDraft]>([:])
+    /// Sends of this process, by journal run id (`preview-N`), newest last.
+    private let runs = Mutex<[(run: PastRun, plan: SendPlan)]>([])
+
+    /// Two runs of an "earlier session": one made in the console (its template is known), one
+    /// whose journal kept only digests.
+    public static let earlierRuns: [(run: PastRun, loaded: LoadedSend)] = [
+        (PastRun(id: "3f2a9c1e", time: "2026-11-24T16:05:12.000Z", profile: "dev", topic: "ing-staging-players", mode: "batch",
+                 source: "data", delivered: 25, failed: 0, unknown: 0, state: "finished"),
+         LoadedSend(draft: ComposeDraft(plan: SendPlan(topic: "ing-staging-players", source: .template(
+             EventTemplate(value: "{\"playerId\": \"{{uuid}}\", \"level\": {{rand_int 1 9}}}", key: "p-{{seq}}"), count: 25), transport: .rest(.batch))))),
+        (PastRun(id: "0b77d4a2", time: "2026-11-23T09:41:00.000Z", profile: "dev", topic: "ing-staging-bets", mode: "single",
+                 source: "data", delivered: 0, failed: 1, unknown: 0, state: "finished", stopReason: "403 the gateway refused the key"),
+         LoadedSend(draft: { var d = ComposeDraft(); d.topic = "ing-staging-bets"; d.mode = "single"; return d }(),
+                    note: "the journal kept only a digest of its records (journal_values = false): topic and mode loaded, not the value")),
+    ]
 
     public func draft(profile: String) -> ComposeDraft? { drafts.withLock { $0[profile] } }
 
     public func saveDraft(_ draft: ComposeDraft, profile: String) { drafts.withLock { $0[profile] = draft } }
+
+    public func history(limit: Int) async throws -> [PastRun] {
+        let own = runs.withLock { $0.map(\.run) }
+        return Array((own.reversed() + Self.earlierRuns.map(\.run)).prefix(limit))
+    }
+
+    public func pastSend(run: String) async throws -> LoadedSend {
+        if let plan = runs.withLock({ $0.first { $0.run.id == run }?.plan }) { return LoadedSend(draft: ComposeDraft(plan: plan)) }
+        guard let earlier = Self.earlierRuns.first(where: { $0.run.id == run }) else { throw ServiceFailure("no run \(run) in the journal") }
+        return earlier.loaded
+    }
 
     /// Copies go nowhere but the terminal (OSC 52) here.
     public func copy(_ text: String) async -> String { "the preview clipboard" }

@@ -20,12 +20,14 @@ public actor LiveConsoleServices: ConsoleServices {
 
     /// Drafts go to `stateDirectory` (the journal's by default).
     private let drafts: Drafts
+    private let journalHistory: ConsoleHistory
 
     public init(store: ProfileStore = .standard(), stateDirectory: String = JournalStore.defaultDirectory(),
                 opener: @escaping Opener = { try await ProfileSession.open($0, prompted: $1) }) {
         self.store = store
         self.opener = opener
         drafts = Drafts(stateDirectory: stateDirectory)
+        journalHistory = ConsoleHistory(stateDirectory: stateDirectory)
     }
 
     public func close() async {
@@ -131,7 +133,12 @@ public actor LiveConsoleServices: ConsoleServices {
                 let session = try await self.session(profile)
                 // The journal first: what the operator sees is always in the journal.
                 var sinks: [any SendSink] = []
-                if let journal = try? JournalSink(plan: plan, profile: session.profile) { sinks.append(journal) }
+                if let store = try? JournalStore(directory: self.journalHistory.stateDirectory),
+                   let journal = try? JournalSink(plan: plan, profile: session.profile, store: store) {
+                    sinks.append(journal)
+                    self.journalHistory.remember(run: journal.runID, plan: plan)
+                    continuation.yield(.journaled(run: journal.runID))
+                }
                 sinks.append(ConsoleSink(send: id, held: self.held, continuation: continuation))
                 _ = await session.sender.run(plan, sinks: sinks)
             } catch {
@@ -151,6 +158,14 @@ public actor LiveConsoleServices: ConsoleServices {
     public nonisolated func draft(profile: String) -> ComposeDraft? { drafts.load(profile) }
 
     public nonisolated func saveDraft(_ draft: ComposeDraft, profile: String) { drafts.save(draft, profile: profile) }
+
+    public nonisolated func history(limit: Int) async throws -> [PastRun] {
+        do { return try journalHistory.runs(limit: limit) } catch { throw ServiceFailure(SecretScrubber.scrub("\(error)")) }
+    }
+
+    public nonisolated func pastSend(run: String) async throws -> LoadedSend {
+        do { return try journalHistory.pastSend(run: run) } catch { throw ServiceFailure(SecretScrubber.scrub("\(error)")) }
+    }
 
     public nonisolated func copy(_ text: String) async -> String {
         Clipboard().copy(text)

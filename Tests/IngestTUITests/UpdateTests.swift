@@ -211,7 +211,7 @@ import Testing
         (s, e) = update(s, .sendEvents(id: 1, [.reports([failed, ok, unknown], sent: 3), .finished(delivered: 1, failed: 1, unknown: 1, stopReason: nil)], now: 5))
         #expect(e.isEmpty)  // nothing is re-sent on its own
         (s, e) = update(s, .sendEnded(id: 1))
-        #expect(e.isEmpty)
+        #expect(e == [.loadHistory])  // the journal is listed again; nothing is sent
         let (asked, e1) = Self.keys(s, [.char("6"), .char("r")])
         #expect(e1.isEmpty)
         #expect(asked.modal == .confirmResend(sendID: 1, seqs: [1, 3]))

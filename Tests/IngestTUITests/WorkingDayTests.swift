@@ -257,3 +257,91 @@ import Testing
         #expect(U.keys(s, [.char("q")]).1.contains(.saveDraft(profile: "dev", ComposeDraft(s))))
     }
 }
+
+/// Item 6: History lists the journal's runs across sessions; any send loads into Compose.
+@Suite struct HistoryTests {
+    typealias U = UpdateTests
+
+    static let earlier = PastRun(id: "3f2a9c1e", time: "2026-11-24T16:05:12.000Z", profile: "dev", topic: "ing-staging-players", mode: "batch",
+                                 source: "data", delivered: 25, failed: 0, unknown: 0, state: "finished")
+
+    @Test func earlierRunsAreListedAfterThisSessionsAndOnce() {
+        var (s, e) = U.keys(U.dev(), [.char("s")])
+        let id = U.sends(e)[0].id
+        s = update(s, .sendEvents(id: id, [.journaled(run: "aaaa0001")], now: 1)).0
+        let mine = PastRun(id: "aaaa0001", time: "2026-11-25T03:00:00.000Z", profile: "dev", topic: "ing-staging-t", mode: "single",
+                           source: "data", delivered: 1, failed: 0, unknown: 0, state: "finished")
+        s = update(s, .historyLoaded(.success([mine, Self.earlier]))).0
+        let rows = Update.historyRows(s)
+        #expect(rows.count == 2, "this session's send is listed once: \(rows)")
+        guard case .session(let first)? = rows.first, case .past(let second) = rows[1] else {
+            Issue.record("\(rows)")
+            return
+        }
+        #expect(first.id == id && second.id == "3f2a9c1e")
+        s.view = .history
+        let screen = WorkingDayTests.text(s)
+        #expect(screen.contains(" 3f2a9c1e done              25"), "\(screen)")
+    }
+
+    /// Enter on an earlier run asks the services for it and fills Compose; the topic comes too
+    /// (a deliberate load), and sending it is a new send, confirmed as any.
+    @Test func anEarlierSendLoadsIntoComposeAndSendsAgain() {
+        var s = U.production()
+        s = update(s, .historyLoaded(.success([Self.earlier]))).0
+        s.view = .history
+        let (asked, e) = U.keys(s, [.enter])
+        #expect(e == [.loadPastSend(run: "3f2a9c1e")])
+        var draft = ComposeDraft()
+        draft.topic = "ing-production-players"
+        draft.mode = "batch"
+        draft.value = "{\"n\": {{seq}}}"
+        draft.count = "25"
+        let (loaded, _) = update(asked, .pastSendLoaded(run: "3f2a9c1e", .success(LoadedSend(draft: draft))))
+        #expect(loaded.view == .compose && loaded.compose.value.text == "{\"n\": {{seq}}}" && loaded.compose.mode == .rest(.batch))
+        #expect(loaded.fullTopic == "ing-production-players")
+        #expect(loaded.status?.text.contains("run 3f2a9c1e loaded into Compose") == true)
+        let (confirm, e2) = U.keys(loaded, [.char("s")])
+        #expect(U.sends(e2).isEmpty)
+        guard case .confirmProduction(_, let pending, _)? = confirm.modal else {
+            Issue.record("a loaded production send is confirmed like any")
+            return
+        }
+        #expect(pending.records == 25)
+        // What the journal could not keep is said.
+        let (partial, _) = update(asked, .pastSendLoaded(run: "3f2a9c1e", .success(LoadedSend(draft: draft, note: "only a digest was kept"))))
+        #expect(partial.status?.text.hasSuffix("only a digest was kept") == true && partial.status?.role == .warning)
+    }
+
+    /// This session's sends load from their plan, file sends into Load.
+    @Test func aSessionSendLoadsFromItsPlan() {
+        var s = U.dev()
+        s.compose.key.setText("k-{{seq}}")
+        s.compose.count.setText("7")
+        var (t, e) = U.keys(s, [.char("s")])
+        t = update(t, .sendEnded(id: U.sends(e)[0].id)).0
+        t.compose.key.setText("changed")
+        t.compose.count.setText("1")
+        t.view = .history
+        (t, e) = U.keys(t, [.enter])
+        #expect(t.view == .compose && t.compose.key.text == "k-{{seq}}" && t.compose.count.text == "7")
+        var f = U.dev()
+        f.view = .load
+        f.load.path.setText("/data/events.jsonl")
+        var (g, e2) = U.keys(f, [.char("s")])
+        g = update(g, .sendEnded(id: U.sends(e2)[0].id)).0
+        g.load.path.setText("/elsewhere")
+        g.view = .history
+        g = U.keys(g, [.enter]).0
+        #expect(g.view == .load && g.load.path.text == "/data/events.jsonl")
+    }
+
+    @Test func draftsFromPlans() {
+        let plan = SendPlan(topic: "ing-staging-x", source: .template(EventTemplate(valueType: .string, value: "v{{seq}}", key: "k",
+                            headers: [HeaderTemplate(name: "a", value: "1"), HeaderTemplate(name: "b", value: "2")], partition: 2), count: 9),
+                            transport: .rest(.stream), options: SendOptions(ratePerSecond: 12.5, window: 8))
+        let d = ComposeDraft(plan: plan)
+        #expect(d.topic == "ing-staging-x" && d.valueType == "STRING" && d.value == "v{{seq}}" && d.key == "k")
+        #expect(d.headers == "a=1; b=2" && d.partition == "2" && d.mode == "stream" && d.count == "9" && d.rate == "12.5" && d.window == "8")
+    }
+}

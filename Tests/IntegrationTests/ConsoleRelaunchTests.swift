@@ -43,4 +43,45 @@ struct ConsoleRelaunchTests {
         session.keys("q")
         _ = await session.waitForExit(10)
     }
+
+    /// A send of an earlier session is listed in History and loads back into Compose with
+    /// its own key (not the draft's, changed after it), and sends again.
+    @Test(.timeLimit(.minutes(2)))
+    func anEarlierSessionsSendLoadsBackFromHistory() async throws {
+        let workspace = try Workspace("history")
+        do {
+            let session = try #require(TmuxSession())
+            defer { session.kill() }
+            await e2e.startOnLocalSandbox(session, workspace: workspace)
+            for _ in 0..<7 { session.keys("k") }
+            session.keys("Enter")
+            session.type("first-{{seq}}")
+            session.keys("Escape", "s")
+            let sent = await e2e.waitFor(session) { $0.contains("send #1 finished: 1 delivered") }
+            #expect(sent.ok, "\(sent.screen)")
+            session.keys("1", "Enter", "C-u")
+            session.type("second")
+            session.keys("Escape")
+            _ = await e2e.waitFor(session) { $0.contains("Key       second") }
+            session.keys("q")
+            #expect(await session.waitForExit(10))
+        }
+        let session = try #require(TmuxSession())
+        defer { session.kill() }
+        await e2e.startOnLocalSandbox(session, workspace: workspace)
+        _ = await e2e.waitFor(session) { $0.contains("Key       second") }
+        session.keys("6")
+        let listed = await e2e.waitFor(session) { $0.contains(" done ") && $0.contains("local: single →") }
+        #expect(listed.ok, "the earlier send is not in History:\n\(listed.screen)")
+        session.keys("Enter")
+        let loaded = await e2e.waitFor(session) { $0.contains("Key       first-{{seq}}") && $0.contains("loaded into Compose") }
+        #expect(loaded.ok, "the earlier send did not load into Compose:\n\(loaded.screen)")
+        session.keys("s")
+        let again = await e2e.waitFor(session) { $0.contains("send #1 finished: 1 delivered") }
+        #expect(again.ok, "\(again.screen)")
+        session.keys("q")
+        _ = await session.waitForExit(10)
+        let runs = try JournalStore(directory: workspace.state.path).runs()
+        #expect(runs.count == 2 && runs.allSatisfy { $0.delivered == 1 })
+    }
 }

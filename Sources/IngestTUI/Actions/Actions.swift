@@ -18,7 +18,7 @@ public enum ActionID: String, CaseIterable, Sendable {
     // load
     case loadFile, sendFile
     // history
-    case resend
+    case resend, loadIntoCompose
     // doctor
     case rerunDoctor
 }
@@ -55,6 +55,7 @@ public enum ActionTable {
         ActionSpec(id: .sendFile, keys: [.char("s")], scope: .views([.load]), group: "Send", help: "Send the file (mode, rate and topic shown below the file)", footer: "send file"),
         ActionSpec(id: .stopSend, keys: [.char("x")], scope: .global, group: "Send", help: "Stop the running send", footer: "stop"),
         ActionSpec(id: .resend, keys: [.char("r")], scope: .views([.history]), group: "Send", help: "Re-send the failed/unknown records of the selected send (asks first)", footer: "re-send"),
+        ActionSpec(id: .loadIntoCompose, keys: [.enter], scope: .views([.history]), group: "Send", help: "Load the selected send (any session) into Compose, to edit and send again", footer: "to compose"),
 
         ActionSpec(id: .edit, keys: [.enter, .char("e")], scope: .views([.compose, .load]), group: "Edit", help: "Edit the field (Esc ends); Type/Mode: next choice", footer: "edit"),
         ActionSpec(id: .toggleType, keys: [.char("t")], scope: .views([.compose]), group: "Edit", help: "Value type: STRING / JSON / BINARY", footer: "type"),

@@ -115,6 +115,8 @@ public struct SendRecord: Equatable, Sendable {
     public var total: Int? = nil
     /// Its stream of events ended: every record it sent has its outcome.
     public var ended = false
+    /// The journal's run of it, once known.
+    public var journalRun: String? = nil
     /// Its own latencies (the session's are in `ReportStore`); only the latest sends keep the
     /// histogram, older ones their p50 and p99.
     public var latency: LatencyStats? = LatencyStats()
@@ -264,6 +266,10 @@ public struct ConsoleState: Equatable, Sendable {
     public var reports: ReportStore
     public var reportsUI = ReportsUI()
     public var sends: [SendRecord] = []
+    /// Earlier sends from the journal, newest first (this session's are in `sends`).
+    public var pastRuns: [PastRun] = []
+    public var historyError: String? = nil
+    /// A row of History: this session's sends newest first, then the journal's earlier ones.
     public var historySelection = 0
     public var nextSendID = 1
     public var discovery = DiscoveryState()

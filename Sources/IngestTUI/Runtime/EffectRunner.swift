@@ -108,6 +108,18 @@ final class EffectRunner<S: ConsoleServices>: Sendable {
             return .draftLoaded(profile: profile, services.draft(profile: profile))
         case .saveDraft(let profile, let draft):
             services.saveDraft(draft, profile: profile)
+        case .loadHistory:
+            _ = spawn {
+                do { queue.post(.historyLoaded(.success(try await services.history(limit: Update.historyLimit)))) } catch {
+                    queue.post(.historyLoaded(.failure(ServiceFailure(String(describing: error)))))
+                }
+            }
+        case .loadPastSend(let run):
+            _ = spawn {
+                do { queue.post(.pastSendLoaded(run: run, .success(try await services.pastSend(run: run)))) } catch {
+                    queue.post(.pastSendLoaded(run: run, .failure(ServiceFailure(String(describing: error)))))
+                }
+            }
         case .quit:
             break
         }

@@ -13,6 +13,8 @@ public enum SendEvent: Sendable, Equatable {
     case finished(delivered: Int, failed: Int, unknown: Int, stopReason: String?)
     /// The send could not start (profile, secrets, connection): nothing was sent.
     case refused(String)
+    /// The send is journaled as this run (History lists it once, and loads it back by it).
+    case journaled(run: String)
 }
 
 /// The first records of a file and how many there are (the Load view).
@@ -63,4 +65,10 @@ public protocol ConsoleServices: Sendable {
     /// Keeps a profile's draft for the next launch (done before the call returns: quitting
     /// follows it at once).
     func saveDraft(_ draft: ComposeDraft, profile: String)
+    /// The journal's runs, newest first, at most `limit` (every profile; this session's too).
+    func history(limit: Int) async throws -> [PastRun]
+    /// An earlier run's send as Compose's fields: the template a console send was made of, a
+    /// file's path, or record 1 as journaled (with `journal_values`); `note` says what is
+    /// missing (only a digest journaled, say).
+    func pastSend(run: String) async throws -> LoadedSend
 }

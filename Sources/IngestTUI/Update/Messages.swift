@@ -26,6 +26,10 @@ public enum Msg: Equatable, Sendable {
     case copied(what: String, to: String)
     /// The profile's draft from an earlier session, if it left one.
     case draftLoaded(profile: String, ComposeDraft?)
+    /// The journal's runs, newest first (History).
+    case historyLoaded(Result<[PastRun], ServiceFailure>)
+    /// A send of an earlier session, read back to load into Compose.
+    case pastSendLoaded(run: String, Result<LoadedSend, ServiceFailure>)
     /// Records asked for by `.fetchRecords`.
     case recordsFetched(sendID: Int, purpose: FetchPurpose, [Int: EventRecord])
 }
@@ -56,5 +60,9 @@ public enum Effect: Equatable, Sendable {
     case loadDraft(profile: String)
     /// Keeps Compose and Load's fields for the profile, for the next launch.
     case saveDraft(profile: String, ComposeDraft)
+    /// The journal's runs (`.historyLoaded`).
+    case loadHistory
+    /// An earlier run's send, to load into Compose (`.pastSendLoaded`).
+    case loadPastSend(run: String)
     case quit
 }

@@ -139,9 +139,16 @@ extension Update {
             s.load.loading = true
             s.load.error = nil
             return [.loadFile(path: path, limit: loadPreviewLimit)]
+        case .loadIntoCompose:
+            return loadIntoCompose(&s)
         case .resend:
-            guard s.sends.indices.contains(s.historySelection) else { return [] }
-            let rec = s.sends[s.historySelection]
+            guard let row = selectedHistoryRow(s) else { return [] }
+            guard case .session(let rec) = row else {
+                if case .past(let run) = row {
+                    setStatus(&s, "run \(run.id) is from an earlier session: Enter loads it into Compose; `ingest replay --run \(run.id) --failed` re-sends its records", .muted)
+                }
+                return []
+            }
             let seqs = s.reports.problems(ofSend: rec.id).map(\.seq)
             guard !seqs.isEmpty else {
                 setStatus(&s, "send #\(rec.id) has no failed/unknown records held", .muted)

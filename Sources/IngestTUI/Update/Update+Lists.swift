@@ -51,7 +51,7 @@ extension Update {
             s.reportsUI.selected = step(min(s.reportsUI.selected, max(0, count - 1)), count)
             s.reportsUI.follow = (action == .bottom) || (s.reportsUI.follow && s.reportsUI.selected == count - 1 && action != .moveUp && action != .pageUp && action != .top)
         case .profiles: s.profileSelection = step(s.profileSelection, s.profiles.count)
-        case .history: s.historySelection = step(s.historySelection, s.sends.count)
+        case .history: s.historySelection = step(s.historySelection, historyRows(s).count)
         default: break
         }
     }

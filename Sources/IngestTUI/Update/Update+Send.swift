@@ -72,7 +72,7 @@ extension Update {
         s.sends.append(record)
         // Histograms for the latest sends only: memory stays bounded however many sends.
         if s.sends.count > keptHistograms { s.sends[s.sends.count - keptHistograms - 1].releaseHistogram() }
-        s.historySelection = s.sends.count - 1
+        s.historySelection = 0  // the newest, first in History
         s.view = .reports
         s.reportsUI.follow = true
         s.reportsUI.detail = false
@@ -134,6 +134,8 @@ extension Update {
             } else {
                 setStatus(&s, "send #\(sendID) finished: \(counts)", f + u == 0 ? .ok : .warning)
             }
+        case .journaled(let run):
+            if let i { s.sends[i].journalRun = run }
         case .refused(let message):
             if let i {
                 s.sends[i].phase = .failed(message)

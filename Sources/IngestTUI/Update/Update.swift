@@ -15,7 +15,7 @@ public enum Update {
     public static func start(initialProfile: String, reportCapacity: Int = 100_000) -> (ConsoleState, [Effect]) {
         var s = ConsoleState(initialProfile: initialProfile, reportCapacity: reportCapacity)
         s.compose.value.setText("{\"playerId\": \"{{uuid}}\", \"seq\": {{seq}}}")
-        let effects = [Effect.loadProfiles] + refreshCompose(&s)
+        let effects = [Effect.loadProfiles, .loadHistory] + refreshCompose(&s)
         return (s, effects)
     }
 
@@ -50,7 +50,8 @@ public enum Update {
                 s.sends[i].inFlight = 0
                 s.sends[i].ended = true
             }
-            return checkDrained(&s)
+            // The journal has the send's footer now; other processes' runs come along.
+            return checkDrained(&s) + (s.quitting ? [] : [.loadHistory])
         case .discovered(let profile, let result):
             guard profile == s.active?.name else { return [] }
             s.discovery.loading = false
@@ -100,6 +101,10 @@ public enum Update {
                 if list.isEmpty { setStatus(&s, "no completion for \(prefix)", .warning) }
             }
             return []
+        case .historyLoaded(let result):
+            return historyLoaded(&s, result)
+        case .pastSendLoaded(let run, let result):
+            return pastSendLoaded(&s, run: run, result)
         case .draftLoaded(let profile, let draft):
             return draftLoaded(&s, profile, draft)
         case .copied(let what, let place):

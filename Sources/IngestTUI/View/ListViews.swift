@@ -198,37 +198,69 @@ enum LoadView {
 
 enum HistoryView {
     static func draw(_ s: ConsoleState, in r: Rect, into g: inout Grid) {
-        g.put("   #  STATE      DELIVERED   FAILED  UNKNOWN  WHAT", x: r.x, y: r.y, role: .title)
-        guard !s.sends.isEmpty else {
-            g.put("no sends yet in this session", x: r.x + 2, y: r.y + 2, role: .muted)
+        g.put(" SEND     STATE      DELIVERED   FAILED  UNKNOWN  WHAT", x: r.x, y: r.y, role: .title)
+        let rows = Update.historyRows(s)
+        guard !rows.isEmpty else {
+            g.put(s.historyError.map { "✖ journal: " + $0 } ?? "no sends yet, in this session or the journal", x: r.x + 2, y: r.y + 2,
+                  role: s.historyError == nil ? .muted : .error, maxWidth: r.width - 4)
             return
         }
-        let rows = r.height - 3
-        let first = max(0, min(s.historySelection - rows / 2, s.sends.count - rows))
-        for (i, rec) in s.sends.enumerated().dropFirst(first).prefix(rows) {
+        // The selected send in full (and its failure), above the hint.
+        var failure: [(String, Role)] = []
+        if rows.indices.contains(s.historySelection) {
+            switch rows[s.historySelection] {
+            case .session(let rec):
+                failure = wrap("send #\(rec.id): " + rec.description, width: r.width - 4).map { ($0, .muted) }
+                if case .failed(let m) = rec.phase { failure += wrap("✖ " + m, width: r.width - 4).map { ($0, .error) } }
+            case .past(let run):
+                let when = run.time.replacingOccurrences(of: "T", with: " ").prefix(19)
+                failure = wrap("run \(run.id), \(when), profile \(run.profile): \(run.mode) → \(run.topic), from \(run.source)", width: r.width - 4).map { ($0, .muted) }
+                if let m = run.stopReason { failure += wrap("✖ " + m, width: r.width - 4).map { ($0, .error) } }
+            }
+        }
+        failure = Array(failure.prefix(4))
+        let listRows = max(1, r.height - 2 - failure.count)
+        let first = max(0, min(s.historySelection - listRows / 2, rows.count - listRows))
+        let firstPast = rows.firstIndex { if case .past = $0 { true } else { false } }
+        for (i, row) in rows.enumerated().dropFirst(first).prefix(listRows) {
             let y = r.y + 1 + i - first
-            let (state, role): (String, Role) = {
-                switch rec.phase {
-                case .running: return ("running", .title)
-                case .finished: return ("finished", rec.failed + rec.unknown > 0 ? .warning : .ok)
-                case .stopped: return ("stopped", .warning)
-                case .failed: return ("failed", .error)
-                }
-            }()
-            var x = r.x
-            x += g.put(String(rec.id).leftPadded(toWidth: 4) + "  ", x: x, y: y)
-            x += g.put(state.padded(toWidth: 9) + " ", x: x, y: y, role: role)
-            x += g.put(String(rec.delivered).leftPadded(toWidth: 10) + " ", x: x, y: y, role: .ok)
-            x += g.put(String(rec.failed).leftPadded(toWidth: 8) + " ", x: x, y: y, role: rec.failed > 0 ? .error : .muted)
-            x += g.put(String(rec.unknown).leftPadded(toWidth: 8) + "  ", x: x, y: y, role: rec.unknown > 0 ? .warning : .muted)
-            g.put(rec.description, x: x, y: y, maxWidth: r.right - x)
+            drawRow(row, earlierStart: i == firstPast, x: r.x, y: y, width: r.width, into: &g)
             if i == s.historySelection { g.paint(x: r.x, y: y, width: r.width, role: .selection) }
         }
-        if s.sends.indices.contains(s.historySelection), case .failed(let m) = s.sends[s.historySelection].phase {
-            let lines = wrap("✖ " + m, width: r.width - 4).prefix(3)
-            for (i, l) in lines.enumerated() { g.put(l, x: r.x + 2, y: r.bottom - 1 - lines.count + i, role: .error) }
+        for (i, l) in failure.enumerated() { g.put(l.0, x: r.x + 2, y: r.bottom - 1 - failure.count + i, role: l.1) }
+        g.put("Enter: load into Compose, edit, send again · r: re-send failed/unknown", x: r.x + 2, y: r.bottom - 1, role: .muted, maxWidth: r.width - 4)
+    }
+
+    static func drawRow(_ row: HistoryRow, earlierStart: Bool, x: Int, y: Int, width: Int, into g: inout Grid) {
+        let id: String, state: (String, Role), counts: (Int, Int, Int), what: String
+        switch row {
+        case .session(let rec):
+            id = "#\(rec.id)"
+            state = switch rec.phase {
+            case .running: ("running", .title)
+            case .finished: ("finished", rec.failed + rec.unknown > 0 ? .warning : .ok)
+            case .stopped: ("stopped", .warning)
+            case .failed: ("failed", .error)
+            }
+            counts = (rec.delivered, rec.failed, rec.unknown)
+            what = rec.description
+        case .past(let run):
+            // An earlier run: its journal id, when and through which profile.
+            id = run.id
+            let label = run.state != "finished" ? run.state : (run.stopReason == nil ? "done" : "stopped")
+            state = (label, run.failed + run.unknown > 0 || run.state == "killed" ? .warning : .muted)
+            counts = (run.delivered, run.failed, run.unknown)
+            let when = run.time.count >= 16 ? String(Array(run.time)[5..<16]).replacingOccurrences(of: "T", with: " ") : run.time
+            what = "\(when) \(run.profile): \(run.mode) → \(run.topic)" + (run.source.hasPrefix("file:") ? " (\(run.source))" : "")
         }
-        g.put("r: re-send the failed/unknown of the selected send (asks first; never automatic)", x: r.x + 2, y: r.bottom - 1, role: .muted, maxWidth: r.width - 4)
+        var cx = x
+        // An earlier run is named by its journal id (`ingest journal --run ID`).
+        cx += g.put(" " + id.truncated(toWidth: 8, ellipsis: false).padded(toWidth: 8) + " ", x: cx, y: y, role: earlierStart ? .title : .text)
+        cx += g.put(state.0.padded(toWidth: 9) + " ", x: cx, y: y, role: state.1)
+        cx += g.put(String(counts.0).leftPadded(toWidth: 10) + " ", x: cx, y: y, role: .ok)
+        cx += g.put(String(counts.1).leftPadded(toWidth: 8) + " ", x: cx, y: y, role: counts.1 > 0 ? .error : .muted)
+        cx += g.put(String(counts.2).leftPadded(toWidth: 8) + "  ", x: cx, y: y, role: counts.2 > 0 ? .warning : .muted)
+        g.put(what, x: cx, y: y, maxWidth: x + width - cx)
     }
 }
 
