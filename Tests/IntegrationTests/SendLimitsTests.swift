@@ -1,4 +1,5 @@
 import Foundation
+import IngestCore
 import Testing
 import TestSupport
 
@@ -60,17 +61,20 @@ import TestSupport
         for refused in [tooMany, tooManyInFile, unbounded, otherTopic, noReason, blankReason] { #expect(refused.stdout.isEmpty) }
         #expect(try await sandbox.appended(topic: "ing-production-events") == 0, "a refused send reached Kafka")
         #expect(try await sandbox.appended(topic: "ing-production-players") == 0, "a refused send reached Kafka")
-        let journal = (try? String(contentsOf: workspace.journal, encoding: .utf8)) ?? ""
-        #expect(journal.isEmpty, "a refused send was journaled: \(journal)")
+        let journal = try JournalStore(directory: workspace.state.path)
+        let journaled = try journal.runs()
+        #expect(journaled.isEmpty, "a refused send was journaled: \(journaled)")
 
-        // Within every limit: sent, and the reason kept with each journal line of the run.
+        // Within every limit: sent, and the reason kept with the run in the journal.
         let allowed = try await send(["--topic", "events", "--count", "5", "--reason", "INC-42 replay of lost events"])
         #expect(allowed.status == 0, "\(allowed.stderr)")
         #expect(allowed.lines.count == 5)
         #expect(try await sandbox.appended(topic: "ing-production-events") == 5)
-        let lines = try String(contentsOf: workspace.journal, encoding: .utf8).split(separator: "\n")
-        #expect(lines.count == 5)
-        #expect(lines.allSatisfy { $0.contains("\"reason\":\"INC-42 replay of lost events\"") }, "\(lines.first ?? "")")
+        let runs = try journal.runs()
+        #expect(runs.count == 1 && runs.first?.info.reason == "INC-42 replay of lost events", "\(runs)")
+        #expect(runs.first?.delivered == 5)
+        let listed = try await workspace.run(["journal", "--json"])
+        #expect(listed.stdout.contains("\"reason\":\"INC-42 replay of lost events\""), "\(listed.stdout)")
     }
 
     /// Replay is a send too: a profile that requires a reason refuses a replay without one.

@@ -38,7 +38,10 @@ final class Workspace: @unchecked Sendable {
     var home: URL { root.appendingPathComponent("home") }
     var state: URL { root.appendingPathComponent("state") }
     var temporary: URL { root.appendingPathComponent("tmp") }
-    var journal: URL { state.appendingPathComponent("journal.jsonl") }
+    /// The run files of this workspace's journal: one per send that began.
+    var journalRuns: [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: state.appendingPathComponent("journal/runs").path)) ?? []).filter { $0.hasSuffix(".jsonl") }
+    }
 
     init(_ label: String = "ws") throws {
         root = FileManager.default.temporaryDirectory.appendingPathComponent("ingest-\(label)-\(UUID().uuidString.prefix(13))")
