@@ -24,7 +24,7 @@ extension Update {
             s.modal = .confirmQuit(sendID: run.id)
             return []
         }
-        var effects = stopDoctor(&s, quietly: true) + stopSend(&s, run.id)
+        let effects = stopDoctor(&s, quietly: true) + stopSend(&s, run.id)
         s.modal = nil
         s.drainingUntil = s.now + quitDrainSeconds
         setStatus(&s, "quitting: send #\(run.id) stopped, waiting up to \(Int(quitDrainSeconds)) s for its \(run.inFlight) records in flight (q again quits now)", .warning)
