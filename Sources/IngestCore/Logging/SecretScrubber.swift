@@ -51,14 +51,6 @@ public enum SecretScrubber {
     }
 
     private static func find(_ needle: [UInt8], in hay: UnsafeBufferPointer<UInt8>, from start: Int) -> Int? {
-        guard hay.count - start >= needle.count else { return nil }
-        return needle.withUnsafeBufferPointer { pin in
-            let first = pin[0]
-            for at in start...(hay.count - pin.count)
-            where hay[at] == first && memcmp(hay.baseAddress! + at, pin.baseAddress!, pin.count) == 0 {
-                return at
-            }
-            return nil
-        }
+        needle.withUnsafeBytes { ByteSearch.firstIndex(of: $0, in: UnsafeRawBufferPointer(hay), from: start) }
     }
 }

@@ -82,6 +82,17 @@ public enum RecordEncoding {
     }
 
     public static func appendString(_ string: String, to out: inout [UInt8]) {
+        // Most strings (ids, timestamps, names) need no escape: copy them whole.
+        var string = string
+        let plain = string.withUTF8 { bytes in
+            bytes.allSatisfy { $0 >= 0x20 && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\") }
+        }
+        if plain {
+            out.append(UInt8(ascii: "\""))
+            string.withUTF8 { out.append(contentsOf: $0) }
+            out.append(UInt8(ascii: "\""))
+            return
+        }
         out.append(UInt8(ascii: "\""))
         for byte in string.utf8 {
             switch byte {

@@ -20,12 +20,7 @@ public enum RecordShape {
     }
 
     static func mentionsType(_ bytes: [UInt8]) -> Bool {
-        let needle = Array("\"type\"".utf8)
-        guard bytes.count >= needle.count else { return false }
-        for start in 0...(bytes.count - needle.count) where bytes[start] == needle[0] {
-            if bytes[start..<(start + needle.count)].elementsEqual(needle) { return true }
-        }
-        return false
+        ByteSearch.contains("\"type\"", in: bytes)
     }
 
     static func produceRecord(_ object: [String: Any]) throws -> EventRecord {
