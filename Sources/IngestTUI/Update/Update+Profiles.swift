@@ -18,6 +18,11 @@ extension Update {
 
     static func activate(_ s: inout ConsoleState, _ p: ProfileSummary) -> [Effect] {
         let asking = (p.needsPromptedSecret ? [PromptedSecret.apiKey] : []) + (p.needsPromptedKafkaPassword ? [.kafkaPassword] : [])
+        // New secrets rebuild the profile's connections, which would cut a send going through them.
+        if !asking.isEmpty, let run = s.runningSend, run.request.profile == p.name {
+            setStatus(&s, "send #\(run.id) is running through \(p.name): stop it (x) or let it finish before its secrets are asked again", .warning)
+            return []
+        }
         if !asking.isEmpty {
             s.modal = .secret(profile: p.name, asking: asking, answered: PromptedSecrets(), input: TextBuffer(""))
             return []
@@ -53,6 +58,8 @@ extension Update {
         case .success(let p):
             let previous = s.active
             let changed = previous?.name != p.name
+            // Asked its secrets again: its connections were rebuilt, so what the old ones found goes.
+            let reopened = !changed && (p.needsPromptedSecret || p.needsPromptedKafkaPassword)
             s.active = p
             var effects: [Effect] = []
             if changed {
@@ -60,6 +67,8 @@ extension Update {
                 if let previous { effects.append(.saveDraft(profile: previous.name, ComposeDraft(s))) }
                 s.productionTypedTopics = []
                 effects += dropPendingSend(&s)
+            }
+            if changed || reopened {
                 s.discovery = DiscoveryState()
                 let waiting = s.doctor.waiting
                 effects += stopDoctor(&s, quietly: true)
