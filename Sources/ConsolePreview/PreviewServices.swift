@@ -17,6 +17,8 @@ public final class PreviewServices: ConsoleServices {
     /// The records of every send so far, for `records(send:seqs:)`.
     private let sent = Mutex<[Int: [Int: EventRecord]]>([:])
     private let running = Mutex<[Int: Task<Void, Never>]>([:])
+    /// The saved sends of the preview, by name (`PreviewServices+Workflow`).
+    let saved = Mutex<[String: SavedSend]>(PreviewServices.savedExamples)
 
     /// The fixed clock of the preview: 2026-11-25T03:00:00Z.
     public static let now = Date(timeIntervalSince1970: 1_764_039_600)
@@ -98,7 +100,7 @@ public final class PreviewServices: ConsoleServices {
         }
     }
 
-    public func send(id: Int, profile: String, plan: SendPlan) -> AsyncStream<SendEvent> {
+    public func send(id: Int, profile: String, plan: SendPlan, reason: String?) -> AsyncStream<SendEvent> {
         let (stream, continuation) = AsyncStream<SendEvent>.makeStream()
         let records: [EventRecord]
         do { records = try self.records(plan.source) } catch {

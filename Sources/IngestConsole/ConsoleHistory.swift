@@ -38,7 +38,7 @@ struct ConsoleHistory: Sendable {
         return try store.runs().suffix(limit).reversed().map { r in
             PastRun(id: r.id, time: r.time, profile: r.info.profile, topic: r.info.topic, mode: r.info.mode, source: r.info.source,
                     delivered: r.delivered, failed: r.failed, unknown: r.unknown, state: r.state.rawValue,
-                    stopReason: r.stopReason.map(SecretScrubber.scrub))
+                    stopReason: r.stopReason.map(SecretScrubber.scrub), reason: r.info.reason.map(SecretScrubber.scrub))
         }
     }
 

@@ -21,11 +21,15 @@ public actor LiveConsoleServices: ConsoleServices {
     /// Drafts go to `stateDirectory` (the journal's by default).
     private let drafts: Drafts
     private let journalHistory: ConsoleHistory
+    /// The saved sends, where `ingest send --saved` finds them (`--sends DIR`).
+    let savedStore: SavedSendStore
 
     public init(store: ProfileStore = .standard(), stateDirectory: String = JournalStore.defaultDirectory(),
+                sends: SavedSendStore = .standard(),
                 opener: @escaping Opener = { try await ProfileSession.open($0, prompted: $1) }) {
         self.store = store
         self.opener = opener
+        savedStore = sends
         drafts = Drafts(stateDirectory: stateDirectory)
         journalHistory = ConsoleHistory(stateDirectory: stateDirectory)
     }
@@ -57,7 +61,7 @@ public actor LiveConsoleServices: ConsoleServices {
         }
     }
 
-    private func session(_ name: String, prompted: PromptedSecrets? = nil) async throws -> ProfileSession {
+    func session(_ name: String, prompted: PromptedSecrets? = nil) async throws -> ProfileSession {
         if let slot = sessions[name], prompted == nil || prompted == slot.prompted || prompted?.isEmpty == true {
             return try await slot.opening.value
         }
@@ -95,6 +99,15 @@ public actor LiveConsoleServices: ConsoleServices {
         (path as NSString).expandingTildeInPath
     }
 
+    /// A file source's `~` expanded, as a shell would have.
+    static func expandingTilde(_ plan: SendPlan) -> SendPlan {
+        var plan = plan
+        if case .file(let path, let format, let valueType) = plan.source {
+            plan.source = .file(path: expandingTilde(path), format: format, valueType: valueType)
+        }
+        return plan
+    }
+
     public nonisolated func completePath(_ prefix: String) -> [String] {
         let expanded = Self.expandingTilde(prefix)
         let directory = expanded.hasSuffix("/") ? expanded : (expanded as NSString).deletingLastPathComponent
@@ -121,12 +134,9 @@ public actor LiveConsoleServices: ConsoleServices {
         await ConnectProbe.connect(host: broker.host, port: broker.port, timeoutSeconds: 3)
     }
 
-    public nonisolated func send(id: Int, profile: String, plan: SendPlan) -> AsyncStream<SendEvent> {
+    public nonisolated func send(id: Int, profile: String, plan: SendPlan, reason: String?) -> AsyncStream<SendEvent> {
         let (stream, continuation) = AsyncStream<SendEvent>.makeStream()
-        var plan = plan
-        if case .file(let path, let format, let valueType) = plan.source {
-            plan.source = .file(path: Self.expandingTilde(path), format: format, valueType: valueType)
-        }
+        let plan = Self.expandingTilde(plan)
         let task = Task { [plan] in
             defer { self.running.withLock { _ = $0.removeValue(forKey: id) } }
             do {
@@ -134,7 +144,7 @@ public actor LiveConsoleServices: ConsoleServices {
                 // The journal first: what the operator sees is always in the journal.
                 var sinks: [any SendSink] = []
                 if let store = try? JournalStore(directory: self.journalHistory.stateDirectory),
-                   let journal = try? JournalSink(plan: plan, profile: session.profile, store: store) {
+                   let journal = try? JournalSink(plan: plan, profile: session.profile, reason: reason, store: store) {
                     sinks.append(journal)
                     self.journalHistory.remember(run: journal.runID, plan: plan)
                     continuation.yield(.journaled(run: journal.runID))

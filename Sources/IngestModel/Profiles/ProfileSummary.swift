@@ -35,13 +35,17 @@ public struct ProfileSummary: Sendable, Equatable {
     public var suggestedTopic: String?
     /// How production sends are confirmed.
     public var productionConfirm: ProductionConfirm
+    /// What one send may do (`[limits]`): the console holds to them as `ingest send` does.
+    public var limits: SendLimits
 
     public init(
         name: String, environment: DeploymentEnvironment, source: String, topicPrefix: String,
         baseURL: String, maskedAPIKey: String, needsPromptedSecret: Bool, needsPromptedKafkaPassword: Bool = false,
-        problem: String? = nil, suggestedTopic: String? = nil, productionConfirm: ProductionConfirm = .typed
+        problem: String? = nil, suggestedTopic: String? = nil, productionConfirm: ProductionConfirm = .typed,
+        limits: SendLimits = SendLimits()
     ) {
         self.productionConfirm = productionConfirm
+        self.limits = limits
         self.suggestedTopic = environment == .production ? nil : suggestedTopic
         self.name = name
         self.environment = environment

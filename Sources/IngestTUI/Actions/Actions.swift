@@ -21,6 +21,8 @@ public enum ActionID: String, CaseIterable, Sendable {
     case resend, loadIntoCompose
     // doctor
     case rerunDoctor
+    // saved sends, copy as, import (Compose and Load)
+    case openSaved, saveSend, copyAs, importCurl
 }
 
 public enum ActionScope: Equatable, Sendable {
@@ -53,6 +55,7 @@ public enum ActionTable {
     public static let all: [ActionSpec] = [
         ActionSpec(id: .send, keys: [.char("s")], scope: .views([.compose]), group: "Send", help: "Send the composed event with the chosen mode", footer: "send"),
         ActionSpec(id: .sendFile, keys: [.char("s")], scope: .views([.load]), group: "Send", help: "Send the file (mode, rate and topic shown below the file)", footer: "send file"),
+        ActionSpec(id: .loadFile, keys: [.char("l")], scope: .views([.load]), group: "Send", help: "Count the file's records and show the first", footer: "load"),
         ActionSpec(id: .stopSend, keys: [.char("x")], scope: .global, group: "Send", help: "Stop the running send", footer: "stop"),
         ActionSpec(id: .resend, keys: [.char("r")], scope: .views([.history]), group: "Send", help: "Re-send the failed/unknown records of the selected send (asks first)", footer: "re-send"),
         ActionSpec(id: .loadIntoCompose, keys: [.enter], scope: .views([.history]), group: "Send", help: "Load the selected send (any session) into Compose, to edit and send again", footer: "to compose"),
@@ -60,6 +63,11 @@ public enum ActionTable {
         ActionSpec(id: .edit, keys: [.enter, .char("e")], scope: .views([.compose, .load]), group: "Edit", help: "Edit the field (Esc ends); Type/Mode: next choice", footer: "edit"),
         ActionSpec(id: .toggleType, keys: [.char("t")], scope: .views([.compose]), group: "Edit", help: "Value type: STRING / JSON / BINARY", footer: "type"),
         ActionSpec(id: .cycleMode, keys: [.char("m")], scope: .views([.compose, .load]), group: "Edit", help: "Send mode: single / batch / stream / native", footer: "mode"),
+
+        ActionSpec(id: .openSaved, keys: [.char("o")], scope: .views([.compose, .load]), group: "Saved", help: "Saved sends: search, Enter loads one", footer: "saved"),
+        ActionSpec(id: .saveSend, keys: [.char("w")], scope: .views([.compose, .load]), group: "Saved", help: "Save this send by name (as --save-as)", footer: nil),
+        ActionSpec(id: .copyAs, keys: [.char("c")], scope: .views([.compose, .load]), group: "Saved", help: "Copy as curl, kcat or producer.properties", footer: "copy"),
+        ActionSpec(id: .importCurl, keys: [.char("i")], scope: .views([.compose]), group: "Saved", help: "Import a pasted curl command into Compose", footer: nil),
 
         ActionSpec(id: .moveUp, keys: [.up, .char("k")], scope: .views([.compose] + lists), group: "Move", help: "Previous field or row", footer: nil),
         ActionSpec(id: .moveDown, keys: [.down, .char("j")], scope: .views([.compose] + lists), group: "Move", help: "Next field or row", footer: nil),
@@ -80,7 +88,6 @@ public enum ActionTable {
         ActionSpec(id: .probe, keys: [.char("p")], scope: .views([.discovery]), group: "Discovery", help: "Probe each broker (TCP connect time)", footer: "probe"),
         ActionSpec(id: .copyBootstrap, keys: [.char("y")], scope: .views([.discovery]), group: "Discovery", help: "Copy the bootstrap list (OSC 52 clipboard)", footer: "copy"),
 
-        ActionSpec(id: .loadFile, keys: [.char("l")], scope: .views([.load]), group: "Load", help: "Count the file's records and show the first", footer: "load"),
 
         ActionSpec(id: .rerunDoctor, keys: [.char("r")], scope: .views([.doctor]), group: "Doctor", help: "Run the connection checks again (leaving the view stops them)", footer: "re-run"),
 
@@ -108,10 +115,10 @@ public enum ActionTable {
     public static func actions(in view: ViewID) -> [ActionSpec] { all.filter { $0.applies(to: view) } }
 
     /// The footer line: the view's actions with labels, then help and quit.
-    public static func footerItems(in view: ViewID) -> [(keys: String, label: String)] {
+    public static func footerItems(in view: ViewID) -> [(keys: String, label: String, global: Bool)] {
         let own = all.filter { $0.scope != .global && $0.applies(to: view) && $0.footer != nil }
         let global = all.filter { $0.scope == .global && $0.footer != nil }
-        return (own + global).map { ($0.keys.first!.label, $0.footer!) }
+        return (own + global).map { ($0.keys.first!.label, $0.footer!, $0.scope == .global) }
     }
 
     /// Keys bound twice in one view would make dispatch ambiguous; tests check this is empty.

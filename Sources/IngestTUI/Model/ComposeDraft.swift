@@ -112,9 +112,12 @@ public struct PastRun: Equatable, Sendable {
     /// `finished`, `killed` or `running`.
     public var state: String
     public var stopReason: String?
+    /// Why it was sent (`--reason`, or asked by a profile with `require_reason`).
+    public var reason: String?
 
     public init(id: String, time: String, profile: String, topic: String, mode: String, source: String,
-                delivered: Int, failed: Int, unknown: Int, state: String, stopReason: String? = nil) {
+                delivered: Int, failed: Int, unknown: Int, state: String, stopReason: String? = nil, reason: String? = nil) {
+        self.reason = reason
         self.id = id
         self.time = time
         self.profile = profile

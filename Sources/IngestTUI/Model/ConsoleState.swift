@@ -143,6 +143,8 @@ public struct SendRequest: Equatable, Sendable {
     public var plan: SendPlan
     /// How many records it sends, when known before it starts (a count, a file counted by Load).
     public var records: Int? = nil
+    /// Why it is sent, when the profile requires a reason (journaled with the run).
+    public var reason: String? = nil
 
     public var topic: String { plan.topic }
 }
@@ -160,6 +162,19 @@ public enum Modal: Equatable, Sendable {
     case secret(profile: String, asking: [PromptedSecret], answered: PromptedSecrets, input: TextBuffer)
     /// Re-send failed/unknown records of an earlier send (by seq), asked first.
     case confirmResend(sendID: Int, seqs: [Int])
+    /// The profile requires a reason for every send (`require_reason`): asked before the
+    /// confirmation, journaled with the run.
+    case reason(input: TextBuffer, pending: SendRequest)
+    /// `confirm_idle_minutes` passed without a send through this (non-production) profile: y/N.
+    case confirmIdle(pending: SendRequest, minutes: Int)
+    /// The saved sends, searched as you type; Enter loads the selected one into Compose.
+    case savedSends(query: TextBuffer, selection: Int)
+    /// Compose (or Load's file) saved by name; `replace` once told that the name exists.
+    case saveSend(name: TextBuffer, send: SavedSend, replace: Bool, error: String?)
+    /// Copy the send as curl (c), kcat (k) or producer.properties (p).
+    case copyAs(pending: SendRequest)
+    /// A curl command (the guide's form) pasted in, to import into Compose.
+    case importCurl(input: TextBuffer, error: String?)
 }
 
 public struct ReportsUI: Equatable, Sendable {
@@ -261,6 +276,10 @@ public struct ConsoleState: Equatable, Sendable {
     /// Full topics typed back in this production session: with `typed-first`, single records
     /// to them ask y/N instead.
     public var productionTypedTopics: Set<String> = []
+    /// When a send through the active profile last started or ended (`confirm_idle_minutes`).
+    public var lastSendAt: Double? = nil
+    /// The saved sends, once listed.
+    public var savedSends: SavedSendList? = nil
 
     public var compose = ComposeState()
     public var reports: ReportStore

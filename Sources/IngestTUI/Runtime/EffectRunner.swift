@@ -59,7 +59,7 @@ final class EffectRunner<S: ConsoleServices>: Sendable {
         case .completePath(let prefix):
             return .completions(prefix: prefix, services.completePath(prefix))
         case .send(let r):
-            let stream = services.send(id: r.id, profile: r.profile, plan: r.plan)
+            let stream = services.send(id: r.id, profile: r.profile, plan: r.plan, reason: r.reason)
             let task = spawn {
                 for await event in stream {
                     queue.post(.sendEvents(id: r.id, [event], now: ConsoleClock.now()))
@@ -118,6 +118,20 @@ final class EffectRunner<S: ConsoleServices>: Sendable {
             _ = spawn {
                 do { queue.post(.pastSendLoaded(run: run, .success(try await services.pastSend(run: run)))) } catch {
                     queue.post(.pastSendLoaded(run: run, .failure(ServiceFailure(String(describing: error)))))
+                }
+            }
+        case .loadSavedSends:
+            _ = spawn { queue.post(.savedSendsLoaded(await services.savedSends())) }
+        case .saveSend(let name, let send, let replace):
+            _ = spawn {
+                do { queue.post(.sendSaved(name: name, .success(try await services.saveSend(send, name: name, replace: replace)))) } catch {
+                    queue.post(.sendSaved(name: name, .failure(ServiceFailure(String(describing: error)))))
+                }
+            }
+        case .copyAs(let format, let profile, let plan):
+            _ = spawn {
+                do { queue.post(.copyRendered(format, .success(try await services.copyAs(format, profile: profile, plan: plan)))) } catch {
+                    queue.post(.copyRendered(format, .failure(ServiceFailure(String(describing: error)))))
                 }
             }
         case .quit:

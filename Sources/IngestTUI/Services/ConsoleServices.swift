@@ -44,9 +44,10 @@ public protocol ConsoleServices: Sendable {
     func discover(profile: String) async throws -> Discovery
     /// TCP connect time in milliseconds.
     func probe(_ broker: HostPort) async -> Result<Double, ProbeFailure>
-    /// Runs `plan` through the profile's session. `id` names the send for `records` and `stop`.
+    /// Runs `plan` through the profile's session. `id` names the send for `records` and `stop`;
+    /// `reason` (asked when the profile has `require_reason`) is journaled with the run.
     /// Cancelling the consuming task stops the send too, without waiting for its outcomes.
-    func send(id: Int, profile: String, plan: SendPlan) -> AsyncStream<SendEvent>
+    func send(id: Int, profile: String, plan: SendPlan, reason: String?) -> AsyncStream<SendEvent>
     /// Stops send `id`: no more records are read; those in flight still get their outcomes,
     /// which the send's stream delivers before it ends.
     func stop(send id: Int)
@@ -71,4 +72,12 @@ public protocol ConsoleServices: Sendable {
     /// file's path, or record 1 as journaled (with `journal_values`); `note` says what is
     /// missing (only a digest journaled, say).
     func pastSend(run: String) async throws -> LoadedSend
+    /// The saved sends (the files `ingest send --saved NAME` reads), each usable or with what
+    /// is wrong with it.
+    func savedSends() async -> SavedSendList
+    /// Writes `send` as NAME.toml among the saved sends; one of that name only when `replace`.
+    func saveSend(_ send: SavedSend, name: String, replace: Bool) async throws -> SaveOutcome
+    /// The send as `ingest send --print FORMAT` writes it, through the profile's session
+    /// (nothing is sent).
+    func copyAs(_ format: CopyFormat, profile: String, plan: SendPlan) async throws -> String
 }

@@ -30,6 +30,12 @@ public enum Msg: Equatable, Sendable {
     case historyLoaded(Result<[PastRun], ServiceFailure>)
     /// A send of an earlier session, read back to load into Compose.
     case pastSendLoaded(run: String, Result<LoadedSend, ServiceFailure>)
+    /// The saved sends (`.loadSavedSends`).
+    case savedSendsLoaded(SavedSendList)
+    /// What `.saveSend` did.
+    case sendSaved(name: String, Result<SaveOutcome, ServiceFailure>)
+    /// The send written as commands (`.copyAs`), to copy.
+    case copyRendered(CopyFormat, Result<String, ServiceFailure>)
     /// Records asked for by `.fetchRecords`.
     case recordsFetched(sendID: Int, purpose: FetchPurpose, [Int: EventRecord])
 }
@@ -64,5 +70,10 @@ public enum Effect: Equatable, Sendable {
     case loadHistory
     /// An earlier run's send, to load into Compose (`.pastSendLoaded`).
     case loadPastSend(run: String)
+    /// The saved sends, listed (`.savedSendsLoaded`).
+    case loadSavedSends
+    case saveSend(name: String, SavedSend, replace: Bool)
+    /// The send written as `ingest send --print` writes it (`.copyRendered`).
+    case copyAs(CopyFormat, profile: String, plan: SendPlan)
     case quit
 }

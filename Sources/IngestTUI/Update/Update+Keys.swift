@@ -156,6 +156,10 @@ extension Update {
             }
             s.modal = .confirmResend(sendID: rec.id, seqs: seqs)
         case .rerunDoctor: return startDoctor(&s)
+        case .openSaved: return openSaved(&s)
+        case .saveSend: return askSaveName(&s)
+        case .copyAs: return askCopyFormat(&s)
+        case .importCurl: return askCurl(&s)
         }
         return []
     }

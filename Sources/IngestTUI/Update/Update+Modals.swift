@@ -6,6 +6,9 @@ extension Update {
     static func handleModalKey(_ s: inout ConsoleState, _ key: Key) -> [Effect] {
         guard let modal = s.modal else { return [] }
         switch modal {
+        case .reason, .confirmIdle: return handleGuardKey(&s, key)
+        case .savedSends, .saveSend: return handleSavedKey(&s, key)
+        case .copyAs, .importCurl: return handleCopyKey(&s, key)
         case .confirmProduction(var input, let pending, _):
             switch key {
             case .escape:

@@ -26,7 +26,21 @@ extension Update {
             case .secret(let profile, let asking, let answered, var input):
                 input.insert(oneLine(text))
                 s.modal = .secret(profile: profile, asking: asking, answered: answered, input: input)
-            case .confirmProductionSingle, .confirmQuit, .confirmResend:
+            case .reason(var input, let pending):
+                input.insert(oneLine(text))
+                s.modal = .reason(input: input, pending: pending)
+            case .savedSends(var query, _):
+                query.insert(oneLine(text))
+                s.modal = .savedSends(query: query, selection: 0)
+            case .saveSend(var name, let send, _, _):
+                name.insert(oneLine(text))
+                s.modal = .saveSend(name: name, send: send, replace: false, error: nil)
+            case .importCurl(var input, _):
+                input.insert(text)
+                s.modal = .importCurl(input: input, error: nil)
+            case .copyAs:
+                return refusePaste(&s, "pick a format first (c, k or p)")
+            case .confirmProductionSingle, .confirmQuit, .confirmResend, .confirmIdle:
                 return refusePaste(&s, "answer the question first (y or n)")
             }
             return []

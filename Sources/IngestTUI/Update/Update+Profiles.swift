@@ -44,7 +44,7 @@ extension Update {
     /// A question about a send made under another profile no longer holds.
     static func dropPendingSend(_ s: inout ConsoleState) -> [Effect] {
         switch s.modal {
-        case .confirmProduction?, .confirmProductionSingle?, .confirmResend?:
+        case .confirmProduction?, .confirmProductionSingle?, .confirmResend?, .reason?, .confirmIdle?, .copyAs?:
             s.modal = nil
             setStatus(&s, "the active profile changed: the send waiting for confirmation was dropped; nothing sent", .warning)
         default: break
@@ -66,6 +66,7 @@ extension Update {
                 // The profile left keeps its draft; this one's comes back (`draftLoaded`).
                 if let previous { effects.append(.saveDraft(profile: previous.name, ComposeDraft(s))) }
                 s.productionTypedTopics = []
+                s.lastSendAt = nil
                 effects += dropPendingSend(&s)
             }
             if changed || reopened {

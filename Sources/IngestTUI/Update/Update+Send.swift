@@ -3,30 +3,38 @@ import IngestModel
 extension Update {
     // MARK: sending
 
-    /// A send of `source` to Compose's topic with Compose's mode (or `transport`, for re-sends).
+    /// A send of `source` to Compose's topic with Compose's mode (or `transport`, for re-sends):
+    /// checked against the profile's limits, asked its reason, confirmed, then started.
     static func beginSend(_ s: inout ConsoleState, source: PlanSource, fromCompose: Bool,
-                          transport explicitTransport: Transport? = nil, options explicitOptions: SendOptions? = nil) -> [Effect] {
-        guard let profile = s.active else {
-            setStatus(&s, "no active profile: pick one in Profiles (3)", .error)
-            return []
-        }
+                          transport: Transport? = nil, options: SendOptions? = nil) -> [Effect] {
         if let run = s.runningSend {
             setStatus(&s, "send #\(run.id) is running; x stops it", .warning)
             return []
         }
+        guard let request = buildRequest(&s, source: source, fromCompose: fromCompose, transport: transport, options: options) else { return [] }
+        return guardSend(&s, request)
+    }
+
+    /// The send `s` would make (also what `c` copies), or nil with the reason on the status line.
+    static func buildRequest(_ s: inout ConsoleState, source: PlanSource, fromCompose: Bool,
+                             transport explicitTransport: Transport? = nil, options explicitOptions: SendOptions? = nil) -> SendRequest? {
+        guard let profile = s.active else {
+            setStatus(&s, "no active profile: pick one in Profiles (3)", .error)
+            return nil
+        }
         guard let topic = s.fullTopic else {
             setStatus(&s, "topic: " + (s.topicError ?? "type a topic in Compose (1)"), .error)
-            return []
+            return nil
         }
         if fromCompose {
             let c = s.compose
             if case .invalid(let line, let col, let message) = c.validation {
                 setStatus(&s, "value invalid at \(line):\(col): \(message); nothing sent", .error)
-                return []
+                return nil
             }
             if !c.partition.text.trimmed.isEmpty, Int(c.partition.text.trimmed) == nil {
                 setStatus(&s, "partition must be a whole number or empty", .error)
-                return []
+                return nil
             }
         }
         let options: SendOptions
@@ -37,12 +45,12 @@ extension Update {
             case .success(let o): options = o
             case .failure(let f):
                 setStatus(&s, f.message, .error)
-                return []
+                return nil
             }
         }
         if case .template(_, let count) = source, count < 1 {
             setStatus(&s, "count must be a whole number ≥ 1", .error)
-            return []
+            return nil
         }
         let plan = SendPlan(topic: topic, source: source, transport: explicitTransport ?? s.compose.mode, options: options)
         var request = SendRequest(id: s.nextSendID, profile: profile.name, plan: plan)
@@ -50,17 +58,7 @@ extension Update {
             if case .file(let path, _, _) = source, s.load.loadedPath == path { return s.load.count }
             return nil
         }()
-        if s.isProduction {
-            // Every production send is confirmed on its own; `typed-first` relaxes it to y/N
-            // only for one record to a topic already typed back in this session.
-            if profile.productionConfirm == .typedFirst, request.records == 1, s.productionTypedTopics.contains(topic) {
-                s.modal = .confirmProductionSingle(pending: request)
-            } else {
-                s.modal = .confirmProduction(input: TextBuffer(""), pending: request, error: nil)
-            }
-            return []
-        }
-        return startSend(&s, request)
+        return request
     }
 
     static let keptHistograms = 16
@@ -73,6 +71,7 @@ extension Update {
         // Histograms for the latest sends only: memory stays bounded however many sends.
         if s.sends.count > keptHistograms { s.sends[s.sends.count - keptHistograms - 1].releaseHistogram() }
         s.historySelection = 0  // the newest, first in History
+        s.lastSendAt = s.now
         s.view = .reports
         s.reportsUI.follow = true
         s.reportsUI.detail = false

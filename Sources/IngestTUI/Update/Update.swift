@@ -49,6 +49,8 @@ public enum Update {
                 if s.sends[i].phase == .running { s.sends[i].phase = .finished }
                 s.sends[i].inFlight = 0
                 s.sends[i].ended = true
+                // The profile was in use until now (`confirm_idle_minutes` count from here).
+                if s.sends[i].request.profile == s.active?.name { s.lastSendAt = s.now }
             }
             // The journal has the send's footer now; other processes' runs come along.
             return checkDrained(&s) + (s.quitting ? [] : [.loadHistory])
@@ -101,6 +103,9 @@ public enum Update {
                 if list.isEmpty { setStatus(&s, "no completion for \(prefix)", .warning) }
             }
             return []
+        case .savedSendsLoaded(let list): return savedSendsLoaded(&s, list)
+        case .sendSaved(let name, let result): return sendSaved(&s, name: name, result)
+        case .copyRendered(let format, let result): return copyRendered(&s, format, result)
         case .historyLoaded(let result):
             return historyLoaded(&s, result)
         case .pastSendLoaded(let run, let result):

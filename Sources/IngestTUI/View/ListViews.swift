@@ -7,10 +7,23 @@ enum ProfilesView {
         let p = s.profiles[s.profileSelection]
         var details: [(String, Role)] = [("base URL  " + p.baseURL, .text), ("source    " + p.source, .muted),
                                          ("secret    " + (p.needsPromptedSecret ? "asked when used, kept in memory only" : "from the profile (\(p.maskedAPIKey))"), .muted)]
+        if !p.limits.isEmpty {
+            details += wrap(limitsText(p.limits), width: width - 14).enumerated().map { (($0.offset == 0 ? "limits    " : "          ") + $0.element, Role.warning) }
+        }
         if let problem = p.problem {
             details += wrap(problem, width: width - 14).enumerated().map { (($0.offset == 0 ? "problem   " : "          ") + $0.element, Role.error) }
         }
         return details
+    }
+
+    /// The profile's `[limits]` in words.
+    static func limitsText(_ l: SendLimits) -> String {
+        var parts: [String] = []
+        if let most = l.maxRecordsPerSend { parts.append("at most \(most) records a send") }
+        if !l.allowedTopics.isEmpty { parts.append("only to " + l.allowedTopics.joined(separator: ", ")) }
+        if l.requireReason { parts.append("a reason for every send (journaled)") }
+        if let minutes = l.confirmIdleMinutes { parts.append("confirm again after \(minutes) idle minutes") }
+        return parts.joined(separator: "; ")
     }
 
     static func draw(_ s: ConsoleState, in r: Rect, into g: inout Grid) {
@@ -211,10 +224,12 @@ enum HistoryView {
             switch rows[s.historySelection] {
             case .session(let rec):
                 failure = wrap("send #\(rec.id): " + rec.description, width: r.width - 4).map { ($0, .muted) }
+                if let why = rec.request.reason { failure += wrap("reason: " + why, width: r.width - 4).map { ($0, .text) } }
                 if case .failed(let m) = rec.phase { failure += wrap("✖ " + m, width: r.width - 4).map { ($0, .error) } }
             case .past(let run):
                 let when = run.time.replacingOccurrences(of: "T", with: " ").prefix(19)
                 failure = wrap("run \(run.id), \(when), profile \(run.profile): \(run.mode) → \(run.topic), from \(run.source)", width: r.width - 4).map { ($0, .muted) }
+                if let why = run.reason { failure += wrap("reason: " + why, width: r.width - 4).map { ($0, .text) } }
                 if let m = run.stopReason { failure += wrap("✖ " + m, width: r.width - 4).map { ($0, .error) } }
             }
         }

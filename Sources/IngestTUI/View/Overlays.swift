@@ -93,12 +93,13 @@ enum ModalView {
         var mode = plan.transport.modeName
         if let rate = plan.options.ratePerSecond { mode += ", at most \(formatNumber(rate))/s" }
         if plan.transport == .rest(.stream), let window = plan.options.window { mode += ", window \(window)" }
-        for (i, (label, value, role)) in [("topic", plan.topic, Role.title), ("records", count, .text), ("from", source, .text), ("mode", mode, .text)].enumerated() {
+        var facts = [("topic", plan.topic, Role.title), ("records", count, .text), ("from", source, .text), ("mode", mode, .text)]
+        if let reason = r.reason { facts.append(("reason", reason, .text)) }
+        for (i, (label, value, role)) in facts.enumerated() {
             g.put(label.padded(toWidth: 9), x: x, y: y + i, role: .muted)
             g.put(value, x: x + 9, y: y + i, role: role, maxWidth: width - 9)
         }
     }
-
 
     static func draw(_ s: ConsoleState, into g: inout Grid) {
         guard let modal = s.modal else { return }
@@ -148,6 +149,8 @@ enum ModalView {
             g.put(masked, x: x + 4, y: y + 3, maxWidth: w - 6)
             ComposeView.drawCursor(text: masked, column: input.column, x: x + 4, y: y + 3, into: &g)
             g.put("Enter uses it, Esc cancels.", x: x + 2, y: y + 5, role: .muted)
+        case .reason, .confirmIdle, .savedSends, .saveSend, .copyAs, .importCurl:
+            WorkflowModals.draw(s, modal, into: &g)
         case .confirmResend(let id, let seqs):
             let h = 7
             let y = max(2, (s.height - h) / 2)

@@ -113,6 +113,12 @@ enum Chrome {
             case .confirmQuit: hint = " y stops the send and quits, n/Esc keeps it running"
             case .secret: hint = " Enter uses the secret, Esc cancels"
             case .confirmResend: hint = " y re-sends, n/Esc cancels"
+            case .reason: hint = " type why (kept in the journal), Enter goes on, Esc cancels"
+            case .confirmIdle: hint = " y sends, n/Enter/Esc cancels (default No)"
+            case .savedSends: hint = " type to search  ↑/↓ choose  Enter loads it  Esc closes"
+            case .saveSend: hint = " type a name, Enter saves, Esc cancels"
+            case .copyAs: hint = " c curl  k kcat  p producer.properties  Esc cancels"
+            case .importCurl: hint = " paste a curl command, Enter imports it, Esc cancels"
             }
             g.put(hint, x: 0, y: y, role: .muted)
             return
@@ -131,8 +137,13 @@ enum Chrome {
             g.put(hint, x: 0, y: y, role: .muted)
             return
         }
-        for item in ActionTable.footerItems(in: s.view) {
-            let w = item.keys.displayWidth + 1 + item.label.displayWidth + 2
+        // The view's own actions as far as they fit beside the global ones (stop, help, quit).
+        let items = ActionTable.footerItems(in: s.view)
+        func width(_ item: (keys: String, label: String, global: Bool)) -> Int { item.keys.displayWidth + 1 + item.label.displayWidth + 2 }
+        var room = s.width - items.filter(\.global).reduce(0) { $0 + width($1) }
+        for item in items {
+            let w = width(item)
+            if item.global { room = s.width } else if x + w > room { continue }
             if x + w > s.width { break }
             x += g.put(item.keys, x: x, y: y, role: .title)
             x += g.put(" " + item.label + "  ", x: x, y: y, role: .muted)
