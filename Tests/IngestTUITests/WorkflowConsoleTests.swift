@@ -137,5 +137,10 @@ import Testing
         #expect(Self.text(h).contains("✖ not a curl command"), "\(Self.text(h))")
         await h.press(.escape)
         #expect(h.state.modal == nil)
+
+        // Pasted into a field instead, it stays text there, and the status says how to import it.
+        await h.send(.paste("curl --location 'http://x/v3/clusters/c/topics/t/records'"))
+        #expect(h.state.compose.value.text.hasSuffix("curl --location 'http://x/v3/clusters/c/topics/t/records'"))
+        #expect(h.state.status?.text.contains("Esc, then i, and paste it there") == true, "\(String(describing: h.state.status))")
     }
 }

@@ -55,6 +55,9 @@ extension Update {
             s.compose.editing = true
             buffer.insert(buffer.multiline ? text : oneLine(text))
             s.compose[text: field] = buffer
+            if text.trimmed.hasPrefix("curl ") {
+                setStatus(&s, "pasted into \(field.label) as text; to take a curl command's request into Compose: Esc, then i, and paste it there", .muted)
+            }
             return composeFieldChanged(&s, field)
         case .load:
             s.load.editing = true
