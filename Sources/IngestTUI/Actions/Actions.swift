@@ -86,7 +86,7 @@ public enum ActionTable {
 
         ActionSpec(id: .discover, keys: [.char("d")], scope: .views([.discovery]), group: "Discovery", help: "Ask the proxy for the cluster id and brokers", footer: "discover"),
         ActionSpec(id: .probe, keys: [.char("p")], scope: .views([.discovery]), group: "Discovery", help: "Probe each broker (TCP connect time)", footer: "probe"),
-        ActionSpec(id: .copyBootstrap, keys: [.char("y")], scope: .views([.discovery]), group: "Discovery", help: "Copy the bootstrap list (OSC 52 clipboard)", footer: "copy"),
+        ActionSpec(id: .copyBootstrap, keys: [.char("y")], scope: .views([.discovery]), group: "Discovery", help: "Copy the bootstrap list; the status line says where it went", footer: "copy"),
 
 
         ActionSpec(id: .rerunDoctor, keys: [.char("r")], scope: .views([.doctor]), group: "Doctor", help: "Run the connection checks again (leaving the view stops them)", footer: "re-run"),
