@@ -26,9 +26,9 @@ public final class LoadReportSink: SendSink {
 
     public func willSend(seq: Int, record: EventRecord) {
         let phase = seq <= warmupRecords ? 0 : 1
-        let now = ContinuousClock.now
         state.withLock { state in
-            if state.started[phase] == nil { state.started[phase] = now }
+            // The clock is read once per phase, not per record.
+            if state.started[phase] == nil { state.started[phase] = ContinuousClock.now }
             if phase == 0 { state.report.warmup?.bytes += record.approximateSize } else { state.report.measured.bytes += record.approximateSize }
         }
     }
