@@ -16,7 +16,7 @@ import TestSupport
         #expect(find("", "abc") == nil)
         #expect(find("abcd", "abc") == nil)
         // Against the obvious scan, on random bytes from a small alphabet (many near misses).
-        var generator = SeededGenerator(state: 11)
+        var generator = SeededRandom(seed: 11)
         for _ in 0..<2000 {
             let hay = String((0..<Int.random(in: 0...40, using: &generator)).map { _ in "ab".randomElement(using: &generator)! })
             let needle = String((0..<Int.random(in: 1...4, using: &generator)).map { _ in "ab".randomElement(using: &generator)! })
@@ -28,7 +28,7 @@ import TestSupport
 
     /// The eight-bytes-a-step scan stops where a byte-by-byte one would, at every offset.
     @Test func plainTextEndsWhereAByteScanSays() {
-        var generator = SeededGenerator(state: 23)
+        var generator = SeededRandom(seed: 23)
         let alphabet: [UInt8] = [0x61, 0x62, 0x20, 0x7E, 0x22, 0x5C, 0x0A, 0x09, 0x1F, 0x80, 0xC3, 0xFF, 0x00, 0x21, 0x5B]
         for _ in 0..<3000 {
             let count = Int.random(in: 0...40, using: &generator)
