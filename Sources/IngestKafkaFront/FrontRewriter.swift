@@ -1,7 +1,5 @@
 import IngestKafka
-import Logging
 import NIOCore
-import NIOPosix
 
 enum FrontRewriter {
     /// Starts an answer made from an upstream one: copies its response header (the
