@@ -143,6 +143,12 @@ let package = Package(
             dependencies: ["IngestCore"],
             path: "bench/JournalBench"
         ),
+        // bench/native-send.sh: what each stage of a native send costs per record.
+        .executableTarget(
+            name: "ingest-stage-bench",
+            dependencies: ["IngestCore", "IngestKafka"],
+            path: "bench/StageBench"
+        ),
         // librdkafka (Debian librdkafka-dev), for the sandbox's mock cluster; IngestKafka never uses it.
         // The providers make a build without it name the package to install.
         .systemLibrary(
@@ -184,9 +190,9 @@ let package = Package(
             name: "ingest-tui-demo",
             dependencies: ["IngestTUI", "ConsolePreview", "IngestModel"]
         ),
-        // Shared by the test targets: a tmux driver for the console's end-to-end tests, and a
-        // seeded random generator for the fuzz tests.
-        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        // Shared by the test targets: a tmux driver for the console's end-to-end tests, and
+        // the model's seeded random generator for the fuzz tests.
+        .target(name: "TestSupport", dependencies: ["IngestModel"], path: "Tests/TestSupport"),
         .testTarget(
             name: "IngestTUITests",
             dependencies: ["IngestTUI", "ConsolePreview", "IngestModel", "TestSupport"],

@@ -75,7 +75,7 @@ import TestSupport
     }
 
     struct Monkey {
-        var rng: SeededGenerator
+        var rng: SeededRandom
         var state: ConsoleState
         let policy: ProductionConfirm
         let limits: SendLimits
@@ -91,7 +91,7 @@ import TestSupport
                                      .ctrl("e"), .ctrl("k"), .ctrl("c")]
 
         init(seed: UInt64, policy: ProductionConfirm, limits: SendLimits) {
-            rng = SeededGenerator(state: seed)
+            rng = SeededRandom(seed: seed)
             self.policy = policy
             self.limits = limits
             state = Self.fresh(policy, limits)

@@ -124,6 +124,9 @@ public final class TemplateSource: RecordSource {
     let partition: Int?
     let count: Int
     let seed: UInt64?
+    /// Without a seed, one drawn at random for this source: records differ from run to run, and
+    /// the system's random source (a system call per value) is asked once, not per placeholder.
+    private let unseeded = UInt64.random(in: .min ... .max)
     private var seq = 0
 
     public init(_ event: EventTemplate, count: Int = 1, environment: [String: String] = ProcessInfo.processInfo.environment,
@@ -155,11 +158,7 @@ public final class TemplateSource: RecordSource {
 
     /// The record numbered `seq`, as it will be sent.
     public func record(seq: Int) throws -> EventRecord {
-        if let seed {
-            var generator = Self.generator(seed: seed, seq: seq)
-            return try record(seq: seq, now: Date(), using: &generator)
-        }
-        var generator = SystemRandomNumberGenerator()
+        var generator = Self.generator(seed: seed ?? unseeded, seq: seq)
         return try record(seq: seq, now: Date(), using: &generator)
     }
 

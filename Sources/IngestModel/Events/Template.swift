@@ -111,15 +111,31 @@ public struct Template: Sendable, Equatable {
         }
     }
 
-    /// A version 4 UUID from the generator's bits, lower case.
+    /// A version 4 UUID from the generator's bits, lower case (written by hand: Foundation's
+    /// `uuidString` formats with printf, which cost more than the rest of a record).
     static func uuid(using generator: inout some RandomNumberGenerator) -> String {
-        let high = generator.next() as UInt64, low = generator.next() as UInt64
-        var bytes = withUnsafeBytes(of: high.bigEndian) { Array($0) } + withUnsafeBytes(of: low.bigEndian) { Array($0) }
-        bytes[6] = (bytes[6] & 0x0F) | 0x40
-        bytes[8] = (bytes[8] & 0x3F) | 0x80
-        let uuid = UUID(uuid: (bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7],
-                               bytes[8], bytes[9], bytes[10], bytes[11], bytes[12], bytes[13], bytes[14], bytes[15]))
-        return uuid.uuidString.lowercased()
+        let high: UInt64 = (generator.next() & 0xFFFF_FFFF_FFFF_0FFF) | 0x0000_0000_0000_4000
+        let low: UInt64 = (generator.next() & 0x3FFF_FFFF_FFFF_FFFF) | 0x8000_0000_0000_0000
+        let hex: StaticString = "0123456789abcdef"
+        return String(unsafeUninitializedCapacity: 36) { buffer in
+            var at = 0
+            func put(_ value: UInt64, digits: Int) {
+                for shift in stride(from: (digits - 1) * 4, through: 0, by: -4) {
+                    buffer[at] = hex.utf8Start[Int((value >> UInt64(shift)) & 0xF)]
+                    at += 1
+                }
+            }
+            func dash() {
+                buffer[at] = UInt8(ascii: "-")
+                at += 1
+            }
+            put(high >> 32, digits: 8); dash()
+            put((high >> 16) & 0xFFFF, digits: 4); dash()
+            put(high & 0xFFFF, digits: 4); dash()
+            put(low >> 48, digits: 4); dash()
+            put(low & 0xFFFF_FFFF_FFFF, digits: 12)
+            return at
+        }
     }
 
     static let alphanumerics = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")

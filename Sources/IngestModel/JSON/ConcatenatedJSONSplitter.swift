@@ -90,6 +90,13 @@ public struct ConcatenatedJSONSplitter: Sendable {
                 }
             }
             if inString {
+                // Plain text up to the next quote, backslash or line break, eight bytes a step.
+                if !escaped, byte != 0x22, byte != 0x5C, byte != 0x0A {
+                    let end = ByteSearch.endOfPlainText(buffer.baseAddress!, from: index, count: count)
+                    consumed += end - index
+                    index = end
+                    continue
+                }
                 if escaped { escaped = false }
                 else if byte == UInt8(ascii: "\\") { escaped = true }
                 else if byte == UInt8(ascii: "\"") { inString = false }
@@ -101,10 +108,19 @@ public struct ConcatenatedJSONSplitter: Sendable {
             case UInt8(ascii: "}"), UInt8(ascii: "]"):
                 depth -= 1
                 if depth == 0 {
-                    current.append(contentsOf: buffer[valueStart..<index])
-                    if current.count > maximumValueBytes { throw .valueTooLarge(limit: maximumValueBytes) }
-                    values.append(Piece(bytes: current, line: startLine))
-                    current.removeAll(keepingCapacity: true)
+                    // A value within this chunk is copied once; one that began in an earlier
+                    // chunk is completed in `current`, which is then left empty (not kept: it
+                    // is shared with the piece, so keeping its capacity would copy it).
+                    let bytes: [UInt8]
+                    if current.isEmpty {
+                        bytes = Array(buffer[valueStart..<index])
+                    } else {
+                        current.append(contentsOf: buffer[valueStart..<index])
+                        bytes = current
+                        current = []
+                    }
+                    if bytes.count > maximumValueBytes { throw .valueTooLarge(limit: maximumValueBytes) }
+                    values.append(Piece(bytes: bytes, line: startLine))
                     valueStart = -1
                 }
             default: break

@@ -164,6 +164,8 @@ public enum JSONValidator {
             let start = index
             index += 1
             while index < bytes.count {
+                index = bytes.withUnsafeBufferPointer { ByteSearch.endOfPlainText($0.baseAddress!, from: index, count: $0.count) }
+                guard index < bytes.count else { break }
                 let byte = bytes[index]
                 switch byte {
                 case UInt8(ascii: "\""):
