@@ -193,9 +193,9 @@ let package = Package(
             name: "ingest-tui-demo",
             dependencies: ["IngestTUI", "ConsolePreview", "IngestModel"]
         ),
-        // Shared by the test targets: a tmux driver for the console's end-to-end tests, and a
-        // seeded random generator for the fuzz tests.
-        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        // Shared by the test targets: a tmux driver for the console's end-to-end tests, and
+        // the model's seeded random generator for the fuzz tests.
+        .target(name: "TestSupport", dependencies: ["IngestModel"], path: "Tests/TestSupport"),
         .testTarget(
             name: "IngestTUITests",
             dependencies: ["IngestTUI", "ConsolePreview", "IngestModel", "TestSupport"],

@@ -4,6 +4,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
+# Tests that need these skip themselves on a developer's machine without them; the test
+# command never runs with one missing, so nothing is skipped here in silence.
+for tool in tmux kcat curl; do
+    command -v "$tool" >/dev/null || { echo "test.sh: $tool is missing after setup; install it (scripts/setup.sh)" >&2; exit 1; }
+done
+[ -d ../shared/conformance/kafka-rest-v3 ] || { echo "test.sh: ../shared/conformance/kafka-rest-v3 must be beside the checkout" >&2; exit 1; }
 [ -x scripts/fetch-test-brokers.sh ] && scripts/fetch-test-brokers.sh
 swift build --build-tests
 # The manual, from the command definitions (InstallTests reads it; install.sh installs it).

@@ -31,6 +31,15 @@ static inline int CNCurses_mvaddstr(int y, int x, const char *s) { return mvadds
 static inline int CNCurses_get_wch(WINDOW *w, wint_t *ch) { return wget_wch(w, ch); }
 static inline int CNCurses_KEY_CODE_YES(void) { return KEY_CODE_YES; }
 static inline int CNCurses_KEY_F(int n) { return KEY_F(n); }
+/* Bracketed paste (xterm's mode 2004): the markers around a paste, as key codes of our own. */
+static inline int CNCurses_KEY_PASTE_BEGIN(void) { return KEY_MAX + 1; }
+static inline int CNCurses_KEY_PASTE_END(void) { return KEY_MAX + 2; }
+static inline void CNCurses_define_paste_keys(void) {
+    define_key("\033[200~", KEY_MAX + 1);
+    define_key("\033[201~", KEY_MAX + 2);
+}
+/* Writes a control sequence to the terminal at once, after anything curses has buffered. */
+static inline void CNCurses_write_now(const char *s) { fflush(stdout); fputs(s, stdout); fflush(stdout); }
 /* newterm on the process's own stdout/stdin: returns NULL (instead of exiting) for an unknown TERM. */
 static inline SCREEN *CNCurses_newterm(void) { return newterm(NULL, stdout, stdin); }
 

@@ -16,6 +16,9 @@ public final class PreviewServices: ConsoleServices {
     public let failEvery: Int
     /// The records of every send so far, for `records(send:seqs:)`.
     private let sent = Mutex<[Int: [Int: EventRecord]]>([:])
+    private let running = Mutex<[Int: Task<Void, Never>]>([:])
+    /// The saved sends of the preview, by name (`PreviewServices+Workflow`).
+    let saved = Mutex<[String: SavedSend]>(PreviewServices.savedExamples)
 
     /// The fixed clock of the preview: 2026-11-25T03:00:00Z.
     public static let now = Date(timeIntervalSince1970: 1_764_039_600)
@@ -38,9 +41,9 @@ public final class PreviewServices: ConsoleServices {
     }
 
     /// Record 1 of a template with the preview's fixed clock and randomness.
-    public static func preview(_ event: EventTemplate) -> String {
+    public static func preview(_ event: EventTemplate) -> Result<EventRecord, ServiceFailure> {
         var generator = SeededRandom(seed: 1)
-        return event.preview(seq: 1, now: now, using: &generator)
+        return Result { try TemplateSource(event).record(seq: 1, now: now, using: &generator) }.mapError { ServiceFailure("\($0)") }
     }
 
     public func profiles() async -> [ProfileSummary] { profileList }
@@ -97,7 +100,7 @@ public final class PreviewServices: ConsoleServices {
         }
     }
 
-    public func send(id: Int, profile: String, plan: SendPlan) -> AsyncStream<SendEvent> {
+    public func send(id: Int, profile: String, plan: SendPlan, reason: String?) -> AsyncStream<SendEvent> {
         let (stream, continuation) = AsyncStream<SendEvent>.makeStream()
         let records: [EventRecord]
         do { records = try self.records(plan.source) } catch {
@@ -106,6 +109,10 @@ public final class PreviewServices: ConsoleServices {
             return stream
         }
         sent.withLock { $0[id] = Dictionary(uniqueKeysWithValues: records.enumerated().map { ($0.offset + 1, $0.element) }) }
+        let run = PastRun(id: "preview-\(id)", time: "2026-11-25T03:00:00.000Z", profile: profile, topic: plan.topic, mode: plan.transport.modeName,
+                          source: plan.source.journalName, delivered: 0, failed: 0, unknown: 0, state: "running")
+        runs.withLock { $0.append((run, plan)) }
+        continuation.yield(.journaled(run: run.id))
         var interval = reportDelay
         if let rate = plan.options.ratePerSecond, rate > 0 { interval = .nanoseconds(Int64(1e9 / rate)) }
         let failEvery = self.failEvery
@@ -124,12 +131,54 @@ public final class PreviewServices: ConsoleServices {
                 if fails { failed += 1 } else { delivered += 1 }
                 continuation.yield(.reports([report], sent: min(records.count, seq + 64)))
             }
-            if !Task.isCancelled { continuation.yield(.finished(delivered: delivered, failed: failed, unknown: 0, stopReason: nil)) }
+            // Like the core's Sender: a stopped send still finishes, with what it sent.
+            continuation.yield(.finished(delivered: delivered, failed: failed, unknown: 0, stopReason: Task.isCancelled ? "stopped by the operator" : nil))
             continuation.finish()
         }
+        running.withLock { $0[id] = task }
         continuation.onTermination = { _ in task.cancel() }
         return stream
     }
+
+    /// Stops a send: reports stop coming, and the stream ends with the counts so far.
+    public func stop(send id: Int) {
+        running.withLock { $0.removeValue(forKey: id) }?.cancel()
+    }
+
+    private let drafts = Mutex<[String: ComposeDraft]>([:])
+    /// Sends of this process, by journal run id (`preview-N`), newest last.
+    private let runs = Mutex<[(run: PastRun, plan: SendPlan)]>([])
+
+    /// Two runs of an "earlier session": one made in the console (its template is known), one
+    /// whose journal kept only digests.
+    public static let earlierRuns: [(run: PastRun, loaded: LoadedSend)] = [
+        (PastRun(id: "3f2a9c1e", time: "2026-11-24T16:05:12.000Z", profile: "dev", topic: "ing-staging-players", mode: "batch",
+                 source: "data", delivered: 25, failed: 0, unknown: 0, state: "finished"),
+         LoadedSend(draft: ComposeDraft(plan: SendPlan(topic: "ing-staging-players", source: .template(
+             EventTemplate(value: "{\"playerId\": \"{{uuid}}\", \"level\": {{rand_int 1 9}}}", key: "p-{{seq}}"), count: 25), transport: .rest(.batch))))),
+        (PastRun(id: "0b77d4a2", time: "2026-11-23T09:41:00.000Z", profile: "dev", topic: "ing-staging-bets", mode: "single",
+                 source: "data", delivered: 0, failed: 1, unknown: 0, state: "finished", stopReason: "403 the gateway refused the key"),
+         LoadedSend(draft: { var d = ComposeDraft(); d.topic = "ing-staging-bets"; d.mode = "single"; return d }(),
+                    note: "the journal kept only a digest of its records (journal_values = false): topic and mode loaded, not the value")),
+    ]
+
+    public func draft(profile: String) -> ComposeDraft? { drafts.withLock { $0[profile] } }
+
+    public func saveDraft(_ draft: ComposeDraft, profile: String) { drafts.withLock { $0[profile] = draft } }
+
+    public func history(limit: Int) async throws -> [PastRun] {
+        let own = runs.withLock { $0.map(\.run) }
+        return Array((own.reversed() + Self.earlierRuns.map(\.run)).prefix(limit))
+    }
+
+    public func pastSend(run: String) async throws -> LoadedSend {
+        if let plan = runs.withLock({ $0.first { $0.run.id == run }?.plan }) { return LoadedSend(draft: ComposeDraft(plan: plan)) }
+        guard let earlier = Self.earlierRuns.first(where: { $0.run.id == run }) else { throw ServiceFailure("no run \(run) in the journal") }
+        return earlier.loaded
+    }
+
+    /// Copies go nowhere but the terminal (OSC 52) here.
+    public func copy(_ text: String) async -> String { "the preview clipboard" }
 
     public func records(send: Int, seqs: [Int]) async -> [Int: EventRecord] {
         let held = sent.withLock { $0[send] } ?? [:]

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import IngestCore
 import IngestTUI
 
@@ -10,14 +11,27 @@ public actor LiveConsoleServices: ConsoleServices {
     /// A session being opened or open, per profile; concurrent activations share one opening.
     private var sessions: [String: (prompted: PromptedSecrets, opening: Task<ProfileSession, Error>)] = [:]
     private let held = HeldRecords()
+    /// Sends still running, by id, so that `stop` can cancel one.
+    private let running = Mutex<[Int: Task<Void, Never>]>([:])
 
     /// How a profile is opened: `ProfileSession.open` (tests count or slow it).
     public typealias Opener = @Sendable (Profile, PromptedSecrets) async throws -> ProfileSession
     private let opener: Opener
 
-    public init(store: ProfileStore = .standard(), opener: @escaping Opener = { try await ProfileSession.open($0, prompted: $1) }) {
+    /// Drafts go to `stateDirectory` (the journal's by default).
+    private let drafts: Drafts
+    private let journalHistory: ConsoleHistory
+    /// The saved sends, where `ingest send --saved` finds them (`--sends DIR`).
+    let savedStore: SavedSendStore
+
+    public init(store: ProfileStore = .standard(), stateDirectory: String = JournalStore.defaultDirectory(),
+                sends: SavedSendStore = .standard(),
+                opener: @escaping Opener = { try await ProfileSession.open($0, prompted: $1) }) {
         self.store = store
         self.opener = opener
+        savedStore = sends
+        drafts = Drafts(stateDirectory: stateDirectory)
+        journalHistory = ConsoleHistory(stateDirectory: stateDirectory)
     }
 
     public func close() async {
@@ -47,7 +61,7 @@ public actor LiveConsoleServices: ConsoleServices {
         }
     }
 
-    private func session(_ name: String, prompted: PromptedSecrets? = nil) async throws -> ProfileSession {
+    func session(_ name: String, prompted: PromptedSecrets? = nil) async throws -> ProfileSession {
         if let slot = sessions[name], prompted == nil || prompted == slot.prompted || prompted?.isEmpty == true {
             return try await slot.opening.value
         }
@@ -85,6 +99,15 @@ public actor LiveConsoleServices: ConsoleServices {
         (path as NSString).expandingTildeInPath
     }
 
+    /// A file source's `~` expanded, as a shell would have.
+    static func expandingTilde(_ plan: SendPlan) -> SendPlan {
+        var plan = plan
+        if case .file(let path, let format, let valueType) = plan.source {
+            plan.source = .file(path: expandingTilde(path), format: format, valueType: valueType)
+        }
+        return plan
+    }
+
     public nonisolated func completePath(_ prefix: String) -> [String] {
         let expanded = Self.expandingTilde(prefix)
         let directory = expanded.hasSuffix("/") ? expanded : (expanded as NSString).deletingLastPathComponent
@@ -111,18 +134,21 @@ public actor LiveConsoleServices: ConsoleServices {
         await ConnectProbe.connect(host: broker.host, port: broker.port, timeoutSeconds: 3)
     }
 
-    public nonisolated func send(id: Int, profile: String, plan: SendPlan) -> AsyncStream<SendEvent> {
+    public nonisolated func send(id: Int, profile: String, plan: SendPlan, reason: String?) -> AsyncStream<SendEvent> {
         let (stream, continuation) = AsyncStream<SendEvent>.makeStream()
-        var plan = plan
-        if case .file(let path, let format, let valueType) = plan.source {
-            plan.source = .file(path: Self.expandingTilde(path), format: format, valueType: valueType)
-        }
+        let plan = Self.expandingTilde(plan)
         let task = Task { [plan] in
+            defer { self.running.withLock { _ = $0.removeValue(forKey: id) } }
             do {
                 let session = try await self.session(profile)
                 // The journal first: what the operator sees is always in the journal.
                 var sinks: [any SendSink] = []
-                if let journal = try? JournalSink(plan: plan, profile: session.profile) { sinks.append(journal) }
+                if let store = try? JournalStore(directory: self.journalHistory.stateDirectory),
+                   let journal = try? JournalSink(plan: plan, profile: session.profile, reason: reason, store: store) {
+                    sinks.append(journal)
+                    self.journalHistory.remember(run: journal.runID, plan: plan)
+                    continuation.yield(.journaled(run: journal.runID))
+                }
                 sinks.append(ConsoleSink(send: id, held: self.held, continuation: continuation))
                 _ = await session.sender.run(plan, sinks: sinks)
             } catch {
@@ -130,8 +156,29 @@ public actor LiveConsoleServices: ConsoleServices {
             }
             continuation.finish()
         }
+        running.withLock { $0[id] = task }
         continuation.onTermination = { _ in task.cancel() }
         return stream
+    }
+
+    public nonisolated func stop(send id: Int) {
+        running.withLock { $0[id] }?.cancel()
+    }
+
+    public nonisolated func draft(profile: String) -> ComposeDraft? { drafts.load(profile) }
+
+    public nonisolated func saveDraft(_ draft: ComposeDraft, profile: String) { drafts.save(draft, profile: profile) }
+
+    public nonisolated func history(limit: Int) async throws -> [PastRun] {
+        do { return try journalHistory.runs(limit: limit) } catch { throw ServiceFailure(SecretScrubber.scrub("\(error)")) }
+    }
+
+    public nonisolated func pastSend(run: String) async throws -> LoadedSend {
+        do { return try journalHistory.pastSend(run: run) } catch { throw ServiceFailure(SecretScrubber.scrub("\(error)")) }
+    }
+
+    public nonisolated func copy(_ text: String) async -> String {
+        Clipboard().copy(text)
     }
 
     public nonisolated func records(send: Int, seqs: [Int]) async -> [Int: EventRecord] {

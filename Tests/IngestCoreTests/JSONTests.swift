@@ -108,7 +108,7 @@ import TestSupport
             do { try splitter.finish(); truncated = false } catch { truncated = true }
             return (values, nil, truncated)
         }
-        var generator = SeededGenerator(state: 0x5EED_2026)
+        var generator = SeededRandom(seed: 0x5EED_2026)
         let pieces = [#"{"a":"x\"}"}"#, #"{"b":[1,2]}"#].map { Array($0.utf8) }
         let base = pieces.joined().map { $0 }
         var clean = 0, refused = 0

@@ -8,7 +8,7 @@ enum Mutations {
     static let pieces = ["\"", "=", "[", "]", "{", "}", "\n", "#", "\\", "env:", "file:", "1.0", "-1", "99999999999999999999", "\u{0}", "é", "[[kafka]]", "true", "'", "\"\"\""]
 
     /// Cuts, duplicates, and inserts TOML-ish fragments and random bytes.
-    static func mutate(_ text: String, using generator: inout SeededGenerator) -> String {
+    static func mutate(_ text: String, using generator: inout SeededRandom) -> String {
         var bytes = Array(text.utf8)
         for _ in 0..<Int.random(in: 1...4, using: &generator) {
             guard !bytes.isEmpty else { break }
@@ -34,7 +34,7 @@ enum Mutations {
 
     @Test func mutatedProfilesAreAcceptedOrRefusedClearly() {
         #expect(throws: Never.self) { try ProfileParser.parse(Self.profile, file: "fuzz.toml") }
-        var generator = SeededGenerator(state: 20261125)
+        var generator = SeededRandom(seed: 20261125)
         var refused = 0
         var accepted = 0
         for _ in 0..<3000 {
@@ -85,7 +85,7 @@ enum Mutations {
     static let array = "[\n" + (1...12).map { "  {\"n\": \($0), \"s\": \"x\\u00e9\\n\"}" }.joined(separator: ",\n") + "\n]\n"
     static let lines = (1...12).map { "plain line \($0) ünïcode" }.joined(separator: "\n") + "\n"
 
-    static func damage(_ text: String, using generator: inout SeededGenerator) -> [UInt8] {
+    static func damage(_ text: String, using generator: inout SeededRandom) -> [UInt8] {
         var bytes = Array(Mutations.mutate(text, using: &generator).utf8)
         switch Int.random(in: 0..<8, using: &generator) {
         case 0: bytes = Array(bytes.prefix(Int.random(in: 0...bytes.count, using: &generator)))  // truncated
@@ -103,7 +103,7 @@ enum Mutations {
     @Test(arguments: [("jsonl", EventFileReader.Format.auto), ("array", .auto), ("lines", .lines), ("jsonl", .jsonl)])
     func damagedFilesAreReadOrRefusedClearly(kind: String, format: EventFileReader.Format) throws {
         let base = kind == "jsonl" ? Self.jsonl : kind == "array" ? Self.array : Self.lines
-        var generator = SeededGenerator(state: 42 + UInt64(kind.utf8.count) + UInt64(format.rawValue.utf8.count))
+        var generator = SeededRandom(seed: 42 + UInt64(kind.utf8.count) + UInt64(format.rawValue.utf8.count))
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ingest-loader-fuzz-\(UUID())")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }

@@ -30,6 +30,15 @@ import Testing
         #expect(profile.batchMaxEntries == 10)
     }
 
+    /// `production_confirm`: typed (the default) or typed-first, shown to the console.
+    @Test func productionConfirmation() throws {
+        #expect(try ProfileParser.parse(Self.devProfile, file: "dev.toml").productionConfirm == .typed)
+        let relaxed = Self.devProfile.replacingOccurrences(of: "tls_min_version = \"1.2\"", with: "tls_min_version = \"1.2\"\nproduction_confirm = \"typed-first\"")
+        let profile = try ProfileParser.parse(relaxed, file: "dev.toml")
+        #expect(profile.productionConfirm == .typedFirst)
+        #expect(profile.summary().productionConfirm == .typedFirst)
+    }
+
     @Test func shippedProfilesParse() throws {
         let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../profiles").standardizedFileURL
         let store = ProfileStore(directories: [directory])
@@ -56,6 +65,8 @@ import Testing
         ("rest_url = \"https://", "rest_url = \"http://", "rest_url"),
         ("topic_prefix = \"ing-staging-\"", "topic_prefix = \"ing staging\"", "topic_prefix"),
         ("ca_file = \"\"", "ca_file = \"\"\ncolour = \"red\"", "kafka.colour"),
+        ("tls_min_version = \"1.2\"", "tls_min_version = \"1.2\"\nproduction_confirm = \"never\"", "production_confirm"),
+        ("tls_min_version = \"1.2\"", "tls_min_version = \"1.2\"\nproduction_confirm = false", "production_confirm"),
     ])
     func badProfilesNameFileKeyAndExpectation(original: String, replacement: String, key: String) throws {
         let text = Self.devProfile.replacingOccurrences(of: original, with: replacement)

@@ -58,7 +58,7 @@ import TestSupport
     }
 
     @Test func garbageNeverCrashesTheDecoders() {
-        var generator = SeededGenerator(state: 11)
+        var generator = SeededRandom(seed: 11)
         for codec in Self.codecs {
             for length in [0, 1, 5, 17, 300] {
                 let bytes = (0..<length).map { _ in UInt8.random(in: 0...255, using: &generator) }

@@ -98,7 +98,7 @@ import Testing
     }
 
     @Test func garbageIsRefusedNotCrashed() {
-        var generator = SeededGenerator(state: 11)
+        var generator = SeededRandom(seed: 11)
         let valid = Array(Self.produce(version: 9, topics: ["typo", "events"]).readableBytesView)
         for cut in 0..<valid.count {
             _ = try? FrontTopicFilter.filterProduceRequest(ByteBuffer(bytes: valid[..<cut]), version: 9, allowed: ["events"])

@@ -137,7 +137,7 @@ extension SecureFrontTests {
     }
 
     @Test func garbageIsRefusedNotCrashed() {
-        var generator = SeededGenerator(state: 7)
+        var generator = SeededRandom(seed: 7)
         let valid = Array(MetadataFixtures.response(version: 12).readableBytesView)
         for cut in 0..<valid.count {
             _ = try? FrontRewriter.rewriteMetadata(ByteBuffer(bytes: valid[..<cut]), version: 12) { _, _ in nil }

@@ -6,7 +6,7 @@ import TestSupport
 /// Mutated theme files are accepted or refused with a message; never a crash.
 @Suite struct ThemeFuzzTests {
     @Test func mutatedThemes() {
-        var generator = SeededGenerator(state: 424242)
+        var generator = SeededRandom(seed: 424242)
         let pieces = ["\"", "=", "{", "}", "[", "]", "\n", "fg", "bg", "999", "-3", "#", "bold", "true", "é"]
         var refused = 0
         for _ in 0..<3000 {

@@ -1,4 +1,5 @@
 import Foundation
+import IngestModel
 import Testing
 @testable import IngestTUI
 
@@ -95,5 +96,41 @@ import Testing
     @Test func monochromeKeepsProductionUnmistakable() {
         let m = RoleStyle.monochrome(.productionBanner)
         #expect(m.reverse && m.bold)
+    }
+
+    /// Item 8: DEV looked like SANDBOX (both black on cyan). Each environment's banner is its
+    /// own, in every shipped theme and without colour; production stays white on red.
+    @Test(arguments: ["default-dark", "light", "high-contrast"])
+    func eachEnvironmentHasItsOwnBanner(name: String) {
+        let (theme, _) = ThemeLoader.load(path: Self.themesDir.appendingPathComponent("\(name).toml").path)
+        let roles = [DeploymentEnvironment.sandbox, .dev, .production].map(Chrome.bannerRole)
+        #expect(roles == [.sandboxBanner, .devBanner, .productionBanner])
+        for colour in [true, false] {
+            let styles = roles.map { theme.effectiveStyle($0, colour: colour) }
+            for i in 0..<3 {
+                for j in (i + 1)..<3 {
+                    #expect(styles[i] != styles[j], "\(name) colour=\(colour): \(roles[i].rawValue) looks like \(roles[j].rawValue)")
+                }
+            }
+            if colour {
+                #expect(styles[2] == Theme.productionBanner)
+                #expect(styles[0].bg != styles[1].bg && styles[0].bg != styles[2].bg && styles[1].bg != styles[2].bg)
+                #expect(styles.allSatisfy { $0.bg != theme.effectiveStyle(.banner, colour: true).bg || $0 == styles[2] })
+            }
+        }
+    }
+
+    @Test func environmentBannersCannotBeThemed() {
+        #expect(problem("[roles]\ndev_banner = { fg = \"black\", bg = \"cyan\" }\n")?.key == "roles.dev_banner")
+        #expect(problem("[roles]\nsandbox_banner = { bg = \"cyan\" }\n")?.key == "roles.sandbox_banner")
+    }
+
+    /// The banner a screen draws follows the active profile's environment.
+    @Test func theScreenUsesTheEnvironmentsBanner() {
+        var s = UpdateTests.dev()
+        #expect(Render.screen(s)[0, 0].role == .devBanner)
+        s.active?.environment = .sandbox
+        #expect(Render.screen(s)[0, 0].role == .sandboxBanner)
+        #expect(Render.screen(UpdateTests.production())[0, 0].role == .productionBanner)
     }
 }

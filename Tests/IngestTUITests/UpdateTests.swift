@@ -33,6 +33,11 @@ import Testing
         return (state, effects)
     }
 
+    /// Effects other than reading and keeping drafts.
+    static func withoutDrafts(_ effects: [Effect]) -> [Effect] {
+        effects.filter { switch $0 { case .loadDraft, .saveDraft: false; default: true } }
+    }
+
     static func sends(_ effects: [Effect]) -> [SendRequest] {
         effects.compactMap { if case .send(let r) = $0 { return r } else { return nil } }
     }
@@ -56,7 +61,7 @@ import Testing
         let (s2, e2) = Self.keys(s, [.escape])
         #expect(Self.sends(e2).isEmpty)
         #expect(s2.modal == nil)
-        #expect(s2.productionConfirmedTopic == nil)
+        #expect(s2.productionTypedTopics.isEmpty)
     }
 
     @Test func productionWrongTopicSendsNothing() {
@@ -98,19 +103,20 @@ import Testing
         }
     }
 
-    /// A confirmation belongs to the profile it was typed for: after switching profiles,
-    /// even to another production profile with the same topic, the next send asks again.
+    /// What was typed back belongs to the profile it was typed for: after switching profiles,
+    /// even to another production profile with the same topic, it is forgotten (it only ever
+    /// relaxes `typed-first`; every send asks anyway).
     @Test func productionConfirmationIsClearedWhenTheProfileChanges() {
         var (s, e) = Self.keys(Self.production(), [.char("s")] + Key.typing("ing-production-players") + [.enter])
         #expect(Self.sends(e).count == 1)
         s = update(s, .sendEnded(id: 1)).0
-        #expect(s.productionConfirmedTopic == "ing-production-players")
+        #expect(s.productionTypedTopics == ["ing-production-players"])
 
         let other = ProfileSummary(name: "prod-eu", environment: .production, source: "test", topicPrefix: "ing-production-", baseURL: "https://y/v3",
-                                   maskedAPIKey: "EU…", needsPromptedSecret: false)
+                                   maskedAPIKey: "EU…", needsPromptedSecret: false, productionConfirm: .typedFirst)
         s = update(s, .activated(profile: "prod-eu", .success(other))).0
         #expect(s.active?.name == "prod-eu")
-        #expect(s.productionConfirmedTopic == nil)
+        #expect(s.productionTypedTopics.isEmpty)
         Self.setTopic(&s, "players")
         #expect(s.fullTopic == "ing-production-players")
         s.view = .compose
@@ -120,11 +126,11 @@ import Testing
             Issue.record("the new profile's first send must ask for the topic")
             return
         }
-        // Re-activating the same profile (a refresh) keeps its confirmation.
+        // Re-activating the same profile (a refresh) keeps what was typed.
         var same = s
-        same.productionConfirmedTopic = "ing-production-players"
+        same.productionTypedTopics = ["ing-production-players"]
         same = update(same, .activated(profile: "prod-eu", .success(other))).0
-        #expect(same.productionConfirmedTopic == "ing-production-players")
+        #expect(same.productionTypedTopics == ["ing-production-players"])
     }
 
     @Test func nonProductionSendsAtOnce() {
@@ -141,9 +147,18 @@ import Testing
         #expect(Self.sends(e2).isEmpty)
     }
 
+    /// A dev session with the topic resolved.
+    static func dev(topic: String = "t") -> ConsoleState {
+        var (s, _) = Update.start(initialProfile: "dev")
+        let dev = ProfileSummary(name: "dev", environment: .dev, source: "t", topicPrefix: "ing-staging-", baseURL: "u", maskedAPIKey: "k", needsPromptedSecret: false)
+        s = update(s, .profilesLoaded([dev])).0
+        s = update(s, .activated(profile: "dev", .success(dev))).0
+        setTopic(&s, topic)
+        return s
+    }
+
     @Test func invalidJSONBlocksSend() {
         var s = Self.production()
-        s.productionConfirmedTopic = "ing-production-players"
         s.compose.value.setText("{\"a\": 1,\n    \"b\" 2}")
         _ = Update.refreshCompose(&s)
         #expect(s.compose.validation == .invalid(line: 2, column: 9, message: "expected ':' after the key, found '2'"))
@@ -153,8 +168,7 @@ import Testing
     }
 
     @Test func streamModeCarriesCountRateWindow() {
-        var s = Self.production()
-        s.productionConfirmedTopic = "ing-production-players"
+        var s = Self.dev()
         s.compose.mode = .rest(.stream)
         s.compose.count.setText("500")
         s.compose.rate.setText("25.5")
@@ -174,9 +188,18 @@ import Testing
         let (s2, e) = Self.keys(s, [.char("x")])
         #expect(e == [.cancelSend(id: 1)])
         #expect(s2.runningSend == nil)
-        let (s3, e3) = Self.keys(s, [.char("q")])
-        #expect(e3 == [.cancelSend(id: 1), .quit])
-        #expect(s3.quitting)
+        // q while sending asks first; n keeps it running.
+        let (asked, eAsk) = Self.keys(s, [.char("q")])
+        #expect(eAsk.isEmpty && !asked.quitting)
+        #expect(asked.modal == .confirmQuit(sendID: 1))
+        let (kept, eKept) = Self.keys(asked, [.char("n")])
+        #expect(eKept.isEmpty && kept.modal == nil && kept.runningSend?.id == 1)
+        // y stops the send and waits for its records in flight before quitting.
+        let (draining, eYes) = Self.keys(asked, [.char("y")])
+        #expect(eYes == [.cancelSend(id: 1)])
+        #expect(!draining.quitting && draining.drainingUntil != nil)
+        let (quit, eEnd) = update(draining, .sendEnded(id: 1))
+        #expect(quit.quitting && eEnd.last == .quit)
     }
 
     @Test func resendAsksFirstAndNeverByItself() {
@@ -188,7 +211,7 @@ import Testing
         (s, e) = update(s, .sendEvents(id: 1, [.reports([failed, ok, unknown], sent: 3), .finished(delivered: 1, failed: 1, unknown: 1, stopReason: nil)], now: 5))
         #expect(e.isEmpty)  // nothing is re-sent on its own
         (s, e) = update(s, .sendEnded(id: 1))
-        #expect(e.isEmpty)
+        #expect(e == [.loadHistory])  // the journal is listed again; nothing is sent
         let (asked, e1) = Self.keys(s, [.char("6"), .char("r")])
         #expect(e1.isEmpty)
         #expect(asked.modal == .confirmResend(sendID: 1, seqs: [1, 3]))
@@ -198,7 +221,10 @@ import Testing
         let (fetching, eYes) = Self.keys(asked, [.char("y")])
         #expect(eYes == [.fetchRecords(sendID: 1, seqs: [1, 3], purpose: .resend)])
         let records = [1: EventRecord(value: Payload(type: .json, data: Array("1".utf8))), 3: EventRecord(value: Payload(type: .json, data: Array("3".utf8)))]
-        let (_, eSend) = update(fetching, .recordsFetched(sendID: 1, purpose: .resend, records))
+        let (confirming, eFetched) = update(fetching, .recordsFetched(sendID: 1, purpose: .resend, records))
+        // Production: the re-send is confirmed like any send.
+        #expect(Self.sends(eFetched).isEmpty)
+        let (_, eSend) = Self.keys(confirming, Key.typing("ing-production-players") + [.enter])
         #expect(Self.sends(eSend).count == 1)
         #expect(Self.sends(eSend).first?.plan.source == .records([records[1]!, records[3]!], origin: "resend:#1"))
     }
@@ -271,7 +297,7 @@ import Testing
         #expect(s.isTooSmall)
         let (_, e) = Self.keys(s, [.char("s"), .char("2")])
         #expect(e.isEmpty)
-        #expect(Self.keys(s, [.char("q")]).1 == [.quit])
+        #expect(Self.withoutDrafts(Self.keys(s, [.char("q")]).1) == [.quit])
     }
 
     @Test func editingKeepsLettersOutOfActions() {

@@ -212,7 +212,7 @@ struct ConsoleEndToEndTests {
         _ = await waitFor(session) { $0.contains("topic ing-production-events") }
 
         session.keys("s")
-        let ask = await waitFor(session) { $0.contains("PRODUCTION: confirm the topic") }
+        let ask = await waitFor(session) { $0.contains("PRODUCTION: confirm this send") }
         #expect(ask.ok, "no confirmation:\n\(ask.screen)")
         session.type("ing-production-event")
         session.keys("Enter")
@@ -225,7 +225,7 @@ struct ConsoleEndToEndTests {
         #expect(server.log.count(topic: "ing-production-events") == 0)
 
         session.keys("s")
-        _ = await waitFor(session) { $0.contains("PRODUCTION: confirm the topic") }
+        _ = await waitFor(session) { $0.contains("PRODUCTION: confirm this send") }
         session.type("ing-production-events")
         session.keys("Enter")
         let sent = await waitFor(session) { $0.contains("send #1 finished: 1 delivered") }

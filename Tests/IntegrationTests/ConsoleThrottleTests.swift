@@ -28,6 +28,7 @@ import Testing
             case .reports(let reports, _): reported += reports.count
             case .finished: finished = event
             case .refused(let message): Issue.record("refused: \(message)")
+            case .journaled: break
             }
         }
         #expect(result.ledger.delivered == 60, "\(result.ledger.summaryLine) \(result.stopReason ?? "")")

@@ -57,6 +57,13 @@ public final class TmuxSession: Sendable {
         return (false, screen)
     }
 
+    /// Pastes text as a terminal does: bracketed (`ESC [200~ … ESC [201~`) when the program
+    /// asked for bracketed paste, as keystrokes otherwise.
+    public func paste(_ text: String) {
+        run(["set-buffer", "-b", "test-paste", "--", text])
+        run(["paste-buffer", "-p", "-d", "-b", "test-paste", "-t", name])
+    }
+
     /// Waits until the program in the session has ended (the session closes with it).
     @discardableResult
     public func waitForExit(_ timeout: Double = 10) async -> Bool {

@@ -28,8 +28,8 @@ public struct CopyTarget: Sendable {
         let profile = session.profile
         guard !profile.isEmbeddedSandbox else {
             throw InputError("""
-                profile \(profile.name) runs its sandbox inside ingest, which stops when this command ends, so a printed command \
-                could not reach it: start `ingest sandbox --api-key env:SANDBOX_KEY` and print with a profile whose \
+                profile \(profile.name) runs its sandbox inside ingest and only while ingest runs, so a copied command \
+                could not reach it: start `ingest sandbox --api-key env:SANDBOX_KEY` and copy with a profile whose \
                 rest_url is the address it shows and api_key = "env:SANDBOX_KEY"
                 """)
         }

@@ -10,7 +10,7 @@ extension Profile {
             baseURL: baseURL ?? (isEmbeddedSandbox ? "embedded sandbox" : self.baseURL),
             maskedAPIKey: apiKey.describe(what: "api_key", environment: environment),
             needsPromptedSecret: apiKey == .prompt, needsPromptedKafkaPassword: kafka.password == .prompt, problem: problem,
-            suggestedTopic: self.environment == .sandbox ? sandbox?.topics.first : nil)
+            suggestedTopic: self.environment == .sandbox ? sandbox?.topics.first : nil, productionConfirm: productionConfirm, limits: limits)
     }
 }
 

@@ -18,6 +18,8 @@ public struct Profile: Sendable, Equatable {
     public var sandbox: SandboxSettings?
     /// Keep each record's produce request in the journal (off: only a digest and a size).
     public var journalValues = false
+    /// How the console confirms production sends (`production_confirm`).
+    public var productionConfirm: ProductionConfirm = .typed
     /// What one send may do (`[limits]`): records, topics, a reason, a fresh confirmation.
     public var limits = SendLimits()
     /// The file this profile was read from (or a description of its origin).

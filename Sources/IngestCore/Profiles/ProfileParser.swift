@@ -26,6 +26,7 @@ public enum ProfileParser {
     static let topLevelKeys: Set = [
         "name", "environment", "client_id", "rest_url", "topic_prefix", "api_key",
         "batch_max_entries", "concurrency", "tls_min_version", "kafka", "stream", "sandbox", "journal_values", "limits",
+        "production_confirm",
     ]
     static let kafkaKeys: Set = ["username", "password", "bootstrap", "ca_file", "compression"]
     static let streamKeys: Set = ["window", "max_in_flight_bytes", "segment_records", "segment_bytes", "segment_seconds", "stall_seconds"]
@@ -140,6 +141,12 @@ public enum ProfileParser {
         if let value = table["journal_values"] {
             guard let flag = value.bool else { throw reader.expected("journal_values", "true or false", found: value) }
             profile.journalValues = flag
+        }
+        if let text = try reader.optionalString("production_confirm") {
+            guard let confirm = ProductionConfirm(rawValue: text) else {
+                throw ProfileError(file: file, key: "production_confirm", problem: "expected \"typed\" (every production send needs the topic typed back) or \"typed-first\" (then y/N for single records); found \"\(text)\"")
+            }
+            profile.productionConfirm = confirm
         }
         profile.limits = try parseLimits(reader, prefix: topicPrefix)
         return profile

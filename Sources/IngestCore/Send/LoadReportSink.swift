@@ -13,6 +13,11 @@ public final class LoadReportSink: SendSink {
 
     private let warmupRecords: Int
     private let state = Mutex(State())
+    /// Bytes read per phase: counted without the lock, which every record would take.
+    private let warmupBytes = Atomic<Int>(0)
+    private let measuredBytes = Atomic<Int>(0)
+    private let warmupStarted = Atomic<Bool>(false)
+    private let measuredStarted = Atomic<Bool>(false)
 
     public init(warmupRecords: Int = 0) {
         self.warmupRecords = max(0, warmupRecords)
@@ -25,11 +30,14 @@ public final class LoadReportSink: SendSink {
     public var wantsRecords: Bool { true }
 
     public func willSend(seq: Int, record: EventRecord) {
-        let phase = seq <= warmupRecords ? 0 : 1
+        let warmup = seq <= warmupRecords
+        if warmup { warmupBytes.add(record.approximateSize, ordering: .relaxed) } else { measuredBytes.add(record.approximateSize, ordering: .relaxed) }
+        // The clock and the lock once per phase, not per record.
+        let first = warmup ? !warmupStarted.exchange(true, ordering: .relaxed) : !measuredStarted.exchange(true, ordering: .relaxed)
+        guard first else { return }
         let now = ContinuousClock.now
         state.withLock { state in
-            if state.started[phase] == nil { state.started[phase] = now }
-            if phase == 0 { state.report.warmup?.bytes += record.approximateSize } else { state.report.measured.bytes += record.approximateSize }
+            if state.started[warmup ? 0 : 1] == nil { state.started[warmup ? 0 : 1] = now }
         }
     }
 
@@ -67,6 +75,8 @@ public final class LoadReportSink: SendSink {
         let now = ContinuousClock.now
         return state.withLock { state in
             var report = state.report
+            report.warmup?.bytes = warmupBytes.load(ordering: .relaxed)
+            report.measured.bytes = measuredBytes.load(ordering: .relaxed)
             let end = state.finished ?? now
             if let warmupStart = state.started[0] {
                 report.warmup?.seconds = ((state.started[1] ?? end) - warmupStart).inMilliseconds / 1000

@@ -19,22 +19,25 @@ final class RecordReader: @unchecked Sendable {
     var count: Int { seq }
 
     func peek() throws -> (seq: Int, record: EventRecord)? {
-        if ahead == nil && !exhausted {
-            guard let record = try source.next() else {
-                exhausted = true
-                return nil
-            }
-            seq += 1
-            try RecordLimits.check(record, seq: seq, limit: maximumBytes)
-            run.willSend(seq: seq, record: record)
-            ahead = (seq, record)
-        }
+        try readAhead()
         return ahead
     }
 
+    private func readAhead() throws {
+        guard ahead == nil && !exhausted else { return }
+        guard let record = try source.next() else {
+            exhausted = true
+            return
+        }
+        seq += 1
+        try RecordLimits.check(record, seq: seq, limit: maximumBytes)
+        run.willSend(seq: seq, record: record)
+        ahead = (seq, record)
+    }
+
     func next() throws -> (seq: Int, record: EventRecord)? {
-        let record = try peek()
-        ahead = nil
-        return record
+        try readAhead()
+        // Moved out, not copied: a copy would retain each of the record's buffers once more.
+        return ahead.take()
     }
 }

@@ -28,7 +28,12 @@ public struct Sender: Sendable {
         let run = SendRun(sinks: sinks, ordered: plan.transport != .native)
         var result = SendResult()
         do {
-            let reader = RecordReader(source: try Self.source(for: plan), maximumBytes: plan.options.maximumRecordBytes, run: run)
+            var source = try Self.source(for: plan)
+            // Natively, reading a file costs about what sending it does: read on another core.
+            if case .native = plan.transport, plan.options.ratePerSecond == nil, !(source is ListSource) {
+                source = PrefetchingSource(source)
+            }
+            let reader = RecordReader(source: source, maximumBytes: plan.options.maximumRecordBytes, run: run)
             switch plan.transport {
             case .rest(let mode):
                 let stream = try await sendREST(reader, mode: mode, plan: plan, run: run)

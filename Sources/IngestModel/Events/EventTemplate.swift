@@ -48,18 +48,49 @@ public enum TemplateCheck: Sendable, Equatable {
 }
 
 extension EventTemplate {
-    /// Checks the template as record `seq` would be built: JSON errors with their line and column.
+    /// Checks the template as record `seq` would be built: JSON errors with their line and
+    /// column in the template as typed (an error inside an expanded placeholder points at the
+    /// placeholder), so they match what the operator sees in the editor.
     public func check(seq: Int = 1, environment: [String: String] = ProcessInfo.processInfo.environment) -> TemplateCheck {
+        let template: Template
         do {
-            let value = try Template(value, environment: environment).expand(seq: seq, now: Date())
-            if valueType == .json { try JSONValidator.validate(value) }
-            _ = try TemplateSource(self, count: seq, environment: environment).record(seq: seq)
-            return .ok
-        } catch let error as JSONSyntaxError {
-            return .invalid(line: error.line, column: error.column, message: error.message)
+            template = try Template(value, environment: environment)
+        } catch let error as InputError {
+            let (line, column) = Self.position(error.offset ?? 0, in: value)
+            // The message says where too (for the CLI); the console shows line:column itself.
+            let message = error.description.hasPrefix("line \(line), column \(column): ")
+                ? String(error.description.dropFirst("line \(line), column \(column): ".count)) : error.description
+            return .invalid(line: line, column: column, message: message)
         } catch {
             return .invalid(line: 1, column: 1, message: "\(error)")
         }
+        do {
+            if valueType == .json {
+                var generator = SystemRandomNumberGenerator()
+                let (expanded, map) = try template.expandMapped(seq: seq, now: Date(), using: &generator)
+                do { try JSONValidator.validate(expanded) } catch {
+                    let (line, column) = Self.position(map.templateOffset(error.offset), in: value)
+                    return .invalid(line: line, column: column, message: error.message)
+                }
+            }
+            _ = try TemplateSource(self, count: seq, environment: environment).record(seq: seq)
+        } catch {
+            return .invalid(line: 1, column: 1, message: "\(error)")
+        }
+        return .ok
+    }
+
+    /// 1-based line and column (in characters, as an editor counts) of a UTF-8 offset in `text`.
+    static func position(_ offset: Int, in text: String) -> (line: Int, column: Int) {
+        let bytes = Array(text.utf8)
+        let end = min(max(0, offset), bytes.count)
+        var line = 1
+        var lineStart = 0
+        for i in 0..<end where bytes[i] == 0x0A {
+            line += 1
+            lineStart = i + 1
+        }
+        return (line, String(decoding: bytes[lineStart..<end], as: UTF8.self).count + 1)
     }
 
     /// Record `seq` as the REST proxy's produce request (the console's preview), or why it cannot be built.

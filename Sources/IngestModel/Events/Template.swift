@@ -19,6 +19,9 @@ public struct Template: Sendable, Equatable {
     }
 
     let parts: [Part]
+    /// Where each part is in the template's text, in UTF-8 bytes: error positions in an
+    /// expansion are mapped back to what the operator typed.
+    let sources: [Range<Int>]
 
     public var hasPlaceholders: Bool { parts.contains { if case .text = $0 { return false } else { return true } } }
 
@@ -27,22 +30,32 @@ public struct Template: Sendable, Equatable {
     public init(_ text: String, environment: [String: String] = ProcessInfo.processInfo.environment,
                 files: TemplateFiles = .local) throws {
         var parts: [Part] = []
+        var sources: [Range<Int>] = []
+        func offset(_ i: String.Index) -> Int { text.utf8.distance(from: text.startIndex, to: i) }
         var rest = Substring(text)
         while let open = rest.range(of: "{{") {
-            if open.lowerBound > rest.startIndex { parts.append(.text(String(rest[..<open.lowerBound]))) }
+            if open.lowerBound > rest.startIndex {
+                parts.append(.text(String(rest[..<open.lowerBound])))
+                sources.append(offset(rest.startIndex)..<offset(open.lowerBound))
+            }
             guard let close = rest[open.upperBound...].range(of: "}}") else {
-                throw InputError("\(Self.position(of: open.lowerBound, in: text)): \"{{\" is not closed by \"}}\"")
+                throw InputError("\(Self.position(of: open.lowerBound, in: text)): \"{{\" is not closed by \"}}\"", offset: offset(open.lowerBound))
             }
             do {
                 let words = try TemplateWords.split(rest[open.upperBound..<close.lowerBound])
                 parts.append(try Self.part(words, environment: environment, files: files))
             } catch let error as InputError {
-                throw InputError("\(Self.position(of: open.lowerBound, in: text)): \(error.description)")
+                throw InputError("\(Self.position(of: open.lowerBound, in: text)): \(error.description)", offset: offset(open.lowerBound))
             }
+            sources.append(offset(open.lowerBound)..<offset(close.upperBound))
             rest = rest[close.upperBound...]
         }
-        if !rest.isEmpty { parts.append(.text(String(rest))) }
+        if !rest.isEmpty {
+            parts.append(.text(String(rest)))
+            sources.append(offset(rest.startIndex)..<offset(rest.endIndex))
+        }
         self.parts = parts
+        self.sources = sources
     }
 
     /// `line L, column C` (1-based; columns in characters, as an editor counts them).
@@ -64,6 +77,20 @@ public struct Template: Sendable, Equatable {
         var out = ""
         for part in parts { out += try Self.expand(part, seq: seq, now: now, using: &generator) }
         return out
+    }
+
+    /// The expansion and, for each part, where it landed in it (UTF-8 bytes) and where it is in
+    /// the template: `ExpansionMap.templateOffset` maps a position in the expansion back.
+    public func expandMapped(seq: Int, now: Date, using generator: inout some RandomNumberGenerator) throws -> (text: String, map: ExpansionMap) {
+        var out = ""
+        var spans: [ExpansionMap.Span] = []
+        for (part, source) in zip(parts, sources) {
+            let start = out.utf8.count
+            out += try Self.expand(part, seq: seq, now: now, using: &generator)
+            let isText = if case .text = part { true } else { false }
+            spans.append(ExpansionMap.Span(expanded: start..<out.utf8.count, template: source, isText: isText))
+        }
+        return (out, ExpansionMap(spans: spans, templateLength: sources.last?.upperBound ?? 0))
     }
 
     static func expand(_ part: Part, seq: Int, now: Date, using generator: inout some RandomNumberGenerator) throws -> String {
@@ -122,5 +149,26 @@ public struct Template: Sendable, Equatable {
 
     static func iso8601(_ date: Date) -> String {
         date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
+    }
+}
+
+/// Where the parts of a template landed in one expansion of it.
+public struct ExpansionMap: Sendable, Equatable {
+    struct Span: Sendable, Equatable {
+        var expanded: Range<Int>
+        var template: Range<Int>
+        var isText: Bool
+    }
+
+    let spans: [Span]
+    let templateLength: Int
+
+    /// The template position (UTF-8 bytes) of a position in the expansion: the same character
+    /// inside typed text, the start of the placeholder inside an expanded placeholder.
+    public func templateOffset(_ expanded: Int) -> Int {
+        for span in spans where span.expanded.contains(expanded) {
+            return span.isText ? span.template.lowerBound + (expanded - span.expanded.lowerBound) : span.template.lowerBound
+        }
+        return templateLength  // at or past the end
     }
 }

@@ -27,3 +27,31 @@ public enum ByteSearch {
         }
     }
 }
+
+extension ByteSearch {
+    /// The offset of the first byte at or after `start` that ends plain string text: `"`, `\`,
+    /// a control byte (below 0x20) or a non-ASCII byte; `count` if none. Eight bytes at a time
+    /// (SWAR): most of a record is plain text inside strings, and scanning it byte by byte was
+    /// the largest cost of reading a file.
+    @inlinable
+    public static func endOfPlainText(_ base: UnsafePointer<UInt8>, from start: Int, count: Int) -> Int {
+        var at = start
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        while count - at >= 8 {
+            let word = UnsafeRawPointer(base + at).loadUnaligned(as: UInt64.self)
+            let quote = word ^ (ones &* 0x22)
+            let backslash = word ^ (ones &* 0x5C)
+            // A zero byte in v: (v - 0x01..) & ~v & 0x80..; a byte below 0x20: (w - 0x20..) & ~w & 0x80..
+            let special = ((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash) | ((word &- ones &* 0x20) & ~word) | word
+            if special & highs != 0 { break }
+            at += 8
+        }
+        while at < count {
+            let byte = base[at]
+            if byte == 0x22 || byte == 0x5C || byte < 0x20 || byte >= 0x80 { return at }
+            at += 1
+        }
+        return count
+    }
+}

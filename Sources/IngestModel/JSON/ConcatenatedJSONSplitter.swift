@@ -90,6 +90,13 @@ public struct ConcatenatedJSONSplitter: Sendable {
                 }
             }
             if inString {
+                // Plain text up to the next quote, backslash or line break, eight bytes a step.
+                if !escaped, byte != 0x22, byte != 0x5C, byte != 0x0A {
+                    let end = ByteSearch.endOfPlainText(buffer.baseAddress!, from: index, count: count)
+                    consumed += end - index
+                    index = end
+                    continue
+                }
                 if escaped { escaped = false }
                 else if byte == UInt8(ascii: "\\") { escaped = true }
                 else if byte == UInt8(ascii: "\"") { inString = false }

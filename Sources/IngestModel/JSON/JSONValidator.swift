@@ -5,6 +5,8 @@ public struct JSONSyntaxError: Error, Equatable, CustomStringConvertible {
     public var line: Int
     public var column: Int
     public var message: String
+    /// Where the error is, in UTF-8 bytes from the start of the text.
+    public var offset: Int = 0
     public var description: String { "line \(line), column \(column): \(message)" }
 }
 
@@ -34,7 +36,7 @@ public enum JSONValidator {
             let position = position ?? index
             // Column counts characters, not bytes, so it matches what an editor shows.
             let column = String(decoding: bytes[lineStart..<min(position, bytes.count)], as: UTF8.self).count + 1
-            return JSONSyntaxError(line: line, column: column, message: message)
+            return JSONSyntaxError(line: line, column: column, message: message, offset: min(position, bytes.count))
         }
 
         mutating func skipWhitespace() {
@@ -162,6 +164,8 @@ public enum JSONValidator {
             let start = index
             index += 1
             while index < bytes.count {
+                index = bytes.withUnsafeBufferPointer { ByteSearch.endOfPlainText($0.baseAddress!, from: index, count: $0.count) }
+                guard index < bytes.count else { break }
                 let byte = bytes[index]
                 switch byte {
                 case UInt8(ascii: "\""):

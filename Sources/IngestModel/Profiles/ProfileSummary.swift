@@ -8,6 +8,15 @@ public enum TLSMinimumVersion: String, Sendable {
     case v1_3 = "1.3"
 }
 
+/// How production sends are confirmed (`production_confirm` in a profile).
+public enum ProductionConfirm: String, Sendable, CaseIterable {
+    /// Every send needs the full topic typed back.
+    case typed
+    /// As `typed`, except that a single record to a topic already typed back in the session
+    /// asks y/N (default No).
+    case typedFirst = "typed-first"
+}
+
 /// A profile as a list shows it: where it points, its secrets masked, and what is wrong with it.
 public struct ProfileSummary: Sendable, Equatable {
     public var name: String
@@ -24,12 +33,19 @@ public struct ProfileSummary: Sendable, Equatable {
     public var problem: String?
     /// A topic to start with (the sandbox's first topic); never given for production.
     public var suggestedTopic: String?
+    /// How production sends are confirmed.
+    public var productionConfirm: ProductionConfirm
+    /// What one send may do (`[limits]`): the console holds to them as `ingest send` does.
+    public var limits: SendLimits
 
     public init(
         name: String, environment: DeploymentEnvironment, source: String, topicPrefix: String,
         baseURL: String, maskedAPIKey: String, needsPromptedSecret: Bool, needsPromptedKafkaPassword: Bool = false,
-        problem: String? = nil, suggestedTopic: String? = nil
+        problem: String? = nil, suggestedTopic: String? = nil, productionConfirm: ProductionConfirm = .typed,
+        limits: SendLimits = SendLimits()
     ) {
+        self.productionConfirm = productionConfirm
+        self.limits = limits
         self.suggestedTopic = environment == .production ? nil : suggestedTopic
         self.name = name
         self.environment = environment

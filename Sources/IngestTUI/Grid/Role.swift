@@ -3,8 +3,13 @@ public enum Role: String, CaseIterable, Sendable {
     case text
     case banner
     case productionBanner = "production_banner"
+    /// The banners of the other environments: fixed like production's, whatever the theme.
+    case sandboxBanner = "sandbox_banner"
+    case devBanner = "dev_banner"
     case ok
     case error
+    /// The spot of an error in text the operator typed (a JSON error in the value).
+    case errorMark = "error_mark"
     case warning
     case muted
     case selection

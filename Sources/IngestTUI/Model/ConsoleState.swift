@@ -56,7 +56,10 @@ public struct ComposeState: Equatable, Sendable {
     public var validation: TemplateCheck? = nil
     /// The revision `validation` belongs to.
     public var validatedRevision = -1
-    public var preview = ""
+    /// Record 1 as it will be sent (templates expanded), or why it cannot be built.
+    public var preview: Result<EventRecord, ServiceFailure>? = nil
+    /// The first preview line shown (PgUp/PgDn scroll it).
+    public var previewScroll = 0
 
     public init() {}
 
@@ -110,24 +113,70 @@ public struct SendRecord: Equatable, Sendable {
     public var inFlight = 0
     /// How often the server throttled this send, and how long sending waited.
     public var throttle = ThrottleSummary()
+    /// How many records the send will send, when known before it starts (a count, a counted file).
+    public var total: Int? = nil
+    /// Its stream of events ended: every record it sent has its outcome.
+    public var ended = false
+    /// The journal's run of it, once known.
+    public var journalRun: String? = nil
+    /// Its own latencies (the session's are in `ReportStore`); only the latest sends keep the
+    /// histogram, older ones their p50 and p99.
+    public var latency: LatencyStats? = LatencyStats()
+    public var keptPercentiles: [Double: Double] = [:]
+
+    public func percentile(_ p: Double) -> Double? { latency?.percentile(p) ?? keptPercentiles[p] }
+
+    /// Keeps p50 and p99 and lets the histogram go.
+    public mutating func releaseHistogram() {
+        guard let latency else { return }
+        for p in [50.0, 99.0] { keptPercentiles[p] = latency.percentile(p) }
+        self.latency = nil
+    }
+
+    public var answered: Int { delivered + failed + unknown }
+
+    /// Records of a stopped send that were never sent, when its total is known.
+    public var notSent: Int? { total.map { max(0, $0 - answered - inFlight) } }
 }
 
 public struct SendRequest: Equatable, Sendable {
     public var id: Int
     public var profile: String
     public var plan: SendPlan
+    /// How many records it sends, when known before it starts (a count, a file counted by Load).
+    public var records: Int? = nil
+    /// Why it is sent, when the profile requires a reason (journaled with the run).
+    public var reason: String? = nil
 
     public var topic: String { plan.topic }
 }
 
 public enum Modal: Equatable, Sendable {
-    /// Production: the full topic must be typed before the session's first send.
+    /// Production: every send shows what will go and needs the full topic typed back.
     case confirmProduction(input: TextBuffer, pending: SendRequest, error: String?)
+    /// Production with `production_confirm = "typed-first"`: one record to a topic already
+    /// typed back in this session asks y/N, default No.
+    case confirmProductionSingle(pending: SendRequest)
+    /// `q` while a send runs: stop it, wait for its records in flight, and quit?
+    case confirmQuit(sendID: Int)
     /// A profile whose secrets say `prompt`: masked input, kept in memory only. `asking`
     /// holds the secrets still to ask, the one on screen first.
     case secret(profile: String, asking: [PromptedSecret], answered: PromptedSecrets, input: TextBuffer)
     /// Re-send failed/unknown records of an earlier send (by seq), asked first.
     case confirmResend(sendID: Int, seqs: [Int])
+    /// The profile requires a reason for every send (`require_reason`): asked before the
+    /// confirmation, journaled with the run.
+    case reason(input: TextBuffer, pending: SendRequest)
+    /// `confirm_idle_minutes` passed without a send through this (non-production) profile: y/N.
+    case confirmIdle(pending: SendRequest, minutes: Int)
+    /// The saved sends, searched as you type; Enter loads the selected one into Compose.
+    case savedSends(query: TextBuffer, selection: Int)
+    /// Compose (or Load's file) saved by name; `replace` once told that the name exists.
+    case saveSend(name: TextBuffer, send: SavedSend, replace: Bool, error: String?)
+    /// Copy the send as curl (c), kcat (k) or producer.properties (p).
+    case copyAs(pending: SendRequest)
+    /// A curl command (the guide's form) pasted in, to import into Compose.
+    case importCurl(input: TextBuffer, error: String?)
 }
 
 public struct ReportsUI: Equatable, Sendable {
@@ -139,6 +188,8 @@ public struct ReportsUI: Equatable, Sendable {
     /// The record shown in the detail view, fetched by reference: (send, seq) and the record,
     /// nil while it is fetched or once it is no longer held.
     public var detailRecord: DetailRecord? = nil
+    /// The first line of the detail shown (↑/↓, PgUp/PgDn scroll it; clamped when drawn).
+    public var detailScroll = 0
 }
 
 public struct DetailRecord: Equatable, Sendable {
@@ -208,6 +259,13 @@ public struct ConsoleState: Equatable, Sendable {
     /// Shown over `status` until the first key (a bad theme file, say), so it is not lost.
     public var notice: StatusLine? = nil
     public var quitting = false
+    /// Quit was asked while a send ran: it was stopped, and the console waits until this time
+    /// (at most) for the outcomes of its records in flight before it quits.
+    public var drainingUntil: Double? = nil
+    /// The latest status messages, oldest first (at most `MessageLog.capacity`).
+    public var messageLog: [StatusLine] = []
+    /// The overlay with the latest message in full (and the ones before it).
+    public var showMessages = false
 
     public var requestedProfile: String
     public var profiles: [ProfileSummary] = []
@@ -217,18 +275,30 @@ public struct ConsoleState: Equatable, Sendable {
     public var activating: String? = nil
     public var fullTopic: String? = nil
     public var topicError: String? = nil
-    /// The full topic the operator typed to confirm sends in this production session.
-    public var productionConfirmedTopic: String? = nil
+    /// Full topics typed back in this production session: with `typed-first`, single records
+    /// to them ask y/N instead.
+    public var productionTypedTopics: Set<String> = []
+    /// When a send through the active profile last started or ended (`confirm_idle_minutes`).
+    public var lastSendAt: Double? = nil
+    /// The saved sends, once listed.
+    public var savedSends: SavedSendList? = nil
 
     public var compose = ComposeState()
     public var reports: ReportStore
     public var reportsUI = ReportsUI()
     public var sends: [SendRecord] = []
+    /// Earlier sends from the journal, newest first (this session's are in `sends`).
+    public var pastRuns: [PastRun] = []
+    public var historyError: String? = nil
+    /// A row of History: this session's sends newest first, then the journal's earlier ones.
     public var historySelection = 0
     public var nextSendID = 1
     public var discovery = DiscoveryState()
     public var load = LoadState()
     public var doctor = DoctorState()
+    /// The draft being read for this profile, and Compose's revision then: a draft that comes
+    /// after the operator has started typing is not put over their text.
+    public var draftAwaited: DraftWait? = nil
 
     public init(initialProfile: String, reportCapacity: Int = 100_000) {
         requestedProfile = initialProfile

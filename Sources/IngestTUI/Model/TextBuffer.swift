@@ -80,5 +80,29 @@ public struct TextBuffer: Equatable, Sendable {
     public mutating func home() { column = 0 }
     public mutating func end() { column = lines[row].count }
 
+    /// Ctrl-U: deletes from the start of the line to the cursor.
+    public mutating func deleteToLineStart() {
+        lines[row].removeSubrange(0..<column)
+        column = 0
+    }
+
+    /// Ctrl-K: deletes from the cursor to the end of the line.
+    public mutating func deleteToLineEnd() {
+        lines[row].removeSubrange(column...)
+    }
+
+    /// Ctrl-W: deletes the word before the cursor and the spaces after it, as shells do.
+    public mutating func deleteWordBackward() {
+        guard column > 0 else {
+            backspace()
+            return
+        }
+        var start = column
+        while start > 0, lines[row][start - 1].isWhitespace { start -= 1 }
+        while start > 0, !lines[row][start - 1].isWhitespace { start -= 1 }
+        lines[row].removeSubrange(start..<column)
+        column = start
+    }
+
     public mutating func setText(_ s: String) { self = TextBuffer(s, multiline: multiline) }
 }

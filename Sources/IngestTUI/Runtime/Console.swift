@@ -58,7 +58,8 @@ public enum Console {
     }
 }
 
-/// SIGINT, SIGTERM and SIGHUP quit through the normal path, so the terminal is restored.
+/// SIGINT, SIGTERM and SIGHUP quit through the normal path (without asking; a running send is
+/// stopped and its records in flight get their outcomes, bounded), so the terminal is restored.
 final class SignalWatch: @unchecked Sendable {
     // Set up in init, only cancelled after.
     private var sources: [DispatchSourceSignal] = []
@@ -73,7 +74,7 @@ final class SignalWatch: @unchecked Sendable {
             let src = DispatchSource.makeSignalSource(signal: sig, queue: .global())
             src.setEventHandler { [weak self] in
                 self?.first.withLock { if $0 == nil { $0 = sig } }
-                queue.post(.key(.ctrl("c")))
+                queue.post(.terminate)
             }
             src.resume()
             sources.append(src)

@@ -16,15 +16,20 @@ final class EffectRunner<S: ConsoleServices>: Sendable {
     private let services: S
     private let queue: MessageQueue
     private let backend: any TerminalBackend
-    private let preview: @Sendable (EventTemplate) -> String
+    private let preview: @Sendable (EventTemplate) -> Result<EventRecord, ServiceFailure>
 
     /// `preview` renders Compose's record 1 (templates expanded); tests pass a repeatable one.
     init(services: S, queue: MessageQueue, backend: any TerminalBackend,
-         preview: @escaping @Sendable (EventTemplate) -> String = { $0.preview(seq: 1) }) {
+         preview: @escaping @Sendable (EventTemplate) -> Result<EventRecord, ServiceFailure> = EffectRunner.record1) {
         self.services = services
         self.queue = queue
         self.backend = backend
         self.preview = preview
+    }
+
+    /// Record 1 of a template, as the send will build it.
+    static func record1(_ event: EventTemplate) -> Result<EventRecord, ServiceFailure> {
+        Result { try TemplateSource(event).record(seq: 1) }.mapError { ServiceFailure("\($0)") }
     }
 
     func run(_ effects: [Effect]) -> [Msg] {
@@ -54,16 +59,19 @@ final class EffectRunner<S: ConsoleServices>: Sendable {
         case .completePath(let prefix):
             return .completions(prefix: prefix, services.completePath(prefix))
         case .send(let r):
-            let stream = services.send(id: r.id, profile: r.profile, plan: r.plan)
+            let stream = services.send(id: r.id, profile: r.profile, plan: r.plan, reason: r.reason)
             let task = spawn {
                 for await event in stream {
                     queue.post(.sendEvents(id: r.id, [event], now: ConsoleClock.now()))
                 }
                 queue.post(.sendEnded(id: r.id))
+                _ = self.tasks.withLock { $0.sends.removeValue(forKey: r.id) }
             }
             tasks.withLock { $0.sends[r.id] = task }
         case .cancelSend(let id):
-            tasks.withLock { $0.sends.removeValue(forKey: id) }?.cancel()
+            // The send stops reading; its stream goes on until the records in flight have
+            // their outcomes, so they still reach the screen (and quitting waits for them).
+            services.stop(send: id)
         case .discover(let profile):
             _ = spawn {
                 do { queue.post(.discovered(profile: profile, .success(try await services.discover(profile: profile)))) } catch {
@@ -93,8 +101,39 @@ final class EffectRunner<S: ConsoleServices>: Sendable {
             tasks.withLock { $0.doctors.removeValue(forKey: run) }?.cancel()
         case .fetchRecords(let sendID, let seqs, let purpose):
             _ = spawn { queue.post(.recordsFetched(sendID: sendID, purpose: purpose, await services.records(send: sendID, seqs: seqs))) }
-        case .copyToClipboard(let text):
+        case .copy(let text, let what):
             backend.copyToClipboard(text)
+            _ = spawn { queue.post(.copied(what: what, to: await services.copy(text))) }
+        case .loadDraft(let profile):
+            return .draftLoaded(profile: profile, services.draft(profile: profile))
+        case .saveDraft(let profile, let draft):
+            services.saveDraft(draft, profile: profile)
+        case .loadHistory:
+            _ = spawn {
+                do { queue.post(.historyLoaded(.success(try await services.history(limit: Update.historyLimit)))) } catch {
+                    queue.post(.historyLoaded(.failure(ServiceFailure(String(describing: error)))))
+                }
+            }
+        case .loadPastSend(let run):
+            _ = spawn {
+                do { queue.post(.pastSendLoaded(run: run, .success(try await services.pastSend(run: run)))) } catch {
+                    queue.post(.pastSendLoaded(run: run, .failure(ServiceFailure(String(describing: error)))))
+                }
+            }
+        case .loadSavedSends:
+            _ = spawn { queue.post(.savedSendsLoaded(await services.savedSends())) }
+        case .saveSend(let name, let send, let replace):
+            _ = spawn {
+                do { queue.post(.sendSaved(name: name, .success(try await services.saveSend(send, name: name, replace: replace)))) } catch {
+                    queue.post(.sendSaved(name: name, .failure(ServiceFailure(String(describing: error)))))
+                }
+            }
+        case .copyAs(let format, let profile, let plan):
+            _ = spawn {
+                do { queue.post(.copyRendered(format, .success(try await services.copyAs(format, profile: profile, plan: plan)))) } catch {
+                    queue.post(.copyRendered(format, .failure(ServiceFailure(String(describing: error)))))
+                }
+            }
         case .quit:
             break
         }

@@ -18,6 +18,8 @@ final class NCursesBackend: TerminalBackend, @unchecked Sendable {
     private let theme: Theme
     private let monochromeRequested: Bool
     private var post: @Sendable (Msg) -> Void = { _ in }
+    /// Only touched on the terminal thread.
+    private var decoder = InputDecoder(pasteBegin: CNCurses_KEY_PASTE_BEGIN(), pasteEnd: CNCurses_KEY_PASTE_END())
 
     struct StartFailure: Error, CustomStringConvertible { var description: String }
 
@@ -72,8 +74,11 @@ final class NCursesBackend: TerminalBackend, @unchecked Sendable {
         nonl()
         keypad(screen, true)
         CNCurses_set_escdelay(25)
+        CNCurses_define_paste_keys()
         curs_set(0)
         setUpColours()
+        // Ask the terminal to mark pastes, so pasted text is never read as keystrokes.
+        writeTerminal(Self.bracketedPasteOn)
         started.signal()
         post(.resize(width: Int(CNCurses_getmaxx(screen)), height: Int(CNCurses_getmaxy(screen))))
 
@@ -92,6 +97,7 @@ final class NCursesBackend: TerminalBackend, @unchecked Sendable {
         }
         curs_set(1)
         endwin()
+        writeTerminal(Self.bracketedPasteOff)
         stopped.signal()
     }
 
@@ -100,12 +106,12 @@ final class NCursesBackend: TerminalBackend, @unchecked Sendable {
         var ch: wint_t = 0
         let r = CNCurses_get_wch(screen, &ch)
         if r == OK {
-            if let k = Self.key(char: UInt32(ch)) { post(.key(k)) }
+            if let m = decoder.character(UInt32(ch)) { post(m) }
         } else if r == CNCurses_KEY_CODE_YES() {
             if Int32(ch) == KEY_RESIZE {
                 post(.resize(width: Int(CNCurses_getmaxx(screen)), height: Int(CNCurses_getmaxy(screen))))
-            } else if let k = Self.key(code: Int32(ch)) {
-                post(.key(k))
+            } else if let m = decoder.code(Int32(ch), key: Self.key(code:)) {
+                post(m)
             }
         }
     }
@@ -152,8 +158,7 @@ final class NCursesBackend: TerminalBackend, @unchecked Sendable {
         }
         let colours = Int(CNCurses_COLORS())
         for (i, role) in Role.allCases.enumerated() {
-            var style = useColour ? theme.style(role) : RoleStyle.monochrome(role)
-            if role == .productionBanner, useColour { style = Theme.productionBanner }
+            let style = theme.effectiveStyle(role, colour: useColour)
             var a: attr_t = CNCurses_A_NORMAL()
             if style.bold { a |= CNCurses_A_BOLD() }
             if style.underline { a |= CNCurses_A_UNDERLINE() }
@@ -202,6 +207,13 @@ final class NCursesBackend: TerminalBackend, @unchecked Sendable {
         }
         _ = CNCurses_attrset(CNCurses_A_NORMAL())
         wrefresh(screen)
+    }
+
+    static let bracketedPasteOn = "\u{1B}[?2004h"
+    static let bracketedPasteOff = "\u{1B}[?2004l"
+
+    private func writeTerminal(_ sequence: String) {
+        CNCurses_write_now(sequence)
     }
 
     private func writeOSC52(_ text: String) {

@@ -30,7 +30,9 @@ public struct RoleStyle: Equatable, Sendable {
     public static func monochrome(_ role: Role) -> RoleStyle {
         switch role {
         case .productionBanner: return RoleStyle(bold: true, reverse: true)
-        case .banner, .selection: return RoleStyle(reverse: true)
+        case .devBanner: return RoleStyle(underline: true, reverse: true)
+        case .banner, .sandboxBanner, .selection: return RoleStyle(reverse: true)
+        case .errorMark: return RoleStyle(bold: true, underline: true, reverse: true)
         case .error, .title: return RoleStyle(bold: true)
         case .warning: return RoleStyle(bold: true, underline: true)
         case .muted: return RoleStyle(dim: true)
@@ -47,6 +49,21 @@ public struct Theme: Equatable, Sendable {
 
     /// White on red: the production banner looks the same in every theme.
     public static let productionBanner = RoleStyle(fg: .index(15), bg: .index(1), bold: true)
+
+    /// Each environment's banner, the same in every theme so that none can pass for another:
+    /// production white on red, dev black on yellow, sandbox black on green.
+    public static let fixed: [Role: RoleStyle] = [
+        .productionBanner: productionBanner,
+        .devBanner: RoleStyle(fg: .index(0), bg: .index(3), bold: true),
+        .sandboxBanner: RoleStyle(fg: .index(0), bg: .index(2), bold: true),
+    ]
+
+    /// The style a terminal shows for a role: the fixed banners in colour, the theme's otherwise,
+    /// and the monochrome forms without colour.
+    public func effectiveStyle(_ role: Role, colour: Bool) -> RoleStyle {
+        guard colour else { return RoleStyle.monochrome(role) }
+        return Self.fixed[role] ?? style(role)
+    }
 }
 
 /// A theme file that cannot be used: which file, which key, what was expected.
@@ -83,6 +100,7 @@ public enum ThemeLoader {
         production_banner = { fg = "bright-white", bg = "red", bold = true }
         ok = { fg = "green" }
         error = { fg = "bright-red", bold = true }
+        error_mark = { fg = "black", bg = "bright-red", bold = true }
         warning = { fg = "yellow", bold = true }
         muted = { fg = "gray" }
         selection = { fg = "black", bg = "bright-cyan" }
@@ -131,8 +149,10 @@ public enum ThemeLoader {
             case "roles":
                 guard let roles = table[key]?.table else { throw ThemeProblem(file: file, key: "roles", expected: "a table of roles", found: describe(table[key])) }
                 for roleKey in roles.keys {
-                    guard let role = Role(rawValue: roleKey) else {
-                        throw ThemeProblem(file: file, key: "roles.\(roleKey)", expected: "one of " + Role.allCases.map(\.rawValue).joined(separator: ", "), found: "unknown role \"\(roleKey)\"")
+                    guard let role = Role(rawValue: roleKey), role == .productionBanner || Theme.fixed[role] == nil else {
+                        let themable = Role.allCases.filter { $0 == .productionBanner || Theme.fixed[$0] == nil }
+                        throw ThemeProblem(file: file, key: "roles.\(roleKey)", expected: "one of " + themable.map(\.rawValue).joined(separator: ", ")
+                                           + " (the sandbox and dev banners are fixed, so no environment can pass for another)", found: "unknown role \"\(roleKey)\"")
                     }
                     theme.styles[role] = try parseStyle(roles[roleKey], key: "roles.\(roleKey)", file: file)
                 }
@@ -140,6 +160,7 @@ public enum ThemeLoader {
                 throw ThemeProblem(file: file, key: key, expected: "only the keys name and roles", found: "unknown key \"\(key)\"")
             }
         }
+        for (role, style) in Theme.fixed where role != .productionBanner { theme.styles[role] = style }
         if let p = theme.styles[.productionBanner] {
             guard case .index(let bg) = p.bg, reds.contains(bg) else {
                 throw ThemeProblem(file: file, key: "roles.production_banner.bg", expected: "a red (red, bright-red, 1, 9, 52, 88, 124, 160, 196): production must stay unmistakable", found: describe(p.bg))

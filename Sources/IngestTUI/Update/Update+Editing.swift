@@ -3,33 +3,66 @@ import IngestModel
 extension Update {
     // MARK: editing
 
+    /// Keys while a Compose field is being edited. No printable key is a command here: Tab and
+    /// Shift-Tab move to the next and previous field and stay in editing; Esc (or Enter in a
+    /// one-line field) ends it.
     static func handleComposeEditing(_ s: inout ConsoleState, _ key: Key) -> [Effect] {
         let field = s.compose.field
-        guard var buffer = s.compose[text: field] else {
-            s.compose.editing = false
-            return []
-        }
         switch key {
         case .escape:
             s.compose.editing = false
             return []
-        case .enter where !buffer.multiline:
+        case .tab, .backTab:
+            let n = ComposeField.allCases.count
+            s.compose.field = ComposeField(rawValue: (field.rawValue + (key == .tab ? 1 : n - 1)) % n)!
+            return []
+        default: break
+        }
+        guard var buffer = s.compose[text: field] else { return handleChoiceEditing(&s, key) }
+        if key == .enter, !buffer.multiline {
             s.compose.editing = false
             return []
-        case .tab:
+        }
+        let before = buffer.text
+        guard edit(&buffer, key) else { return [] }
+        s.compose[text: field] = buffer
+        return buffer.text == before ? [] : composeFieldChanged(&s, field)
+    }
+
+    /// Type and Mode while editing: Space or the arrows change the choice, Enter ends; other
+    /// keys do nothing (they are not commands while a field is being edited).
+    static func handleChoiceEditing(_ s: inout ConsoleState, _ key: Key) -> [Effect] {
+        let step: Int
+        switch key {
+        case .enter:
             s.compose.editing = false
-            s.compose.field = ComposeField(rawValue: min(field.rawValue + 1, ComposeField.allCases.count - 1))!
             return []
-        default:
-            let before = buffer.text
-            guard edit(&buffer, key) else { return [] }
-            s.compose[text: field] = buffer
-            guard buffer.text != before else { return [] }
-            switch field {
-            case .topic: return resolveTopic(&s)
-            case .value, .key, .headers, .partition: return refreshCompose(&s)
-            default: return []
-            }
+        case .char(" "), .right, .down: step = 1
+        case .left, .up: step = -1
+        case .char:
+            setStatus(&s, "\(s.compose.field.label) is a choice: Space or ←/→ change it, Tab moves on, Esc ends editing", .muted)
+            return []
+        default: return []
+        }
+        if s.compose.field == .type {
+            s.compose.valueType = cycle(ValueType.allCases, s.compose.valueType, by: step)
+            return refreshCompose(&s)
+        }
+        s.compose.mode = cycle(Transport.allCases, s.compose.mode, by: step)
+        return []
+    }
+
+    static func cycle<T: Equatable>(_ all: [T], _ current: T, by step: Int) -> T {
+        let i = all.firstIndex(of: current) ?? 0
+        return all[((i + step) % all.count + all.count) % all.count]
+    }
+
+    /// What follows an edit of a Compose field: the topic resolved, the value checked again.
+    static func composeFieldChanged(_ s: inout ConsoleState, _ field: ComposeField) -> [Effect] {
+        switch field {
+        case .topic: return resolveTopic(&s)
+        case .value, .key, .headers, .partition: return refreshCompose(&s)
+        default: return []
         }
     }
 

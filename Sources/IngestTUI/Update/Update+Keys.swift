@@ -5,13 +5,29 @@ extension Update {
 
     static func handleKey(_ s: inout ConsoleState, _ key: Key) -> [Effect] {
         s.notice = nil
-        if key == .ctrl("c") { return quit(&s) }
+        // Quitting: the stopped send's records in flight are getting their outcomes; nothing
+        // else happens now, and q or Ctrl-C again quits at once.
+        if s.drainingUntil != nil {
+            return key == .ctrl("c") || key == .char("q") ? finishQuit(&s) : []
+        }
+        if key == .ctrl("c") {
+            // Ctrl-C on the quit question: the operator insists.
+            if case .confirmQuit? = s.modal { return quit(&s, force: true) }
+            return quit(&s)
+        }
+        let editing = (s.view == .compose && s.compose.editing) || (s.view == .load && s.load.editing)
         if s.isTooSmall {
-            return key == .char("q") ? quit(&s) : []
+            // Nothing is answered blind: a question on no screen only takes Esc.
+            if s.modal != nil { return key == .escape ? handleModalKey(&s, key) : [] }
+            return key == .char("q") && !editing ? quit(&s) : []
         }
         if s.modal != nil { return handleModalKey(&s, key) }
         if s.view == .compose, s.compose.editing { return handleComposeEditing(&s, key) }
         if s.view == .load, s.load.editing { return handleLoadEditing(&s, key) }
+        if s.showMessages {
+            s.showMessages = false
+            return []
+        }
         if s.showHelp {
             if key == .char("q") { return quit(&s) }
             s.showHelp = false
@@ -25,6 +41,7 @@ extension Update {
         switch action {
         case .quit: return quit(&s)
         case .help: s.showHelp = true
+        case .messages: s.showMessages = true
         case .showCompose: return show(&s, .compose)
         case .showReports: return show(&s, .reports)
         case .showProfiles: return show(&s, .profiles)
@@ -40,12 +57,7 @@ extension Update {
                 setStatus(&s, "nothing is sending", .muted)
                 return []
             }
-            if let i = s.sends.firstIndex(where: { $0.id == run.id }) {
-                s.sends[i].phase = .stopped
-                s.sends[i].inFlight = 0
-            }
-            setStatus(&s, "send #\(run.id) stopped", .warning)
-            return [.cancelSend(id: run.id)]
+            return stopSend(&s, run.id)
         case .moveUp, .moveDown, .pageUp, .pageDown, .top, .bottom: move(&s, action)
         case .edit:
             if s.view == .load {
@@ -61,14 +73,16 @@ extension Update {
             s.compose.valueType = all[(all.firstIndex(of: s.compose.valueType)! + 1) % all.count]
             return refreshCompose(&s)
         case .cycleMode:
-            let all = Transport.allCases
-            s.compose.mode = all[(all.firstIndex(of: s.compose.mode)! + 1) % all.count]
+            s.compose.mode = cycle(Transport.allCases, s.compose.mode, by: 1)
         case .send:
-            let count = s.compose.mode == .rest(.single) ? 1 : (parsePositive(s.compose.count.text) ?? 0)
+            // Every mode honours Count, as `ingest send --count` does (single: one request each).
+            let count = parsePositive(s.compose.count.text) ?? 0
             return beginSend(&s, source: .template(composedEvent(s.compose), count: count), fromCompose: true)
         case .sendFile:
-            guard let path = s.load.loadedPath, path == s.load.path.text, s.load.count != nil else {
-                setStatus(&s, "load the file first (l)", .warning)
+            // No need to count it first (l): the file is read as it is sent.
+            let path = s.load.path.text
+            guard !path.isEmpty else {
+                setStatus(&s, "type a path first (Enter edits)", .warning)
                 return []
             }
             return beginSend(&s, source: .file(path: path, format: .auto, valueType: .json), fromCompose: false)
@@ -81,6 +95,12 @@ extension Update {
             s.reportsUI.follow = true
         case .detail:
             return openDetail(&s)
+        case .copyRecord:
+            guard s.reportsUI.detail, let detail = s.reportsUI.detailRecord, let record = detail.record else {
+                setStatus(&s, "open a record first (Enter), then y copies its value", .muted)
+                return []
+            }
+            return [.copy(text: RecordText.copyText(record.value), what: "record \(detail.seq) of send #\(detail.sendID)")]
         case .closeDetail:
             s.reportsUI.detail = false
             s.reportsUI.detailRecord = nil
@@ -109,8 +129,7 @@ extension Update {
             }
             let list = d.bootstrapList
             s.discovery.copied = true
-            setStatus(&s, "bootstrap list copied to the clipboard (OSC 52)", .ok)
-            return [.copyToClipboard(list)]
+            return [.copy(text: list, what: "the bootstrap list")]
         case .loadFile:
             let path = s.load.path.text
             guard !path.isEmpty else {
@@ -120,9 +139,16 @@ extension Update {
             s.load.loading = true
             s.load.error = nil
             return [.loadFile(path: path, limit: loadPreviewLimit)]
+        case .loadIntoCompose:
+            return loadIntoCompose(&s)
         case .resend:
-            guard s.sends.indices.contains(s.historySelection) else { return [] }
-            let rec = s.sends[s.historySelection]
+            guard let row = selectedHistoryRow(s) else { return [] }
+            guard case .session(let rec) = row else {
+                if case .past(let run) = row {
+                    setStatus(&s, "run \(run.id) is from an earlier session: Enter loads it into Compose; `ingest replay --run \(run.id) --failed` re-sends its records", .muted)
+                }
+                return []
+            }
             let seqs = s.reports.problems(ofSend: rec.id).map(\.seq)
             guard !seqs.isEmpty else {
                 setStatus(&s, "send #\(rec.id) has no failed/unknown records held", .muted)
@@ -130,6 +156,10 @@ extension Update {
             }
             s.modal = .confirmResend(sendID: rec.id, seqs: seqs)
         case .rerunDoctor: return startDoctor(&s)
+        case .openSaved: return openSaved(&s)
+        case .saveSend: return askSaveName(&s)
+        case .copyAs: return askCopyFormat(&s)
+        case .importCurl: return askCurl(&s)
         }
         return []
     }

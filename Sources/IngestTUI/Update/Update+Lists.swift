@@ -8,6 +8,8 @@ extension Update {
     }
 
     static func listPage(_ s: ConsoleState) -> Int { max(1, s.height - 8) }
+    /// Rows of Compose's preview box.
+    static let previewPage = ComposeField.allCases.count - 3
 
     static func move(_ s: inout ConsoleState, _ action: ActionID) {
         func step(_ current: Int, _ count: Int) -> Int {
@@ -29,29 +31,40 @@ extension Update {
             let n = ComposeField.allCases.count
             if action == .moveUp { s.compose.field = ComposeField(rawValue: max(0, s.compose.field.rawValue - 1))! }
             if action == .moveDown { s.compose.field = ComposeField(rawValue: min(n - 1, s.compose.field.rawValue + 1))! }
+            let lines = ComposeView.previewLines(s).count
+            if action == .pageUp { s.compose.previewScroll = max(0, s.compose.previewScroll - previewPage) }
+            if action == .pageDown { s.compose.previewScroll = max(0, min(lines - previewPage, s.compose.previewScroll + previewPage)) }
+        case .reports where s.reportsUI.detail:
+            // In a record's detail the keys scroll it.
+            let page = listPage(s)
+            switch action {
+            case .moveUp: s.reportsUI.detailScroll -= 1
+            case .moveDown: s.reportsUI.detailScroll += 1
+            case .pageUp: s.reportsUI.detailScroll -= page
+            case .pageDown: s.reportsUI.detailScroll += page
+            case .top: s.reportsUI.detailScroll = 0
+            default: s.reportsUI.detailScroll = Int.max / 2
+            }
+            s.reportsUI.detailScroll = max(0, s.reportsUI.detailScroll)
         case .reports:
             let count = visibleReportCount(s)
             s.reportsUI.selected = step(min(s.reportsUI.selected, max(0, count - 1)), count)
             s.reportsUI.follow = (action == .bottom) || (s.reportsUI.follow && s.reportsUI.selected == count - 1 && action != .moveUp && action != .pageUp && action != .top)
         case .profiles: s.profileSelection = step(s.profileSelection, s.profiles.count)
-        case .history: s.historySelection = step(s.historySelection, s.sends.count)
+        case .history: s.historySelection = step(s.historySelection, historyRows(s).count)
         default: break
         }
     }
 
-    static func quit(_ s: inout ConsoleState) -> [Effect] {
-        s.quitting = true
-        var effects: [Effect] = stopDoctor(&s, quietly: true)
-        if let run = s.runningSend {
-            if let i = s.sends.firstIndex(where: { $0.id == run.id }) { s.sends[i].phase = .stopped }
-            effects.append(.cancelSend(id: run.id))
-        }
-        return effects + [.quit]
+    /// The status line, also kept in the message log (`!` shows it in full).
+    static func setStatus(_ s: inout ConsoleState, _ text: String, _ role: Role) {
+        let line = StatusLine(text: text, role: role)
+        s.status = line
+        s.messageLog.append(line)
+        if s.messageLog.count > messageLogCapacity { s.messageLog.removeFirst(s.messageLog.count - messageLogCapacity) }
     }
 
-    static func setStatus(_ s: inout ConsoleState, _ text: String, _ role: Role) {
-        s.status = StatusLine(text: text, role: role)
-    }
+    public static let messageLogCapacity = 50
 
     static func parsePositive(_ text: String) -> Int? {
         guard let n = Int(text.trimmed), n >= 1 else { return nil }

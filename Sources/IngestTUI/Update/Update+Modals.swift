@@ -6,6 +6,9 @@ extension Update {
     static func handleModalKey(_ s: inout ConsoleState, _ key: Key) -> [Effect] {
         guard let modal = s.modal else { return [] }
         switch modal {
+        case .reason, .confirmIdle: return handleGuardKey(&s, key)
+        case .savedSends, .saveSend: return handleSavedKey(&s, key)
+        case .copyAs, .importCurl: return handleCopyKey(&s, key)
         case .confirmProduction(var input, let pending, _):
             switch key {
             case .escape:
@@ -14,12 +17,33 @@ extension Update {
             case .enter:
                 if input.text == pending.topic {
                     s.modal = nil
-                    s.productionConfirmedTopic = pending.topic
+                    s.productionTypedTopics.insert(pending.topic)
                     return startSend(&s, pending)
                 }
                 s.modal = .confirmProduction(input: TextBuffer(""), pending: pending, error: "\"\(input.text)\" is not the topic; nothing sent")
             default:
                 if edit(&input, key) { s.modal = .confirmProduction(input: input, pending: pending, error: nil) }
+            }
+        case .confirmProductionSingle(let pending):
+            // Default No: only y sends.
+            switch key {
+            case .char("y"), .char("Y"):
+                s.modal = nil
+                return startSend(&s, pending)
+            case .char("n"), .char("N"), .escape, .enter:
+                s.modal = nil
+                setStatus(&s, "production send cancelled: nothing sent", .warning)
+            default: break
+            }
+        case .confirmQuit(let id):
+            switch key {
+            case .char("y"), .char("Y"):
+                s.modal = nil
+                return quit(&s, force: true)
+            case .char("n"), .char("N"), .escape, .enter:
+                s.modal = nil
+                setStatus(&s, "still running send #\(id); x stops it", .muted)
+            default: break
             }
         case .secret(let profile, let asking, var answered, var input):
             switch key {
@@ -76,6 +100,9 @@ extension Update {
         case .down: b.down()
         case .home, .ctrl("a"): b.home()
         case .end, .ctrl("e"): b.end()
+        case .ctrl("u"): b.deleteToLineStart()
+        case .ctrl("k"): b.deleteToLineEnd()
+        case .ctrl("w"): b.deleteWordBackward()
         default: return false
         }
         return true

@@ -3,30 +3,38 @@ import IngestModel
 extension Update {
     // MARK: sending
 
-    /// A send of `source` to Compose's topic with Compose's mode (or `transport`, for re-sends).
+    /// A send of `source` to Compose's topic with Compose's mode (or `transport`, for re-sends):
+    /// checked against the profile's limits, asked its reason, confirmed, then started.
     static func beginSend(_ s: inout ConsoleState, source: PlanSource, fromCompose: Bool,
-                          transport explicitTransport: Transport? = nil, options explicitOptions: SendOptions? = nil) -> [Effect] {
-        guard let profile = s.active else {
-            setStatus(&s, "no active profile: pick one in Profiles (3)", .error)
-            return []
-        }
+                          transport: Transport? = nil, options: SendOptions? = nil) -> [Effect] {
         if let run = s.runningSend {
             setStatus(&s, "send #\(run.id) is running; x stops it", .warning)
             return []
         }
+        guard let request = buildRequest(&s, source: source, fromCompose: fromCompose, transport: transport, options: options) else { return [] }
+        return guardSend(&s, request)
+    }
+
+    /// The send `s` would make (also what `c` copies), or nil with the reason on the status line.
+    static func buildRequest(_ s: inout ConsoleState, source: PlanSource, fromCompose: Bool,
+                             transport explicitTransport: Transport? = nil, options explicitOptions: SendOptions? = nil) -> SendRequest? {
+        guard let profile = s.active else {
+            setStatus(&s, "no active profile: pick one in Profiles (3)", .error)
+            return nil
+        }
         guard let topic = s.fullTopic else {
             setStatus(&s, "topic: " + (s.topicError ?? "type a topic in Compose (1)"), .error)
-            return []
+            return nil
         }
         if fromCompose {
             let c = s.compose
             if case .invalid(let line, let col, let message) = c.validation {
                 setStatus(&s, "value invalid at \(line):\(col): \(message); nothing sent", .error)
-                return []
+                return nil
             }
             if !c.partition.text.trimmed.isEmpty, Int(c.partition.text.trimmed) == nil {
                 setStatus(&s, "partition must be a whole number or empty", .error)
-                return []
+                return nil
             }
         }
         let options: SendOptions
@@ -37,42 +45,53 @@ extension Update {
             case .success(let o): options = o
             case .failure(let f):
                 setStatus(&s, f.message, .error)
-                return []
+                return nil
             }
         }
         if case .template(_, let count) = source, count < 1 {
             setStatus(&s, "count must be a whole number ≥ 1", .error)
-            return []
+            return nil
         }
         let plan = SendPlan(topic: topic, source: source, transport: explicitTransport ?? s.compose.mode, options: options)
-        let request = SendRequest(id: s.nextSendID, profile: profile.name, plan: plan)
-        if s.isProduction, s.productionConfirmedTopic != topic {
-            s.modal = .confirmProduction(input: TextBuffer(""), pending: request, error: nil)
-            return []
-        }
-        return startSend(&s, request)
+        var request = SendRequest(id: s.nextSendID, profile: profile.name, plan: plan)
+        request.records = source.knownCount ?? {
+            if case .file(let path, _, _) = source, s.load.loadedPath == path { return s.load.count }
+            return nil
+        }()
+        return request
     }
+
+    static let keptHistograms = 16
 
     static func startSend(_ s: inout ConsoleState, _ request: SendRequest) -> [Effect] {
         s.nextSendID = max(s.nextSendID, request.id + 1)
-        s.sends.append(SendRecord(id: request.id, request: request, description: request.plan.summary))
-        s.historySelection = s.sends.count - 1
+        var record = SendRecord(id: request.id, request: request, description: request.plan.summary)
+        record.total = request.records
+        s.sends.append(record)
+        // Histograms for the latest sends only: memory stays bounded however many sends.
+        if s.sends.count > keptHistograms { s.sends[s.sends.count - keptHistograms - 1].releaseHistogram() }
+        s.historySelection = 0  // the newest, first in History
+        s.lastSendAt = s.now
         s.view = .reports
         s.reportsUI.follow = true
         s.reportsUI.detail = false
         setStatus(&s, "send #\(request.id) started: \(request.plan.summary)", .ok)
-        return [.send(request)]
+        // What was sent is the draft the next launch starts from.
+        return [.send(request), .saveDraft(profile: request.profile, ComposeDraft(s))]
     }
 
-    /// Compose's rate and window, for a stream (the other modes go as fast as they can).
+    /// Compose's rate (every mode, as `--rate`) and window (a stream's).
     static func sendOptions(_ c: ComposeState) -> Result<SendOptions, ServiceFailure> {
-        guard c.mode == .rest(.stream) else { return .success(SendOptions()) }
         guard parsePositive(c.count.text) != nil else { return .failure(ServiceFailure("count must be a whole number ≥ 1")) }
-        guard let window = parsePositive(c.window.text) else { return .failure(ServiceFailure("window must be a whole number ≥ 1")) }
+        var window: Int? = nil
+        if c.mode == .rest(.stream) {
+            guard let w = parsePositive(c.window.text) else { return .failure(ServiceFailure("window must be a whole number ≥ 1")) }
+            window = w
+        }
         let r = c.rate.text.trimmed
         var rate: Double? = nil
         if !r.isEmpty {
-            guard let v = Double(r), v > 0, v.isFinite else { return .failure(ServiceFailure("rate must be a number > 0 per second, or empty for as fast as the window allows")) }
+            guard let v = Double(r), v > 0, v.isFinite else { return .failure(ServiceFailure("rate must be a number > 0 per second, or empty for as fast as possible")) }
             rate = v
         }
         return .success(SendOptions(ratePerSecond: rate, window: window))
@@ -85,14 +104,16 @@ extension Update {
             for report in reports {
                 s.reports.append(StoredReport(sendID: sendID, report: report), at: now)
                 guard let i else { continue }
+                if let l = report.latencyMilliseconds { s.sends[i].latency?.record(l) }
                 switch report.outcome {
                 case .delivered: s.sends[i].delivered += 1
                 case .failed: s.sends[i].failed += 1
                 case .unknown: s.sends[i].unknown += 1
                 }
             }
-            if let i, s.sends[i].phase == .running {
-                s.sends[i].inFlight = max(0, sent - s.sends[i].delivered - s.sends[i].failed - s.sends[i].unknown)
+            // A stopped send still has records in flight until their outcomes arrive.
+            if let i, s.sends[i].phase == .running || s.sends[i].phase == .stopped {
+                s.sends[i].inFlight = max(0, sent - s.sends[i].answered)
             }
         case .throttled(let summary):
             // On the status line, whatever the view: the operator sees why the send slowed down.
@@ -101,20 +122,27 @@ extension Update {
                 setStatus(&s, "send #\(sendID): \(summary.description) (the server asks to slow down; refused records go again)", .warning)
             }
         case .finished(let d, let f, let u, let reason):
-            let stoppedByOperator = i.map { s.sends[$0].phase == .stopped } ?? false
             // Throttling is part of how the send went: said with its counts.
             let throttled = i.flatMap { s.sends[$0].throttle.times > 0 ? "; " + s.sends[$0].throttle.description : nil } ?? ""
-            if let i {
-                if s.sends[i].phase == .running { s.sends[i].phase = reason == nil ? .finished : .failed(reason!) }
-                s.sends[i].inFlight = 0
+            let counts = "\(d) delivered, \(f) failed, \(u) unknown\(throttled)"
+            guard let i else {
+                setStatus(&s, "send #\(sendID) ended: \(counts)", f + u == 0 ? .ok : .warning)
+                return
             }
-            if stoppedByOperator {
-                setStatus(&s, "send #\(sendID) stopped: \(d) delivered, \(f) failed, \(u) unknown\(throttled)", .warning)
-            } else if let reason {
-                setStatus(&s, "send #\(sendID) failed: \(reason) (\(d) delivered, \(f) failed, \(u) unknown\(throttled))", .error)
+            s.sends[i].inFlight = 0
+            if s.sends[i].phase == .stopped {
+                let left = s.sends[i].total.map { t in "; \(max(0, t - d - f - u)) of \(t) not sent" } ?? "; the rest was not sent"
+                setStatus(&s, "send #\(sendID) stopped by you: \(counts)\(left)", .warning)
+                return
+            }
+            s.sends[i].phase = reason.map { .failed($0) } ?? .finished
+            if let reason {
+                setStatus(&s, "send #\(sendID) failed: \(reason) (\(counts))", .error)
             } else {
-                setStatus(&s, "send #\(sendID) finished: \(d) delivered, \(f) failed, \(u) unknown\(throttled)", f + u == 0 ? .ok : .warning)
+                setStatus(&s, "send #\(sendID) finished: \(counts)", f + u == 0 ? .ok : .warning)
             }
+        case .journaled(let run):
+            if let i { s.sends[i].journalRun = run }
         case .refused(let message):
             if let i {
                 s.sends[i].phase = .failed(message)
@@ -153,6 +181,9 @@ extension Update {
         let selected = min(s.reportsUI.selected, count - 1)
         guard let stored = s.reports[absolute: indices?[selected] ?? (s.reports.firstHeld + selected)] else { return [] }
         s.reportsUI.detail = true
+        // The detail stays on this record while reports keep coming.
+        s.reportsUI.follow = false
+        s.reportsUI.detailScroll = 0
         s.reportsUI.detailRecord = DetailRecord(sendID: stored.sendID, seq: stored.report.seq, record: nil, fetched: false)
         return [.fetchRecords(sendID: stored.sendID, seqs: [stored.report.seq], purpose: .detail)]
     }

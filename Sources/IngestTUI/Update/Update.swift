@@ -15,7 +15,7 @@ public enum Update {
     public static func start(initialProfile: String, reportCapacity: Int = 100_000) -> (ConsoleState, [Effect]) {
         var s = ConsoleState(initialProfile: initialProfile, reportCapacity: reportCapacity)
         s.compose.value.setText("{\"playerId\": \"{{uuid}}\", \"seq\": {{seq}}}")
-        let effects = [Effect.loadProfiles] + refreshCompose(&s)
+        let effects = [Effect.loadProfiles, .loadHistory] + refreshCompose(&s)
         return (s, effects)
     }
 
@@ -23,6 +23,8 @@ public enum Update {
     public static func apply(_ s: inout ConsoleState, _ msg: Msg) -> [Effect] {
         switch msg {
         case .key(let key): return handleKey(&s, key)
+        case .paste(let text): return s.drainingUntil == nil ? paste(&s, text) : []
+        case .terminate: return s.drainingUntil == nil ? quit(&s, force: true) : finishQuit(&s)
         case .resize(let w, let h):
             s.width = w
             s.height = h
@@ -30,11 +32,12 @@ public enum Update {
         case .tick(let now):
             s.now = now
             s.reports.tick(now)
-            return []
+            return checkDrained(&s)
         case .profilesLoaded(let list): return profilesLoaded(&s, list)
         case .activated(let name, let result): return activated(&s, name, result)
         case .previewed(let rev, let text):
             if rev == s.compose.revision { s.compose.preview = text }
+            s.compose.previewScroll = min(s.compose.previewScroll, max(0, ComposeView.previewLines(s).count - 1))
             return []
         case .sendEvents(let id, let events, let now):
             s.now = max(s.now, now)
@@ -42,11 +45,15 @@ public enum Update {
             if s.reportsUI.follow { s.reportsUI.selected = max(0, visibleReportCount(s) - 1) }
             return []
         case .sendEnded(let id):
-            if let i = s.sends.firstIndex(where: { $0.id == id }), s.sends[i].phase == .running {
-                s.sends[i].phase = .finished
+            if let i = s.sends.firstIndex(where: { $0.id == id }) {
+                if s.sends[i].phase == .running { s.sends[i].phase = .finished }
                 s.sends[i].inFlight = 0
+                s.sends[i].ended = true
+                // The profile was in use until now (`confirm_idle_minutes` count from here).
+                if s.sends[i].request.profile == s.active?.name { s.lastSendAt = s.now }
             }
-            return []
+            // The journal has the send's footer now; other processes' runs come along.
+            return checkDrained(&s) + (s.quitting ? [] : [.loadHistory])
         case .discovered(let profile, let result):
             guard profile == s.active?.name else { return [] }
             s.discovery.loading = false
@@ -95,6 +102,18 @@ public enum Update {
                 if common.count > prefix.count { s.load.path.setText(common) }
                 if list.isEmpty { setStatus(&s, "no completion for \(prefix)", .warning) }
             }
+            return []
+        case .savedSendsLoaded(let list): return savedSendsLoaded(&s, list)
+        case .sendSaved(let name, let result): return sendSaved(&s, name: name, result)
+        case .copyRendered(let format, let result): return copyRendered(&s, format, result)
+        case .historyLoaded(let result):
+            return historyLoaded(&s, result)
+        case .pastSendLoaded(let run, let result):
+            return pastSendLoaded(&s, run: run, result)
+        case .draftLoaded(let profile, let draft):
+            return draftLoaded(&s, profile, draft)
+        case .copied(let what, let place):
+            setStatus(&s, "\(what) copied to \(place), and to the terminal's clipboard where it takes OSC 52", .ok)
             return []
         case .themeProblem(let text):
             s.notice = StatusLine(text: text, role: .warning)

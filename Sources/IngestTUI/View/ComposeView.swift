@@ -17,18 +17,19 @@ enum ComposeView {
             if selected, !c.editing { g.paint(x: vx, y: y, width: vw, role: .selection) }
         }
 
-        // Preview of the first record, as it will be sent.
+        // Preview of the first record, as it will be sent, indented; PgUp/PgDn scroll it.
         let px = r.x + formWidth
         let pw = r.width - formWidth
         let boxHeight = formFields.count
-        g.box(x: px, y: r.y, width: pw, height: boxHeight, title: "Preview (record 1)")
-        let previewLines = hardWrap(c.preview, width: pw - 2)
-        for (i, l) in previewLines.prefix(boxHeight - 2).enumerated() {
-            g.put(l, x: px + 1, y: r.y + 1 + i, role: .text)
+        g.box(x: px, y: r.y, width: pw, height: boxHeight, title: c.mode == .native ? "Preview: Kafka record 1" : "Preview: REST request 1")
+        let shownPreview = previewLines(s)
+        let previewRows = boxHeight - 2
+        let top = min(c.previewScroll, max(0, shownPreview.count - previewRows))
+        for (i, l) in shownPreview.dropFirst(top).prefix(previewRows).enumerated() {
+            g.put(l, x: px + 1, y: r.y + 1 + i, role: c.preview.map { (try? $0.get()) == nil } == true ? .error : .text)
         }
-        if previewLines.count > boxHeight - 2 {
-            g.put("…", x: px + pw - 2, y: r.y + boxHeight - 2, role: .muted)
-        }
+        if top > 0 { g.put("↑", x: px + pw - 1, y: r.y + 1, role: .muted) }
+        if top + previewRows < shownPreview.count { g.put("↓", x: px + pw - 1, y: r.y + boxHeight - 2, role: .muted) }
 
         // The value editor.
         let ey = r.y + formFields.count
@@ -60,8 +61,20 @@ enum ComposeView {
             if n == c.value.row, c.editing, valueSelected, c.value.column >= textWidth { offset = c.value.column - textWidth + 1 }
             let shown = String(text.dropFirst(offset))
             g.put(shown, x: r.x + gutter, y: y, role: .text, maxWidth: textWidth)
-            if let v = c.validation, c.validatedRevision == c.revision, case .invalid(let line, _, _) = v, line == n + 1 {
+            if let v = c.validation, c.validatedRevision == c.revision, case .invalid(let line, let column, _) = v, line == n + 1 {
                 g.put("◂", x: r.right - 1, y: y, role: .error)
+                // The spot itself, as typed: the character there (or the end of the line) in red.
+                let at = column - 1 - offset
+                if at >= 0, at <= shown.count {
+                    let cx = r.x + gutter + String(shown.prefix(at)).displayWidth
+                    if cx < r.x + gutter + textWidth {
+                        if at < shown.count {
+                            g.paint(x: cx, y: y, width: max(1, CellWidth.of(Array(shown)[at])), role: .errorMark)
+                        } else {
+                            g.put("◂", x: cx, y: y, role: .errorMark)
+                        }
+                    }
+                }
             }
             if c.editing, valueSelected, n == c.value.row {
                 drawCursor(text: shown, column: c.value.column - offset, x: r.x + gutter, y: y, into: &g)
@@ -79,10 +92,23 @@ enum ComposeView {
         }
     }
 
+    /// The preview box's lines at this width: the record as it will be sent, wrapped.
+    static func previewLines(_ s: ConsoleState) -> [String] {
+        let formWidth = min(50, s.width / 2 + 4)
+        let inner = s.width - formWidth - 2
+        let text: [String]
+        switch s.compose.preview {
+        case nil: text = ["…"]
+        case .failure(let f)?: text = [f.message]
+        case .success(let record)?: text = RecordText.lines(record, transport: s.compose.mode)
+        }
+        return text.flatMap { hardWrap($0, width: inner) }
+    }
+
     static func drawFieldValue(_ s: ConsoleState, _ f: ComposeField, x: Int, y: Int, width: Int, into g: inout Grid) {
         let c = s.compose
         func placeholder(_ text: String) { g.put(text, x: x, y: y, role: .muted, maxWidth: width) }
-        let modeUsesCount = c.mode != .rest(.single)
+        let isStream = c.mode == .rest(.stream)
         switch f {
         case .type:
             var cx = x
@@ -103,11 +129,11 @@ enum ComposeView {
                 case .key: placeholder("(none)")
                 case .headers: placeholder("(none)  name=value; name=value")
                 case .partition: placeholder("(any)")
-                case .rate: placeholder("(as fast as the window allows)")
+                case .rate: placeholder("(as fast as possible)")
                 default: placeholder("")
                 }
             } else {
-                let role: Role = (f == .count || f == .rate || f == .window) && !modeUsesCount ? .muted : .text
+                let role: Role = f == .window && !isStream ? .muted : .text
                 var used = g.put(b.text, x: x, y: y, role: role, maxWidth: width)
                 if editing { drawCursor(text: b.text, column: b.column, x: x, y: y, into: &g) }
                 if f == .topic {
@@ -119,9 +145,9 @@ enum ComposeView {
                     }
                 }
             }
-            if (f == .count || f == .rate || f == .window), !modeUsesCount, !editing {
-                let note = f == .count ? " (single: 1)" : ""
-                if !note.isEmpty { g.put(note, x: x + b.text.displayWidth, y: y, role: .muted, maxWidth: max(0, width - b.text.displayWidth)) }
+            if f == .window, !isStream, !editing {
+                let note = " (stream only)"
+                g.put(note, x: x + b.text.displayWidth, y: y, role: .muted, maxWidth: max(0, width - b.text.displayWidth))
             }
         }
     }

@@ -1,3 +1,5 @@
+import IngestModel
+
 /// Draws a whole screen from the state: chrome (banner, tabs, status, footer), the current view,
 /// then overlays (help, modals). Pure: the same state gives the same grid.
 public enum Render {
@@ -22,6 +24,7 @@ public enum Render {
         Chrome.status(s, into: &g)
         Chrome.footer(s, into: &g)
         if s.showHelp { HelpOverlay.draw(s, into: &g) }
+        if s.showMessages { MessagesOverlay.draw(s, into: &g) }
         if s.modal != nil { ModalView.draw(s, into: &g) }
         return g
     }
@@ -39,7 +42,7 @@ public struct Rect: Equatable, Sendable {
 enum Chrome {
     static func banner(_ s: ConsoleState, into g: inout Grid) {
         let production = s.isProduction
-        let role: Role = production ? .productionBanner : .banner
+        let role = bannerRole(s.active?.environment)
         g.fill(y: 0, role: role)
         var text: String
         if let p = s.active {
@@ -55,6 +58,16 @@ enum Chrome {
         if let run = s.runningSend {
             let tag = " ● sending #\(run.id) "
             g.put(tag, x: s.width - tag.displayWidth, y: 0, role: role)
+        }
+    }
+
+    /// Each environment has its own banner colours (fixed, whatever the theme).
+    static func bannerRole(_ environment: DeploymentEnvironment?) -> Role {
+        switch environment {
+        case .production?: .productionBanner
+        case .dev?: .devBanner
+        case .sandbox?: .sandboxBanner
+        case nil: .banner
         }
     }
 
@@ -76,8 +89,16 @@ enum Chrome {
 
     static func status(_ s: ConsoleState, into g: inout Grid) {
         let y = s.height - 2
-        if let st = s.notice ?? s.status {
-            g.put(" " + st.text, x: 0, y: y, role: st.role, maxWidth: s.width)
+        guard let st = s.notice ?? s.status else { return }
+        // One line here; a longer message says where to read it whole.
+        let text = st.text.replacingNewlines
+        let room = s.width - 1
+        if text.displayWidth <= room {
+            g.put(" " + text, x: 0, y: y, role: st.role, maxWidth: s.width)
+        } else {
+            let more = " (! more)"
+            let used = g.put(" " + text.truncated(toWidth: room - more.displayWidth), x: 0, y: y, role: st.role)
+            g.put(more, x: used, y: y, role: .muted)
         }
     }
 
@@ -88,21 +109,41 @@ enum Chrome {
             let hint: String
             switch modal {
             case .confirmProduction: hint = " type the full topic, Enter sends, Esc cancels"
+            case .confirmProductionSingle: hint = " y sends, n/Enter/Esc cancels (default No)"
+            case .confirmQuit: hint = " y stops the send and quits, n/Esc keeps it running"
             case .secret: hint = " Enter uses the secret, Esc cancels"
             case .confirmResend: hint = " y re-sends, n/Esc cancels"
+            case .reason: hint = " type why (kept in the journal), Enter goes on, Esc cancels"
+            case .confirmIdle: hint = " y sends, n/Enter/Esc cancels (default No)"
+            case .savedSends: hint = " type to search  ↑/↓ choose  Enter loads it  Esc closes"
+            case .saveSend: hint = " type a name, Enter saves, Esc cancels"
+            case .copyAs: hint = " c curl  k kcat  p producer.properties  Esc cancels"
+            case .importCurl: hint = " paste a curl command, Enter imports it, Esc cancels"
             }
             g.put(hint, x: 0, y: y, role: .muted)
             return
         }
         if (s.view == .compose && s.compose.editing) || (s.view == .load && s.load.editing) {
-            let hint = s.view == .load
-                ? " editing path: Tab completes  Enter/Esc done"
-                : (s.compose.field == .value ? " editing value: Enter new line  Esc done  Tab next field" : " editing: Enter/Esc done  Tab next field")
+            let hint: String
+            if s.view == .load {
+                hint = " editing path: Tab completes  Enter/Esc done  Ctrl-U clears"
+            } else if s.compose.field.isChoice {
+                hint = " editing \(s.compose.field.label): Space/←/→ change  Tab/S-Tab next/prev field  Enter/Esc done"
+            } else if s.compose.field == .value {
+                hint = " editing value: Enter new line  Tab/S-Tab field  Esc done  Ctrl-U/W/A/E"
+            } else {
+                hint = " editing: Enter/Esc done  Tab/S-Tab next/prev field  Ctrl-U/W/A/E"
+            }
             g.put(hint, x: 0, y: y, role: .muted)
             return
         }
-        for item in ActionTable.footerItems(in: s.view) {
-            let w = item.keys.displayWidth + 1 + item.label.displayWidth + 2
+        // The view's own actions as far as they fit beside the global ones (stop, help, quit).
+        let items = ActionTable.footerItems(in: s.view)
+        func width(_ item: (keys: String, label: String, global: Bool)) -> Int { item.keys.displayWidth + 1 + item.label.displayWidth + 2 }
+        var room = s.width - items.filter(\.global).reduce(0) { $0 + width($1) }
+        for item in items {
+            let w = width(item)
+            if item.global { room = s.width } else if x + w > room { continue }
             if x + w > s.width { break }
             x += g.put(item.keys, x: x, y: y, role: .title)
             x += g.put(" " + item.label + "  ", x: x, y: y, role: .muted)

@@ -12,6 +12,7 @@ struct ConsoleCommand: AsyncParsableCommand {
     )
 
     @Option(help: "Profile to start on (name or path to a .toml file).") var profile = "local"
+    @Option(help: "Where saved sends are kept (default $XDG_CONFIG_HOME/ingest/sends), as for ingest send --sends.") var sends: String?
     @Option(help: "Theme: a name (default-dark, light, high-contrast, or NAME.toml in $XDG_CONFIG_HOME/ingest/themes) or a file path; NO_COLOR is honoured.") var theme: String?
 
     func run() async throws {
@@ -27,7 +28,7 @@ struct ConsoleCommand: AsyncParsableCommand {
             store.directories.insert(url.deletingLastPathComponent(), at: 0)
             initial = url.deletingPathExtension().lastPathComponent
         }
-        let services = LiveConsoleServices(store: store)
+        let services = LiveConsoleServices(store: store, sends: SavedSendStore.standard(directory: sends))
         let code: Int32
         do {
             code = try await Console.run(services: services, initialProfile: initial, themePath: theme.map(Self.themePath) ?? Self.defaultTheme())

@@ -17,6 +17,8 @@ final class SendProgress: SendSink {
     private let counts = Mutex(Counts())
     private let task = Mutex<Task<Void, Never>?>(nil)
     private let drewBar = Atomic<Bool>(false)
+    /// Nothing is shown (no terminal, no --progress): counting would only cost.
+    private let shown: Bool
 
     init(plan: SendPlan, enabled: Bool, interval: Double) {
         let stderrIsTerminal = isatty(STDERR_FILENO) == 1
@@ -26,13 +28,14 @@ final class SendProgress: SendSink {
         } else {
             style = enabled ? .lines : nil
         }
+        shown = style != nil
         guard let style else { return }
         let total = plan.source.knownCount.flatMap { $0 == Int.max ? nil : $0 }
         let duration = plan.options.durationSeconds
         task.withLock { $0 = Task { [weak self] in await self?.show(style, total: total, duration: duration, interval: interval) } }
     }
 
-    var wantsRecords: Bool { true }
+    var wantsRecords: Bool { shown }
 
     func willSend(seq: Int, record: EventRecord) {
         counts.withLock {
@@ -42,6 +45,7 @@ final class SendProgress: SendSink {
     }
 
     func didReport(_ reports: [DeliveryReport]) {
+        guard shown else { return }
         counts.withLock { counts in
             for report in reports {
                 switch report.outcome {

@@ -8,7 +8,9 @@ import TestSupport
 enum IngestCLI {
     static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../..").standardizedFileURL
 
+    /// The built binary, or `INGEST_TEST_BINARY` (to run these tests against another build).
     static var binary: URL {
+        if let path = ProcessInfo.processInfo.environment["INGEST_TEST_BINARY"], !path.isEmpty { return URL(fileURLWithPath: path) }
         let candidates = [
             Bundle.main.bundleURL.deletingLastPathComponent().appendingPathComponent("ingest"),
             Bundle.main.bundleURL.appendingPathComponent("ingest"),

@@ -1,0 +1,111 @@
+import Foundation
+
+/// Reads a source's records on a thread of its own, a few chunks ahead, so splitting and
+/// validating a file runs on one core while the other encodes, encrypts and sends: at native
+/// speeds reading costs about as much per record as sending. Records come out in order, and
+/// an error comes out where it happened, after the records before it. Memory stays bounded
+/// (`depth` chunks of `chunkSize` records). Used only for sends without a rate: a paced send
+/// would read `{{now}}` long before it sends the record.
+final class PrefetchingSource: RecordSource, @unchecked Sendable {
+    // `next()` is called by one task at a time (the sending loop); the rest is under `shared`.
+    private let shared: Shared
+    private var chunk: [EventRecord] = []
+    private var index = 0
+    private var ended: (any Error)?? = nil
+
+    init(_ source: RecordSource, chunkSize: Int = 256, depth: Int = 8) {
+        shared = Shared(depth: depth)
+        let shared = self.shared
+        let box = SourceBox(source)
+        let thread = Thread {
+            shared.fill(from: box.source, chunkSize: chunkSize)
+        }
+        thread.name = "ingest-reader"
+        thread.start()
+    }
+
+    deinit { shared.stop() }
+
+    func next() throws -> EventRecord? {
+        while index == chunk.count {
+            if let ended {
+                if let error = ended { throw error }
+                return nil
+            }
+            let (records, end) = shared.take()
+            chunk = records
+            index = 0
+            if let end { ended = .some(end.error) }
+        }
+        defer { index += 1 }
+        return chunk[index]
+    }
+
+    private final class SourceBox: @unchecked Sendable {
+        // Handed to the reading thread, which alone uses it from then on.
+        let source: RecordSource
+        init(_ source: RecordSource) { self.source = source }
+    }
+
+    struct End { var error: (any Error)? }
+
+    private final class Shared: @unchecked Sendable {
+        // Every field is read and written under `condition`.
+        private let condition = NSCondition()
+        private var chunks: [[EventRecord]] = []
+        private var end: End?
+        private var stopped = false
+        private let depth: Int
+
+        init(depth: Int) { self.depth = depth }
+
+        /// The reading thread: chunks until the source ends, fails, or the reader is dropped.
+        func fill(from source: RecordSource, chunkSize: Int) {
+            while true {
+                var records: [EventRecord] = []
+                records.reserveCapacity(chunkSize)
+                var finished: End?
+                do {
+                    while records.count < chunkSize {
+                        guard let record = try source.next() else {
+                            finished = End(error: nil)
+                            break
+                        }
+                        records.append(record)
+                    }
+                } catch {
+                    finished = End(error: error)
+                }
+                condition.lock()
+                while chunks.count >= depth && !stopped { condition.wait() }
+                if stopped {
+                    condition.unlock()
+                    return
+                }
+                if !records.isEmpty { chunks.append(records) }
+                end = finished
+                condition.broadcast()
+                condition.unlock()
+                if finished != nil { return }
+            }
+        }
+
+        /// The next chunk, waiting for it; with the end once nothing more follows.
+        func take() -> ([EventRecord], End?) {
+            condition.lock()
+            defer { condition.unlock() }
+            while chunks.isEmpty && end == nil { condition.wait() }
+            if chunks.isEmpty { return ([], end) }
+            let records = chunks.removeFirst()
+            condition.broadcast()
+            return (records, chunks.isEmpty ? end : nil)
+        }
+
+        func stop() {
+            condition.lock()
+            stopped = true
+            condition.broadcast()
+            condition.unlock()
+        }
+    }
+}
