@@ -181,6 +181,10 @@ import Testing
         s.compose.window.setText("0")
         let (_, e2) = Self.keys(s, [.char("s")])
         #expect(Self.sends(e2).isEmpty)
+        // Empty (the default): the window adapts to the path, or the profile's [stream] window.
+        s.compose.window.setText("")
+        let (_, e3) = Self.keys(s, [.char("s")])
+        #expect(Self.sends(e3).first?.plan.options == SendOptions(ratePerSecond: 25.5, window: nil))
     }
 
     @Test func stopAndQuitCancelTheSend() {

@@ -64,7 +64,7 @@ struct ConsoleEndToEndTests {
         let reports = await waitFor(session) { $0.contains("✔ delivered 51") && $0.contains("SEQ OUTCOME") }
         #expect(reports.ok, "reports view:\n\(reports.screen)")
         session.keys("6")
-        let history = await waitFor(session) { $0.contains("batch →") && $0.contains("stream window") }
+        let history = await waitFor(session) { $0.contains("batch →") && $0.contains("stream →") }
         #expect(history.ok, "history view:\n\(history.screen)")
 
         // Every record the console sent is in the journal, once.

@@ -49,7 +49,8 @@ public struct ComposeState: Equatable, Sendable {
     public var mode: Transport = .rest(.single)
     public var count = TextBuffer("1")
     public var rate = TextBuffer("")
-    public var window = TextBuffer("64")
+    /// Empty: the stream's window adapts to the path (or the profile's `[stream] window`).
+    public var window = TextBuffer("")
     public var value = TextBuffer("", multiline: true)
     /// Bumped on each edit; results of validate/preview for older revisions are dropped.
     public var revision = 0

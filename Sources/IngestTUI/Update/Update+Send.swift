@@ -84,8 +84,8 @@ extension Update {
     static func sendOptions(_ c: ComposeState) -> Result<SendOptions, ServiceFailure> {
         guard parsePositive(c.count.text) != nil else { return .failure(ServiceFailure("count must be a whole number ≥ 1")) }
         var window: Int? = nil
-        if c.mode == .rest(.stream) {
-            guard let w = parsePositive(c.window.text) else { return .failure(ServiceFailure("window must be a whole number ≥ 1")) }
+        if c.mode == .rest(.stream), !c.window.text.trimmed.isEmpty {
+            guard let w = parsePositive(c.window.text) else { return .failure(ServiceFailure("window must be a whole number ≥ 1, or empty to adapt to the path")) }
             window = w
         }
         let r = c.rate.text.trimmed
