@@ -18,11 +18,15 @@ start_sandbox() { # name, extra flags...
   for _ in $(seq 1 100); do grep -q '^topics:' "$WORK/$name.out" 2>/dev/null && break; sleep 0.1; done
   local base; base=$(sed -n 's/^sandbox listening: //p' "$WORK/$name.out")
   local kafka; kafka=$(sed -n 's/^kafka (SASL_SSL.*: \([^ ]*\)  user.*password \([^ ]*\)  CA \(.*\)$/\1 \2 \3/p' "$WORK/$name.out")
+  local ca; ca=$(sed -n 's/^CA: \([^ ]*\).*/\1/p' "$WORK/$name.out")
   printf 'name = "%s"\nenvironment = "sandbox"\nrest_url = "%s"\ntopic_prefix = "ing-staging-"\napi_key = "env:KEY"\n' "$name" "$base" > "$WORK/$name.toml"
   if [ -n "$kafka" ]; then
     set -- $kafka
     printf '[kafka]\nusername = "producer"\npassword = "env:KAFKA_PASSWORD"\nbootstrap = "%s"\nca_file = "%s"\n' "$1" "$3" >> "$WORK/$name.toml"
     echo "$2" > "$WORK/$name.password"
+  else
+    # The sandbox speaks HTTPS with its own CA.
+    printf '[kafka]\nca_file = "%s"\n' "$ca" >> "$WORK/$name.toml"
   fi
 }
 
@@ -57,6 +61,13 @@ start_sandbox late --memory-log --delay-ms 2500
 start_sandbox kretry --kafka-fail 6,6,6
 start_sandbox kfatal --kafka-fail 10
 start_sandbox kdown --kafka-leader-down 0
+start_sandbox transient --memory-log --fail 429-json --fail-first 3
+start_sandbox throttle --memory-log --throttle 20/s --retry-after
+start_sandbox records --memory-log --record-rate-limit 200/s --record-rate-code 42901
+start_sandbox expire --memory-log --stream-max-seconds 0.2 --delay-ms 5
+start_sandbox chunked --memory-log --refuse-chunked
+start_sandbox small --memory-log --buffer-requests --max-body-bytes 2000
+start_sandbox far --memory-log --latency-ms 20
 
 echo "| case (50 records asked) | sent | delivered | failed | unknown | exit |"
 echo "|---|---|---|---|---|---|"
@@ -68,10 +79,18 @@ row "connection dropped after 7 reports" drop key-drop-000000 --mode stream --wi
 row "slow reports (20 ms each)" slow key-slow-000000 --mode stream
 for m in single batch stream; do row "answers 2.5 s late, --timeout 1, $m" late key-late-000000 --mode $m --timeout 1 --window 4; done
 row "gateway buffers the whole request" buffer key-buffer-000000 --mode stream --window 8
+# 429 and 503 are sent again until the delivery timeout, then fail (never stored).
 for f in 429html 429json 500 503 502html 403; do
-  row "proxy answers $f, stream" "fail$f" "key-fail$f-000000" --mode stream --window 8
-  row "proxy answers $f, batch" "fail$f" "key-fail$f-000000" --mode batch
+  row "proxy answers $f, stream" "fail$f" "key-fail$f-000000" --mode stream --window 8 --delivery-timeout 2
+  row "proxy answers $f, batch" "fail$f" "key-fail$f-000000" --mode batch --delivery-timeout 2
 done
+for m in single batch stream; do row "429 for the first 3 requests, $m" transient key-transient-000000 --mode $m; done
+for m in single batch; do row "gateway usage plan 20 requests/s, Retry-After, $m" throttle key-throttle-000000 --mode $m; done
+row "proxy's record rate limit 200/s (42901), stream" records key-records-000000 --mode stream
+row "stream open past 0.2 s gets 408s, stream" expire key-expire-000000 --mode stream
+row "gateway refuses chunked bodies (411), stream" chunked key-chunked-000000 --mode stream
+row "buffering gateway, 2000-byte payload limit (413), stream" small key-small-000000 --mode stream
+for m in single batch stream; do row "40 ms round trip, $m" far key-far-000000 --mode $m; done
 row "wrong API key" ok wrong-key-00000000 --mode stream
 TOPIC=nosuch row "unknown topic, batch" ok key-ok-000000 --mode batch
 WRONG_PASSWORD=1 row "native, wrong Kafka password" ok key-ok-000000 --via native

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# REST figures, release build, all on loopback against `ingest sandbox`:
+# REST figures, release build, all on loopback against `ingest sandbox` (HTTPS, its own CA):
 #   stream records/s (100k records), batch records/s, single-send p50 latency,
 #   each beside curl doing the same work against the same sandbox in the same run.
 # Usage: bench/rest.sh [stream_records] [batch_records] [single_requests]
@@ -19,7 +19,10 @@ KEY="bench-key-$RANDOM$RANDOM"
 SANDBOX_PID=$!
 for _ in $(seq 1 100); do grep -q '^topics:' "$WORK/sandbox.out" 2>/dev/null && break; sleep 0.1; done
 BASE=$(sed -n 's/^sandbox listening: //p' "$WORK/sandbox.out")
+CA=$(sed -n 's/^CA: \([^ ]*\).*/\1/p' "$WORK/sandbox.out")
 [ -n "$BASE" ] || { echo "sandbox did not start" >&2; exit 1; }
+# HTTPS, as the platform: curl and ingest trust the sandbox's CA.
+curl() { command curl --cacert "$CA" "$@"; }
 CLUSTER=$(curl -s "$BASE/clusters" -H "x-api-key: $KEY" | python3 -c 'import json,sys; print(json.load(sys.stdin)["data"][0]["cluster_id"])')
 URL="$BASE/clusters/$CLUSTER/topics/ing-staging-bench/records"
 
@@ -29,6 +32,8 @@ environment = "sandbox"
 rest_url = "$BASE"
 topic_prefix = "ing-staging-"
 api_key = "env:BENCH_KEY"
+[kafka]
+ca_file = "$CA"
 TOML
 export BENCH_KEY="$KEY"
 
@@ -65,31 +70,33 @@ CURL_STREAM=$(rate "$STREAM_N" "$t0" "$t1")
 t0=$(now); "$BIN" send --profile "$WORK/bench.toml" --topic bench --mode batch --file "$WORK/batch-events.jsonl" > "$WORK/batch.jsonl" 2> "$WORK/batch.err"; t1=$(now)
 ING_BATCH_OK=$(grep -c '"outcome":"delivered"' "$WORK/batch.jsonl" || true)
 ING_BATCH=$(rate "$BATCH_N" "$t0" "$t1")
-python3 - "$WORK" "$BATCH_N" "$URL:batch" "$KEY" <<'PY'
+# Every option inside each block of the config: curl's `next` resets what came before it (--cacert too).
+python3 - "$WORK" "$BATCH_N" "$URL:batch" "$KEY" "$CA" <<'PY'
 import sys
-work, n, url, key = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
+work, n, url, key, ca = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5]
 with open(f"{work}/batch.curlrc", "w") as rc:
     for i in range(n // 10):
         if i: rc.write("next\n")
-        rc.write(f'url = "{url}"\nheader = "x-api-key: {key}"\nheader = "Content-Type: application/json"\ndata-binary = "@{work}/batch-body.json"\nsilent\n')
+        rc.write(f'url = "{url}"\ncacert = "{ca}"\nheader = "x-api-key: {key}"\nheader = "Content-Type: application/json"\ndata-binary = "@{work}/batch-body.json"\nsilent\n')
 PY
 t0=$(now); curl -K "$WORK/batch.curlrc" > "$WORK/curl-batch.out"; t1=$(now)
 CURL_BATCH_OK=$(( $(grep -o '"partition_id"' "$WORK/curl-batch.out" | wc -l) ))
 CURL_BATCH=$(rate "$BATCH_N" "$t0" "$t1")
 
 # --- single, latency ---
-"$BIN" send --profile "$WORK/bench.toml" --topic bench --mode single --data '{"playerId":"{{seq}}","value":"bench"}' --count "$SINGLE_N" > "$WORK/single.jsonl" 2> "$WORK/single.err"
+# One request at a time, as curl below: latency, not throughput (bench/wan.sh has that).
+"$BIN" send --profile "$WORK/bench.toml" --topic bench --mode single --concurrency 1 --data '{"playerId":"{{seq}}","value":"bench"}' --count "$SINGLE_N" > "$WORK/single.jsonl" 2> "$WORK/single.err"
 ING_P50=$(python3 -c "
 import json,statistics,sys
 l=[json.loads(x)['latency_ms'] for x in open('$WORK/single.jsonl')]
 print(f'{statistics.median(l):.3f}')")
-python3 - "$WORK" "$SINGLE_N" "$URL" "$KEY" <<'PY'
+python3 - "$WORK" "$SINGLE_N" "$URL" "$KEY" "$CA" <<'PY'
 import sys
-work, n, url, key = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
+work, n, url, key, ca = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5]
 with open(f"{work}/single.curlrc", "w") as rc:
     for i in range(n):
         if i: rc.write("next\n")
-        rc.write(f'url = "{url}"\nheader = "x-api-key: {key}"\nheader = "Content-Type: application/json"\ndata = "{{\\"value\\":{{\\"type\\":\\"JSON\\",\\"data\\":{{\\"playerId\\":\\"{i}\\",\\"value\\":\\"bench\\"}}}}}}"\nsilent\noutput = "/dev/null"\nwrite-out = "%{{time_total}}\\n"\n')
+        rc.write(f'url = "{url}"\ncacert = "{ca}"\nheader = "x-api-key: {key}"\nheader = "Content-Type: application/json"\ndata = "{{\\"value\\":{{\\"type\\":\\"JSON\\",\\"data\\":{{\\"playerId\\":\\"{i}\\",\\"value\\":\\"bench\\"}}}}}}"\nsilent\noutput = "/dev/null"\nwrite-out = "%{{time_total}}\\n"\n')
 PY
 CURL_P50=$(curl -K "$WORK/single.curlrc" | python3 -c "import sys,statistics; print(f'{statistics.median(float(x)*1000 for x in sys.stdin):.3f}')")
 
@@ -98,7 +105,7 @@ echo "| figure | ingest | curl (same sandbox, same run) |"
 echo "|---|---|---|"
 echo "| stream, $STREAM_N records: records/s | $ING_STREAM ($ING_STREAM_OK delivered) | $CURL_STREAM ($CURL_STREAM_OK delivered) |"
 echo "| batch of 10, $BATCH_N records: records/s | $ING_BATCH ($ING_BATCH_OK delivered) | $CURL_BATCH ($CURL_BATCH_OK delivered) |"
-echo "| single send, $SINGLE_N requests: p50 latency ms | $ING_P50 | $CURL_P50 |"
+echo "| single send, $SINGLE_N requests one at a time: p50 latency ms | $ING_P50 | $CURL_P50 |"
 echo
 echo "ingest stream summary: $(head -n 1 "$WORK/stream.err")"
 echo "ingest batch summary:  $(head -n 1 "$WORK/batch.err")"

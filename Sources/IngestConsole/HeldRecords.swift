@@ -104,6 +104,10 @@ struct ConsoleSink: SendSink {
         continuation.yield(.reports(reports.map(\.scrubbed), sent: sent.value))
     }
 
+    func didThrottle(_ summary: ThrottleSummary) {
+        continuation.yield(.throttled(summary))
+    }
+
     func didFinish(_ result: SendResult) {
         held.finished(send: send)
         let ledger = result.ledger

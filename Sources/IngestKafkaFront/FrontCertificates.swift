@@ -6,12 +6,13 @@ import X509
 
 /// A CA made at start and a server certificate it signs for localhost / 127.0.0.1. Clients
 /// trust the CA explicitly (ssl.ca.location), so verification stays on end to end.
-struct FrontCertificates {
-    let caPEM: String
-    let serverCertificate: NIOSSLCertificate
-    let serverKey: NIOSSLPrivateKey
+/// Public so that the sandbox's HTTPS listener makes its certificate the same way.
+public struct FrontCertificates: Sendable {
+    public let caPEM: String
+    public let serverCertificate: NIOSSLCertificate
+    public let serverKey: NIOSSLPrivateKey
 
-    static func make(hostnames: [String]) throws -> FrontCertificates {
+    public static func make(hostnames: [String]) throws -> FrontCertificates {
         let now = Date()
         let caKey = P256.Signing.PrivateKey()
         // A name of its own: clients pick an issuer by name, so two CAs trusted together

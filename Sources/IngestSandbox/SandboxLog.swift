@@ -1,7 +1,7 @@
 import Foundation
-import NIOConcurrencyHelpers
 import IngestKafka
 import NIOCore
+import Synchronization
 
 /// The sandbox's Kafka stand-in: topics with partitions and real, increasing offsets.
 /// Only a bounded tail of each partition is kept, so long runs do not grow memory.
@@ -31,24 +31,24 @@ public final class SandboxLog: Sendable {
     }
 
     public let tailLimit: Int
-    private let state: NIOLockedValueBox<State>
+    private let state: Mutex<State>
 
     public init(topics: [String], partitions: Int, tailLimit: Int = 10_000) {
         var state = State()
         for topic in topics { state.topics[topic] = Array(repeating: Partition(), count: partitions) }
-        self.state = NIOLockedValueBox(state)
+        self.state = Mutex(state)
         self.tailLimit = tailLimit
     }
 
     public func partitionCount(_ topic: String) -> Int? {
-        state.withLockedValue { $0.topics[topic]?.count }
+        state.withLock { $0.topics[topic]?.count }
     }
 
-    public var topicNames: [String] { state.withLockedValue { $0.topics.keys.sorted() } }
+    public var topicNames: [String] { state.withLock { $0.topics.keys.sorted() } }
 
     /// Appends; picks the partition like Kafka's default partitioner when none is given.
     public func append(topic: String, partition: Int?, key: [UInt8]?, value: [UInt8]?, valueType: String?, headers: [(String, [UInt8]?)], timestamp: Date) -> (partition: Int, offset: Int64)? {
-        state.withLockedValue { state in
+        state.withLock { state in
             // Mutated in place: copying a partition's tail per append would make it O(n).
             guard let count = state.topics[topic]?.count else { return nil }
             let index: Int
@@ -70,7 +70,7 @@ public final class SandboxLog: Sendable {
 
     /// Records kept for a topic, all partitions, ordered by partition then offset.
     public func records(topic: String) -> [(partition: Int, record: StoredRecord)] {
-        state.withLockedValue { state in
+        state.withLock { state in
             guard let partitions = state.topics[topic] else { return [] }
             return partitions.enumerated().flatMap { index, partition in partition.tail.map { (index, $0) } }
         }
@@ -78,7 +78,7 @@ public final class SandboxLog: Sendable {
 
     /// Total records ever appended to a topic.
     public func count(topic: String) -> Int64 {
-        state.withLockedValue { $0.topics[topic]?.reduce(0) { $0 + $1.nextOffset } ?? 0 }
+        state.withLock { $0.topics[topic]?.reduce(0) { $0 + $1.nextOffset } ?? 0 }
     }
 }
 

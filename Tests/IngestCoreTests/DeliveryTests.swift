@@ -3,41 +3,38 @@ import Testing
 @testable import IngestCore
 
 @Suite struct DeliveryTests {
-    let limits = StreamSegmentMachine.Limits(window: 2, records: 5, bytes: 1000, seconds: 10, stallSeconds: 1)
+    let limits = StreamSegmentMachine.Limits(records: 5, bytes: 1000, seconds: 10, stallSeconds: 1)
 
-    @Test func windowReportsInOrderAndFinish() {
+    func record(_ seq: Int, bytes: Int = 10) -> StreamRecord {
+        StreamRecord(seq: seq, bytes: Array(repeating: 0x20, count: bytes))
+    }
+
+    @Test func reportsMatchRecordsInOrderAndFinish() {
         let t0 = ContinuousClock.now
         var machine = StreamSegmentMachine(limits: limits, now: t0)
-        #expect(machine.decide(nextRecordBytes: 10, now: t0) == .send)
-        machine.didSend(seq: 1, bytes: 10, now: t0)
-        machine.didSend(seq: 2, bytes: 10, now: t0)
-        #expect(machine.decide(nextRecordBytes: 10, now: t0) == .wait)
-        let report = machine.didReceive(.delivered(partition: 0, offset: 7, timestamp: nil), now: t0 + .milliseconds(3))
-        #expect(report?.seq == 1)
-        #expect(report?.latencyMilliseconds == 3)
-        #expect(machine.decide(nextRecordBytes: 10, now: t0) == .send)
-        machine.didSend(seq: 3, bytes: 10, now: t0)
-        let rest = machine.finish(.unknown(message: "closed"))
-        #expect(rest.map(\.seq) == [2, 3])
-        #expect(rest.allSatisfy { $0.outcome == .unknown(message: "closed") })
-        let stray = machine.didReceive(.failed(code: 400, message: "x"), now: t0)
-        #expect(stray == nil)
+        machine.didSend(record(1), now: t0)
+        machine.didSend(record(2), now: t0)
+        let first = machine.didReceive(now: t0 + .milliseconds(3))
+        #expect(first?.record.seq == 1)
+        #expect(first?.latency == 3)
+        machine.didSend(record(3), now: t0)
+        #expect(machine.finish().map(\.seq) == [2, 3])
+        #expect(machine.didReceive(now: t0) == nil)
         #expect(machine.unmatchedReports == 1)
     }
 
     @Test func segmentLimitsAndStall() {
         let t0 = ContinuousClock.now
         var machine = StreamSegmentMachine(limits: limits, now: t0)
-        machine.didSend(seq: 1, bytes: 600, now: t0)
-        #expect(machine.decide(nextRecordBytes: 600, now: t0) == .endBody(.byteLimit))
-        #expect(machine.decide(nextRecordBytes: 10, now: t0 + .seconds(11)) == .endBody(.timeLimit))
-        machine.didSend(seq: 2, bytes: 10, now: t0)
-        #expect(machine.decide(nextRecordBytes: 10, now: t0 + .milliseconds(500)) == .wait)
-        #expect(machine.decide(nextRecordBytes: 10, now: t0 + .milliseconds(1001)) == .endBody(.stalled))
-        var full = StreamSegmentMachine(limits: .init(window: 10, records: 2, bytes: 1000, seconds: 10, stallSeconds: 1), now: t0)
-        full.didSend(seq: 1, bytes: 1, now: t0)
-        full.didSend(seq: 2, bytes: 1, now: t0)
-        #expect(full.decide(nextRecordBytes: 1, now: t0) == .endBody(.recordLimit))
+        machine.didSend(record(1, bytes: 600), now: t0)
+        #expect(machine.limitReached(nextRecordBytes: 600, now: t0) == .byteLimit)
+        #expect(machine.limitReached(nextRecordBytes: 10, now: t0 + .seconds(11)) == .timeLimit)
+        #expect(!machine.isStalled(now: t0 + .milliseconds(500)))
+        #expect(machine.isStalled(now: t0 + .milliseconds(1001)))
+        var full = StreamSegmentMachine(limits: .init(records: 2, bytes: 1000, seconds: 10, stallSeconds: 1), now: t0)
+        full.didSend(record(1, bytes: 1), now: t0)
+        full.didSend(record(2, bytes: 1), now: t0)
+        #expect(full.limitReached(nextRecordBytes: 1, now: t0) == .recordLimit)
     }
 
     @Test func ledgerCountsEachRecordOnce() {

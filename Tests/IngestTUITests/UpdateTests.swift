@@ -181,6 +181,10 @@ import Testing
         s.compose.window.setText("0")
         let (_, e2) = Self.keys(s, [.char("s")])
         #expect(Self.sends(e2).isEmpty)
+        // Empty (the default): the window adapts to the path, or the profile's [stream] window.
+        s.compose.window.setText("")
+        let (_, e3) = Self.keys(s, [.char("s")])
+        #expect(Self.sends(e3).first?.plan.options == SendOptions(ratePerSecond: 25.5, window: nil))
     }
 
     @Test func stopAndQuitCancelTheSend() {
@@ -227,6 +231,22 @@ import Testing
         let (_, eSend) = Self.keys(confirming, Key.typing("ing-production-players") + [.enter])
         #expect(Self.sends(eSend).count == 1)
         #expect(Self.sends(eSend).first?.plan.source == .records([records[1]!, records[3]!], origin: "resend:#1"))
+    }
+
+    /// A throttled send says so on the status line while it runs and when it ends: the
+    /// operator sees why it slowed down.
+    @Test func throttlingIsShownWhileRunningAndAtTheEnd() {
+        var (s, _) = Self.keys(Self.production(), [.char("s")] + Key.typing("ing-production-players") + [.enter])
+        let ok = DeliveryReport(seq: 1, outcome: .delivered(partition: 0, offset: 1, timestamp: nil))
+        s = update(s, .sendEvents(id: 1, [.reports([ok], sent: 2), .throttled(ThrottleSummary(times: 3, waitedSeconds: 1.5))], now: 1)).0
+        #expect(s.sends.first?.throttle == ThrottleSummary(times: 3, waitedSeconds: 1.5))
+        s = Self.keys(s, [.char("2")]).0
+        let screen = Render.screen(s).textLines().joined(separator: "\n")
+        #expect(screen.contains("send #1: throttled 3 times, waited 1.5 s"), "\(screen)")
+        s = update(s, .sendEvents(id: 1, [.throttled(ThrottleSummary(times: 37, waitedSeconds: 8.1)),
+                                          .reports([DeliveryReport(seq: 2, outcome: ok.outcome)], sent: 2),
+                                          .finished(delivered: 2, failed: 0, unknown: 0, stopReason: nil)], now: 2)).0
+        #expect(s.status?.text == "send #1 finished: 2 delivered, 0 failed, 0 unknown; throttled 37 times, waited 8.1 s", "\(s.status?.text ?? "")")
     }
 
     @Test func promptedSecretIsAskedAndPassedOnce() {

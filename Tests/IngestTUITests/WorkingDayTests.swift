@@ -63,7 +63,7 @@ import Testing
         s.view = .load
         s.load.path.setText("/data/big.jsonl")
         let before = Self.text(s)
-        #expect(before.contains("s sends to ing-staging-events · mode stream · rate 20/s · window 64"), "\(before)")
+        #expect(before.contains("s sends to ing-staging-events · mode stream · rate 20/s · adaptive window"), "\(before)")
         // Counted: how long the rate makes it.
         s = update(s, .fileLoaded(path: "/data/big.jsonl", .success(LoadedFile(count: 2000, first: [])))).0
         #expect(Self.text(s).contains("2000 records at 20/s take about 100 s"), "\(Self.text(s))")

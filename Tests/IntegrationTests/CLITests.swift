@@ -120,16 +120,17 @@ import TestSupport
         let sandbox = try await StandaloneSandbox.start(["--api-key", key])
         defer { sandbox.stop() }
         let base = sandbox.base, banner = sandbox.banner
-        #expect(base.hasPrefix("http://127.0.0.1:"))
+        #expect(base.hasPrefix("https://127.0.0.1:"))
         #expect(banner.contains("ing-staging-events"))
+        let caFile = try #require(sandbox.caFile)
 
         let curl = try Tools.curl()
-        let clusters = try await ChildProcess.run(curl, ["-s", "--max-time", "10", "\(base)/clusters", "--header", "x-api-key: \(key)"])
+        let clusters = try await ChildProcess.run(curl, ["-s", "--max-time", "10", "--cacert", caFile, "\(base)/clusters", "--header", "x-api-key: \(key)"])
         #expect(clusters.status == 0, "curl: \(clusters.stderr)")
         let object = try JSONSerialization.jsonObject(with: Data(clusters.stdout.utf8)) as? [String: Any]
         let cluster = try #require((object?["data"] as? [[String: Any]])?.first)
         let id = try #require(cluster["cluster_id"] as? String)
-        let single = try await ChildProcess.run(curl, ["-s", "--max-time", "10", "\(base)/clusters/\(id)/topics/ing-staging-events/records",
+        let single = try await ChildProcess.run(curl, ["-s", "--max-time", "10", "--cacert", caFile, "\(base)/clusters/\(id)/topics/ing-staging-events/records",
                                                        "--header", "Content-Type: application/json", "--header", "x-api-key: \(key)",
                                                        "--data", #"{"value":{"type":"JSON","data":{"playerId":"123","value":"test event 1"}}}"#])
         #expect(single.status == 0 && single.stdout.contains("\"error_code\":200"), "\(single.stdout) \(single.stderr)")
@@ -141,6 +142,7 @@ import TestSupport
             rest_url = "\(base)"
             topic_prefix = "ing-staging-"
             api_key = "env:SANDBOX_KEY"
+            \(sandbox.trust)
             """)
         let send = try await workspace.run(["send", "--profile", profile, "--topic", "events", "--mode", "stream", "--data", "x{{seq}}", "--type", "string", "--count", "5"],
                                            environment: ["SANDBOX_KEY": key])
@@ -166,7 +168,7 @@ import TestSupport
         let sandbox = try await StandaloneSandbox.start(["--api-key", key, "--delay-ms", "100"])
         defer { sandbox.stop() }
         let workspace = try Workspace()
-        let profile = try workspace.profile("sbx", "name = \"sbx\"\nenvironment = \"sandbox\"\nrest_url = \"\(sandbox.base)\"\ntopic_prefix = \"ing-staging-\"\napi_key = \"env:SANDBOX_KEY\"\n")
+        let profile = try workspace.profile("sbx", "name = \"sbx\"\nenvironment = \"sandbox\"\nrest_url = \"\(sandbox.base)\"\ntopic_prefix = \"ing-staging-\"\napi_key = \"env:SANDBOX_KEY\"\n" + sandbox.trust)
         let send = try workspace.launch(["send", "--profile", profile, "--topic", "events", "--mode", "stream",
                                          "--data", "{\"n\":{{seq}}}", "--count", "200", "--window", "5"], environment: ["SANDBOX_KEY": key])
         defer { send.stop() }

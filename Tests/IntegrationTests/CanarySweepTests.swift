@@ -53,8 +53,10 @@ import TestSupport
         defer { sandbox.stop() }
         evidence.add("sandbox banner", sandbox.banner)
         let kafka = try #require(sandbox.kafka, "no Kafka line in the banner: \(sandbox.banner)")
-        // A second sandbox whose proxy answers 503: a run to it fails, and is then replayed.
-        let failing = try await StandaloneSandbox.start(["--api-key", "env:SANDBOX_KEY", "--memory-log", "--fail", "503"],
+        // A second sandbox whose proxy answers 503: a run to it fails (503 is sent again until
+        // the delivery timeout), and is then replayed. Plain http: the profiles trust the first
+        // sandbox's CA.
+        let failing = try await StandaloneSandbox.start(["--api-key", "env:SANDBOX_KEY", "--memory-log", "--fail", "503", "--plain-http"],
                                                         environment: ["SANDBOX_KEY": canaries.apiKey])
         defer { failing.stop() }
         let echo = try await EchoingProxy.start()
@@ -137,18 +139,19 @@ import TestSupport
         try await ingest("send unknown topic native", ["send", "--profile", "canary", "--topic", "nosuch", "--via", "native", "--data", "{}"], exit: 1,
                          proof: "does not exist")
 
-        // A run that fails on a 503, then replayed once the proxy is back (the profile now
-        // points at the healthy sandbox): the failed records are sent again and delivered.
-        let flaky = try await ingest("send to a failing proxy", ["send", "--profile", "flaky", "--topic", "events", "--mode", "batch", "--file", events.path],
-                                     exit: 1, proof: "delivered 0, failed 10, unknown 0")
-        #expect(flaky.lines.count == 10)
+        // A run that fails on a 503 (both batches in flight together), then replayed once the
+        // proxy is back (the profile now points at the healthy sandbox): the failed records
+        // are sent again and delivered.
+        let flaky = try await ingest("send to a failing proxy", ["send", "--profile", "flaky", "--topic", "events", "--mode", "batch", "--file", events.path, "--delivery-timeout", "1"],
+                                     exit: 1, proof: "delivered 0, failed 20, unknown 0")
+        #expect(flaky.lines.count == 20)
         try profile("flaky", url: sandbox.base)
         let before = try await sandbox.appended(topic: "ing-staging-events")
         try await ingest("journal", ["journal"], exit: 0, proof: "flaky (dev)")
-        try await ingest("journal --json", ["journal", "--json", "--outcome", "failed"], exit: 0, proof: "\"failed\":10")
-        let replay = try await ingest("replay failed", ["replay", "--failed"], exit: 0, proof: "replaying 10 record(s) of run")
-        #expect(replay.lines.count == 10 && replay.lines.allSatisfy { $0["outcome"] as? String == "delivered" }, "\(replay.stdout)")
-        #expect(try await sandbox.appended(topic: "ing-staging-events") == before + 10, "replay did not reach Kafka")
+        try await ingest("journal --json", ["journal", "--json", "--outcome", "failed"], exit: 0, proof: "\"failed\":20")
+        let replay = try await ingest("replay failed", ["replay", "--failed"], exit: 0, proof: "replaying 20 record(s) of run")
+        #expect(replay.lines.count == 20 && replay.lines.allSatisfy { $0["outcome"] as? String == "delivered" }, "\(replay.stdout)")
+        #expect(try await sandbox.appended(topic: "ing-staging-events") == before + 20, "replay did not reach Kafka")
         let imported = try await ingest("import-properties", ["import-properties", "--file", "-", "--password-ref", "env:CANARY_PASSWORD"], exit: 0,
                                         proof: "password = \"env:CANARY_PASSWORD\"", stdin: """
             bootstrap.servers=\(kafka.bootstrap)

@@ -64,7 +64,7 @@ struct ConsoleEndToEndTests {
         let reports = await waitFor(session) { $0.contains("✔ delivered 51") && $0.contains("SEQ OUTCOME") }
         #expect(reports.ok, "reports view:\n\(reports.screen)")
         session.keys("6")
-        let history = await waitFor(session) { $0.contains("batch →") && $0.contains("stream window") }
+        let history = await waitFor(session) { $0.contains("batch →") && $0.contains("stream →") }
         #expect(history.ok, "history view:\n\(history.screen)")
 
         // Every record the console sent is in the journal, once.
@@ -80,7 +80,7 @@ struct ConsoleEndToEndTests {
     }
 
     /// The Doctor view (7) on the local sandbox: the checks arrive on screen and every one
-    /// passes (TLS is skipped on plain http), and neither of the sandbox's secrets (both
+    /// passes (TLS too: the sandbox speaks HTTPS, with a forward-secret suite), and neither of the sandbox's secrets (both
     /// "sbx-…") is shown. Leaving the view and coming back keeps the finished run.
     @Test(.timeLimit(.minutes(2)))
     func doctorViewShowsEveryCheckPassing() async throws {
@@ -91,9 +91,9 @@ struct ConsoleEndToEndTests {
         await startOnLocalSandbox(session, workspace: workspace)
 
         session.keys("7")
-        let done = await waitFor(session, 30) { $0.contains("doctor: 9 passed, 1 skipped, none failed") }
+        let done = await waitFor(session, 30) { $0.contains("doctor: 10 passed, 0 skipped, none failed") }
         #expect(done.ok, "doctor view:\n\(done.screen)")
-        for row in ["✔ profile and secrets", "✔ DNS", "✔ TCP", "– TLS", "✔ API key", "✔ cluster", "✔ brokers",
+        for row in ["✔ profile and secrets", "✔ DNS", "✔ TCP", "✔ TLS", "(forward secret)", "✔ API key", "✔ cluster", "✔ brokers",
                     "✔ broker reach", "✔ Kafka login", "✔ topic"] {
             #expect(done.screen.contains(row), "\(row) missing:\n\(done.screen)")
         }

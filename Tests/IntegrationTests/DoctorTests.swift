@@ -14,10 +14,14 @@ import Testing
         let run = try await CLITests.runAsync(["doctor", "--profile", "local", "--topic", "events", "--json"])
         #expect(run.status == 0, "\(run.stdout)")
         let status = checks(run)
-        for name in ["profile and secrets", "DNS", "TCP", "API key", "cluster", "brokers", "broker reach", "Kafka login", "topic"] {
+        for name in ["profile and secrets", "DNS", "TCP", "TLS", "API key", "cluster", "brokers", "broker reach", "Kafka login", "topic"] {
             #expect(status[name] == "pass", "\(name): \(status[name] ?? "missing")")
         }
-        #expect(status["TLS"] == "skip")
+        // The local profile speaks HTTPS to its sandbox, as dev and production do: the doctor
+        // names the suite and whether it is forward secret, for REST and for Kafka.
+        let details = Dictionary(run.lines.compactMap { line in (line["check"] as? String).map { ($0, line["detail"] as? String ?? "") } }, uniquingKeysWith: { a, _ in a })
+        #expect(details["TLS"]?.contains("(forward secret)") == true && details["TLS"]?.contains("issued by CN=ingest sandbox CA") == true, "\(details["TLS"] ?? "")")
+        #expect(details["Kafka login"]?.contains(", forward secret") == true, "\(details["Kafka login"] ?? "")")
         // The embedded sandbox's API key and Kafka password are both "sbx-…": neither is shown.
         #expect(!run.stdout.contains("sbx-"))
     }

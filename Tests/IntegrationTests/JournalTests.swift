@@ -49,29 +49,30 @@ import Testing
         let events = fixture.work.appendingPathComponent("events.jsonl")
         try (1...25).map { "{\"n\":\($0)}" }.joined(separator: "\n").write(to: events, atomically: true, encoding: .utf8)
 
-        // First run: the proxy answers 503, the run stops after the first batch of 10.
+        // First run: the proxy answers 503 to every batch, until each record's delivery
+        // timeout: all 25 fail, never stored.
         var faults = SandboxFaults()
         faults.failRequests = .json503
         fixture.server.faults = faults
-        let first = try await fixture.send(["--mode", "batch", "--file", events.path])
+        let first = try await fixture.send(["--mode", "batch", "--file", events.path, "--delivery-timeout", "1"])
         #expect(first.status == 1)
-        #expect(first.lines.count == 10)
+        #expect(first.lines.count == 25)
 
         let runs = try await fixture.ingest(["journal", "--json"])
         let run = try #require(runs.lines.last)
-        #expect(run["failed"] as? Int == 10 && run["delivered"] as? Int == 0 && run["state"] as? String == "finished")
+        #expect(run["failed"] as? Int == 25 && run["delivered"] as? Int == 0 && run["state"] as? String == "finished")
         let runID = try #require(run["run"] as? String)
         let records = try await fixture.ingest(["journal", "--run", runID, "--json"])
-        #expect(records.lines.count == 10)
+        #expect(records.lines.count == 25)
         #expect(records.lines.allSatisfy { ($0["digest"] as? String)?.count == 22 && $0["record"] == nil && $0["topic"] as? String == "ing-staging-events" })
         #expect(!records.stdout.contains("\"n\""), "values are not journaled unless the profile opts in")
 
-        // The proxy recovers; the failed ten are replayed from the file, checked against their digests.
+        // The proxy recovers; the failed 25 are replayed from the file, checked against their digests.
         fixture.server.faults = SandboxFaults()
         let replay = try await fixture.ingest(["replay", "--failed"])
         #expect(replay.status == 0, "\(replay.stderr)")
-        #expect(replay.lines.count == 10)
-        #expect(Set(fixture.stored()) == Set((1...10).map { "{\"n\":\($0)}" }))
+        #expect(replay.lines.count == 25)
+        #expect(fixture.stored().count == 25 && Set(fixture.stored()) == Set((1...25).map { "{\"n\":\($0)}" }))
 
         // A file changed since the run is refused rather than replayed wrongly.
         try (1...25).map { "{\"n\":\($0 + 100)}" }.joined(separator: "\n").write(to: events, atomically: true, encoding: .utf8)
@@ -87,7 +88,7 @@ import Testing
         let torn = try await fixture.ingest(["journal", "--run", runID])
         #expect(torn.status == 0)
         #expect(torn.stderr.contains("1 unreadable line"))
-        #expect(torn.stdout.split(separator: "\n").count == 10)
+        #expect(torn.stdout.split(separator: "\n").count == 25)
         await fixture.close()
     }
 
@@ -135,7 +136,7 @@ import Testing
         var faults = SandboxFaults()
         faults.failRequests = .json503
         fixture.server.faults = faults
-        let second = try await fixture.send(send)
+        let second = try await fixture.send(send + ["--delivery-timeout", "1"])
         #expect(second.status == 1)
         #expect(second.lines.filter { $0["outcome"] as? String == "failed" }.count == 3)
 

@@ -19,6 +19,7 @@ struct ProductionPromptTests {
             rest_url = "\(sandbox.base)"
             topic_prefix = "ing-production-"
             api_key = "env:PROMPT_KEY"
+            \(sandbox.trust)
             """)
         var environment = workspace.environment(["PROMPT_KEY": "prompt-test-key-000001"])
         environment["TERM"] = "screen"

@@ -21,12 +21,12 @@ import Testing
         let events = try workspace.file("events.jsonl", (1...10).map { "{\"n\":\($0)}" }.joined(separator: "\n"))
         let environment = ["PROD_KEY": key]
 
-        // A confirmed production run that fails on a 503.
+        // A confirmed production run that fails on a 503 (sent again until the delivery timeout).
         var faults = SandboxFaults()
         faults.failRequests = .json503
         server.faults = faults
         let first = try await workspace.run(["send", "--profile", profile, "--topic", "events", "--mode", "batch", "--file", events.path,
-                                             "--confirm-production", "ing-production-events"], environment: environment)
+                                             "--confirm-production", "ing-production-events", "--delivery-timeout", "1"], environment: environment)
         #expect(first.status == 1)
         #expect(first.lines.count == 10 && first.lines.allSatisfy { $0["outcome"] as? String == "failed" })
         server.faults = SandboxFaults()

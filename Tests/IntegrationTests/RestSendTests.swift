@@ -152,10 +152,7 @@ import Testing
     }
 
     @Test(arguments: [
-        (SandboxFaults.RequestFailure.html429, "failed", 429, "rate limited"),
-        (.json429, "failed", 429, "rate limited"),
-        (.json500, "failed", 500, "Internal Server Error"),
-        (.json503, "failed", 50302, "Broker not available"),
+        (SandboxFaults.RequestFailure.json500, "failed", 500, "Internal Server Error"),
         (.html502, "unknown", nil, "where JSON was due"),
         (.gateway403, "failed", 403, "api_key"),
     ] as [(SandboxFaults.RequestFailure, String, Int?, String)])
@@ -164,7 +161,8 @@ import Testing
             var faults = SandboxFaults()
             faults.failRequests = failure
             let harness = try await SandboxHarness.start(faults: faults)
-            let (result, reports) = await harness.send(SandboxHarness.jsonRecords(15), mode: mode)
+            // One request at a time, so that the run visibly stops at the first refusal.
+            let (result, reports) = await harness.send(SandboxHarness.jsonRecords(15), mode: mode, options: SendOptions(concurrency: 1))
             await harness.stop()
             #expect(checkAccounting(result, reports))
             #expect(!reports.isEmpty, "\(mode)")
@@ -177,6 +175,53 @@ import Testing
             #expect(result.ledger.total == (mode == .single ? 1 : mode == .batch ? 10 : 15), "\(failure) \(mode)")
             #expect(harness.server.log.count(topic: SandboxHarness.topic) == 0)
         }
+    }
+
+    /// 429 and 503 are "not now": the run goes on, each record is sent again after a pause,
+    /// and past the delivery timeout it fails with the refusal it last got. Never stored.
+    @Test(arguments: [
+        (SandboxFaults.RequestFailure.html429, 429),
+        (.json429, 429),
+        (.json503, 50302),
+    ] as [(SandboxFaults.RequestFailure, Int)])
+    func refusalsForNowAreSentAgainUntilTheDeliveryTimeout(failure: SandboxFaults.RequestFailure, code: Int) async throws {
+        for mode in RestMode.allCases {
+            var faults = SandboxFaults()
+            faults.failRequests = failure
+            let harness = try await SandboxHarness.start(faults: faults)
+            let (result, reports) = await harness.send(SandboxHarness.jsonRecords(15), mode: mode,
+                                                       options: SendOptions(deliveryTimeoutSeconds: 1))
+            await harness.stop()
+            #expect(checkAccounting(result, reports, sent: 15), "\(failure) \(mode): \(result.ledger.summaryLine)")
+            #expect(result.stopReason == nil, "\(failure) \(mode): \(result.stopReason ?? "")")
+            #expect(reports.allSatisfy { if case .failed(code, let message) = $0.outcome { message.contains("never stored") } else { false } },
+                    "\(failure) \(mode): \(reports.prefix(2))")
+            #expect(result.throttle.times > 0 && result.throttle.waitedSeconds > 0, "\(failure) \(mode)")
+            // Sent more than once each, never stored.
+            #expect(harness.server.produceRequests > (mode == .batch ? 2 : mode == .stream ? 1 : 15), "\(failure) \(mode)")
+            #expect(harness.server.log.count(topic: SandboxHarness.topic) == 0)
+        }
+    }
+
+    /// A gateway that refuses the first requests, then lets them through: every record is
+    /// delivered exactly once and the summary says how often the send was throttled.
+    @Test(arguments: RestMode.allCases)
+    func transientRefusalsEndInDeliveryExactlyOnce(mode: RestMode) async throws {
+        var faults = SandboxFaults()
+        faults.failRequests = .json429
+        faults.failFirst = 4
+        let harness = try await SandboxHarness.start(faults: faults)
+        let (result, reports) = await harness.send(SandboxHarness.jsonRecords(40), mode: mode)
+        await harness.stop()
+        #expect(result.stopReason == nil, "\(result.stopReason ?? "")")
+        #expect(result.ledger.delivered == 40, "\(result.ledger.summaryLine)")
+        #expect(checkAccounting(result, reports, sent: 40))
+        #expect(reports.map(\.seq) == Array(1...40), "outcomes leave in record order")
+        #expect(result.throttle.times >= 1)
+        #expect(result.summaryLine.contains("throttled"))
+        #expect(harness.server.log.count(topic: SandboxHarness.topic) == 40)
+        let stored = harness.server.log.records(topic: SandboxHarness.topic).map { String(decoding: $0.record.value ?? [], as: UTF8.self) }
+        #expect(Set(stored).count == 40)
     }
 
     @Test func wrongAPIKeyIsRefusedBeforeAnyRecord() async throws {
@@ -198,7 +243,7 @@ import Testing
         var faults = SandboxFaults()
         faults.reportDelayMilliseconds = 3000
         harness.server.faults = faults
-        let (result, reports) = await harness.send(SandboxHarness.jsonRecords(2), mode: .single)
+        let (result, reports) = await harness.send(SandboxHarness.jsonRecords(2), mode: .single, options: SendOptions(concurrency: 1))
         await harness.stop()
         #expect(reports.count == 1)
         #expect(reports.first?.outcome.name == "unknown")

@@ -17,16 +17,20 @@ struct SandboxHarness {
                 stream: stream, sandbox: nil, source: "test")
     }
 
+    /// Over HTTPS with the sandbox's own CA, as the platform is reached (`https: false` for plain http).
     static func start(faults: SandboxFaults = SandboxFaults(), batchMax: Int = 10, stream: StreamSettings = StreamSettings(),
                       apiKey: String = "sandbox-test-key-0001", clientKey: String? = nil,
-                      readTimeout: TimeAmount = .seconds(30)) async throws -> SandboxHarness {
+                      readTimeout: TimeAmount = .seconds(30), https: Bool = true, logTail: Int = 10_000) async throws -> SandboxHarness {
         var configuration = SandboxServer.Configuration(apiKey: apiKey, topics: [topic, "ing-staging-other"], partitions: 3)
         configuration.faults = faults
         configuration.batchMaximumEntries = batchMax
+        configuration.https = https
+        configuration.logTailLimit = logTail
         let server = SandboxServer(configuration)
         try await server.start()
         let profile = Self.profile(batchMax: batchMax, stream: stream)
-        let client = try RestClient(profile: profile, apiKey: Secret(clientKey ?? apiKey), baseURL: server.baseURL, readTimeout: readTimeout)
+        let client = try RestClient(profile: profile, apiKey: Secret(clientKey ?? apiKey), baseURL: server.baseURL, caFile: server.caFile,
+                                    readTimeout: readTimeout)
         return SandboxHarness(server: server, client: client, profile: profile)
     }
 

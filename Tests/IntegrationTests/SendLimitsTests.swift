@@ -24,6 +24,7 @@ import TestSupport
             allowed_topics = ["events"]
             require_reason = true
             confirm_idle_minutes = 10
+            \(sandbox.trust)
             """)
         let environment = ["LIMITS_KEY": key]
         func send(_ extra: [String]) async throws -> IngestCLI.Run {
@@ -92,8 +93,9 @@ import TestSupport
             journal_values = true
             [limits]
             require_reason = true
+            \(sandbox.trust)
             """)
-        let first = try await workspace.run(["send", "--profile", profile, "--topic", "events", "--data", "{}", "--reason", "try"],
+        let first = try await workspace.run(["send", "--profile", profile, "--topic", "events", "--data", "{}", "--reason", "try", "--delivery-timeout", "1"],
                                             environment: ["LIMITS_KEY": key])
         #expect(first.status == 1, "\(first.stderr)")
         let replay = try await workspace.run(["replay", "--failed", "--unknown"], environment: ["LIMITS_KEY": key])

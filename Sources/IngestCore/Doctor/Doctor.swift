@@ -3,7 +3,6 @@ import IngestKafka
 import NIOCore
 import NIOPosix
 import NIOSSL
-import NIOTLS
 import X509
 
 /// The connection doctor: checks in the order a connection is built, and at the first
@@ -66,16 +65,16 @@ public struct Doctor: Sendable {
         // TLS
         if Task.isCancelled { return false }
         if https {
-            switch await Self.tlsDetails(host: host, port: port, minimum: client.profile.tlsMinVersion, caFile: client.profile.kafka.caFile) {
+            switch await Self.tlsDetails(host: host, port: port, minimum: client.profile.tlsMinVersion, caFile: client.caFile) {
             case .success(let detail): record(DoctorCheck(.tls, status: .pass, detail: detail))
             case .failure(let error):
                 record(DoctorCheck(.tls, status: .fail, detail: error.message,
-                                   advice: "the proxy's certificate is not trusted or TLS versions do not match: check tls_min_version and ca_file"))
+                                   advice: "the proxy's certificate is not trusted, or it offers no TLS version or cipher suite ingest accepts: check tls_min_version and ca_file"))
                 skipRest(from: .apiKey)
                 return false
             }
         } else {
-            record(DoctorCheck(.tls, status: .skip, detail: "plain http on loopback (the sandbox)"))
+            record(DoctorCheck(.tls, status: .skip, detail: "plain http on loopback"))
         }
 
         // API key, cluster, brokers
@@ -188,80 +187,36 @@ public struct Doctor: Sendable {
         return name.description
     }
 
-    /// Handshake with certificate checks on; reports the version and the certificate's expiry.
+    /// Handshake under ingest's TLS policy with certificate checks on; reports the version, the
+    /// suite (and whether it is forward-secret), the certificate's names and its expiry. A
+    /// refused handshake is explained by what the server offers.
     static func tlsDetails(host: String, port: Int, minimum: TLSMinimumVersion, caFile: String) async -> Result<String, Problem> {
+        let handshake: TLSHandshake
         do {
-            var configuration = TLSConfiguration.makeClientConfiguration()
-            configuration.minimumTLSVersion = minimum == .v1_3 ? .tlsv13 : .tlsv12
-            if !caFile.isEmpty { configuration.additionalTrustRoots = [.file(caFile)] }
-            let context = try NIOSSLContext(configuration: configuration)
-            let group = MultiThreadedEventLoopGroup.singleton
-            let handshake = group.any().makePromise(of: Void.self)
-            let sniffer = NIOLoopBoundBox<TLSServerHello?>.makeEmptyBox(eventLoop: handshake.futureResult.eventLoop)
-            // SNI cannot carry an IP address; NIOSSL then checks the IP against the certificate.
-            let sniHost = (try? SocketAddress(ipAddress: host, port: 0)) == nil ? host : nil
-            let channel: any Channel
-            do {
-                channel = try await ClientBootstrap(group: handshake.futureResult.eventLoop)
-                    .connectTimeout(.seconds(5))
-                    .channelInitializer { channel in
-                        channel.eventLoop.makeCompletedFuture {
-                            let helloSniffer = TLSServerHello()
-                            sniffer.value = helloSniffer
-                            try channel.pipeline.syncOperations.addHandler(helloSniffer)
-                            try channel.pipeline.syncOperations.addHandler(try NIOSSLClientHandler(context: context, serverHostname: sniHost))
-                            try channel.pipeline.syncOperations.addHandler(HandshakeWatcher(promise: handshake))
-                        }
-                    }
-                    .connect(host: host, port: port).get()
-            } catch {
-                handshake.fail(error)
-                throw error
-            }
-            defer { channel.close(promise: nil) }
-            try await handshake.futureResult.get()
-            let version = try await channel.nioSSL_tlsVersion().get()
-            let certificate = try await channel.nioSSL_peerCertificate().get()
-            let suite = try await handshake.futureResult.eventLoop.submit { sniffer.value?.cipherSuite }.get()
-            var detail = version.map { "\($0)" } ?? "TLS"
-            if let suite { detail += ", \(TLSServerHello.name(of: suite))" }
-            if let certificate {
-                // Who the certificate names and who signed it: a corporate TLS-inspecting proxy shows here.
-                if let parsed = try? Certificate(derEncoded: certificate.toDERBytes()) {
-                    detail += ", certificate \(Self.commonName(parsed.subject)) issued by \(Self.commonName(parsed.issuer))"
-                }
-                let expiry = Date(timeIntervalSince1970: TimeInterval(certificate.notValidAfter))
-                let days = Int(expiry.timeIntervalSinceNow / 86_400)
-                detail += ", valid until \(expiry.formatted(Date.ISO8601FormatStyle())) (\(days) days)"
-                if days < 14 { detail += " — expires soon" }
-            }
-            return .success(detail)
+            handshake = await TLSHandshake.run(host: host, port: port, configuration: try TLSPolicy.clientConfiguration(minimum: minimum, caFile: caFile))
         } catch {
-            let reason = TLSFailure(error)?.description(minimum: minimum) ?? RestErrorText.scrub("\(error)")
+            return .failure(Problem(message: "ca_file \(caFile) is not a readable PEM certificate file"))
+        }
+        if let error = handshake.error {
+            var reason = TLSFailure(error)?.description(minimum: minimum) ?? RestErrorText.scrub("\(error)")
+            if let failure = TLSFailure(error), failure.mayBeThePolicy, let explained = await TLSProbe.explain(host: host, port: port) {
+                reason = explained
+            }
             return .failure(Problem(message: "TLS with \(host):\(port) failed: \(reason)"))
         }
+        var detail = handshake.version.map { "\($0)" } ?? "TLS"
+        if let suite = handshake.suite { detail += ", " + TLSHandshake.describe(suite: suite) }
+        if let certificate = handshake.certificate {
+            // Who the certificate names and who signed it: a corporate TLS-inspecting proxy shows here.
+            if let parsed = try? Certificate(derEncoded: certificate.toDERBytes()) {
+                detail += ", certificate \(Self.commonName(parsed.subject)) issued by \(Self.commonName(parsed.issuer))"
+            }
+            let expiry = Date(timeIntervalSince1970: TimeInterval(certificate.notValidAfter))
+            let days = Int(expiry.timeIntervalSinceNow / 86_400)
+            detail += ", valid until \(expiry.formatted(Date.ISO8601FormatStyle())) (\(days) days)"
+            if days < 14 { detail += " — expires soon" }
+        }
+        return .success(detail)
     }
 }
 
-/// Completes when the TLS handshake does, or fails with its error.
-final class HandshakeWatcher: ChannelInboundHandler, Sendable {
-    typealias InboundIn = ByteBuffer
-    let promise: EventLoopPromise<Void>
-
-    init(promise: EventLoopPromise<Void>) { self.promise = promise }
-
-    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if case TLSUserEvent.handshakeCompleted = event { promise.succeed(()) }
-        context.fireUserInboundEventTriggered(event)
-    }
-
-    func errorCaught(context: ChannelHandlerContext, error: Error) {
-        promise.fail(error)
-        context.close(promise: nil)
-    }
-
-    func channelInactive(context: ChannelHandlerContext) {
-        promise.fail(ChannelError.ioOnClosedChannel)
-        context.fireChannelInactive()
-    }
-}

@@ -10,6 +10,8 @@ public struct Profile: Sendable, Equatable {
     public var topicPrefix: String
     public var apiKey: SecretReference
     public var batchMaxEntries: Int
+    /// Single and batch sends: requests in flight at once.
+    public var concurrency = Profile.defaultConcurrency
     public var tlsMinVersion: TLSMinimumVersion
     public var kafka: KafkaSettings
     public var stream: StreamSettings
@@ -26,6 +28,7 @@ public struct Profile: Sendable, Equatable {
     /// `embedded` means the in-process sandbox: its URL is known only once it runs.
     public var isEmbeddedSandbox: Bool { restURLTemplate == Profile.embedded }
     public static let embedded = "embedded"
+    public static let defaultConcurrency = 32
 
     public var baseURL: String {
         restURLTemplate.replacingOccurrences(of: "{client}", with: clientID)

@@ -25,11 +25,11 @@ public struct ProfileError: Error, Equatable, CustomStringConvertible {
 public enum ProfileParser {
     static let topLevelKeys: Set = [
         "name", "environment", "client_id", "rest_url", "topic_prefix", "api_key",
-        "batch_max_entries", "tls_min_version", "kafka", "stream", "sandbox", "journal_values", "limits",
+        "batch_max_entries", "concurrency", "tls_min_version", "kafka", "stream", "sandbox", "journal_values", "limits",
         "production_confirm",
     ]
     static let kafkaKeys: Set = ["username", "password", "bootstrap", "ca_file", "compression"]
-    static let streamKeys: Set = ["window", "segment_records", "segment_bytes", "segment_seconds", "stall_seconds"]
+    static let streamKeys: Set = ["window", "max_in_flight_bytes", "segment_records", "segment_bytes", "segment_seconds", "stall_seconds"]
     static let sandboxKeys: Set = ["topics", "partitions"]
 
     public static func parse(_ text: String, file: String) throws -> Profile {
@@ -57,6 +57,7 @@ public enum ProfileParser {
         let topicPrefix = try reader.string("topic_prefix")
         let apiKeyText = try reader.string("api_key")
         let batchMax = try reader.int("batch_max_entries", default: 10)
+        let concurrency = try reader.int("concurrency", default: Profile.defaultConcurrency, range: 1...256)
         let tlsText = try reader.string("tls_min_version", default: "1.2")
 
         guard let apiKey = SecretReference.parse(apiKeyText) else {
@@ -105,7 +106,8 @@ public enum ProfileParser {
         if let streamTable = try reader.table("stream") {
             let s = TableReader(table: streamTable, file: file, path: "stream.")
             try s.rejectUnknown(streamKeys)
-            stream.window = try s.int("window", default: stream.window, range: 1...10_000)
+            if s.table["window"] != nil { stream.window = try s.int("window", default: 64, range: 1...100_000) }
+            stream.maximumInFlightBytes = try s.int("max_in_flight_bytes", default: stream.maximumInFlightBytes, range: 65_536...4_294_967_296)
             stream.segmentRecords = try s.int("segment_records", default: stream.segmentRecords, range: 1...10_000_000)
             stream.segmentBytes = try s.int("segment_bytes", default: stream.segmentBytes, range: 1024...1_073_741_824)
             stream.segmentSeconds = try s.double("segment_seconds", default: stream.segmentSeconds, range: 0.1...3600)
@@ -135,6 +137,7 @@ public enum ProfileParser {
             topicPrefix: topicPrefix, apiKey: apiKey, batchMaxEntries: batchMax, tlsMinVersion: tls,
             kafka: kafka, stream: stream, sandbox: sandbox, source: file
         )
+        profile.concurrency = concurrency
         if let value = table["journal_values"] {
             guard let flag = value.bool else { throw reader.expected("journal_values", "true or false", found: value) }
             profile.journalValues = flag

@@ -17,13 +17,19 @@ public final class RestClient: Sendable {
     let environment: [String: String]
     let connectTimeout: TimeAmount
     let readTimeout: TimeAmount
+    /// Extra CA certificates (PEM) trusted for HTTPS: the profile's `kafka.ca_file`, or the
+    /// embedded sandbox's CA.
+    public let caFile: String
     private let clusterCache = Mutex<String?>(nil)
+    /// The fastest GET answer seen, in ms: an upper bound of the path's round trip.
+    private let roundTrip = Mutex<Double?>(nil)
     var tlsMinimum: TLSMinimumVersion { profile.tlsMinVersion }
     public static let defaultConnectTimeout: TimeAmount = .seconds(10)
     public static let defaultReadTimeout: TimeAmount = .seconds(30)
 
-    /// `baseURL` overrides the profile's (the embedded sandbox's address).
-    public init(profile: Profile, apiKey: Secret, baseURL: String? = nil,
+    /// `baseURL` overrides the profile's (the embedded sandbox's address), `caFile` the
+    /// profile's `kafka.ca_file` (the embedded sandbox's CA).
+    public init(profile: Profile, apiKey: Secret, baseURL: String? = nil, caFile: String? = nil,
                 environment: [String: String] = ProcessInfo.processInfo.environment,
                 connectTimeout: TimeAmount = RestClient.defaultConnectTimeout,
                 readTimeout: TimeAmount = RestClient.defaultReadTimeout,
@@ -42,19 +48,18 @@ public final class RestClient: Sendable {
         self.environment = environment
         self.connectTimeout = connectTimeout
         self.readTimeout = readTimeout
+        self.caFile = caFile ?? profile.kafka.caFile
 
-        var tls = TLSConfiguration.makeClientConfiguration()
-        tls.minimumTLSVersion = profile.tlsMinVersion == .v1_3 ? .tlsv13 : .tlsv12
-        tls.certificateVerification = .fullVerification
-        if !profile.kafka.caFile.isEmpty, components.scheme == "https" {
-            do {
-                let certificates = try NIOSSLCertificate.fromPEMFile(profile.kafka.caFile)
-                tls.additionalTrustRoots = [.certificates(certificates)]
-            } catch {
-                throw InputError("\(profile.source): kafka.ca_file \(profile.kafka.caFile) is not a readable PEM certificate file")
-            }
+        let tls: TLSConfiguration
+        do {
+            tls = try TLSPolicy.clientConfiguration(minimum: profile.tlsMinVersion, caFile: components.scheme == "https" ? self.caFile : nil)
+        } catch {
+            throw InputError("\(profile.source): kafka.ca_file \(self.caFile) is not a readable PEM certificate file")
         }
         var configuration = HTTPClient.Configuration(tlsConfiguration: tls)
+        // Requests in flight together (single and batch `concurrency`, a stream's segments)
+        // each keep a connection of their own alive.
+        configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = max(64, profile.concurrency)
         configuration.timeout = .init(connect: connectTimeout, read: readTimeout)
         configuration.httpVersion = .http1Only
         configuration.decompression = .disabled
@@ -76,7 +81,7 @@ public final class RestClient: Sendable {
     /// The same client with another read timeout (`--timeout`): a sibling with its own
     /// connections, to be shut down by whoever asked for it.
     public func with(readTimeout: TimeAmount) throws -> RestClient {
-        try RestClient(profile: profile, apiKey: apiKey, baseURL: baseURL,
+        try RestClient(profile: profile, apiKey: apiKey, baseURL: baseURL, caFile: caFile,
                        environment: environment, connectTimeout: connectTimeout, readTimeout: readTimeout, logger: logger)
     }
 
@@ -119,14 +124,36 @@ public final class RestClient: Sendable {
         }.joined(separator: ", ")
     }
 
-    /// GET a JSON body, turning every failure into a `RestError` that says what to do.
-    func getJSON<T: Decodable>(_ path: String, as type: T.Type) async throws -> T {
+    /// The path's round trip as far as known (the fastest GET), in milliseconds.
+    var measuredRoundTripMilliseconds: Double? { roundTrip.withLock { $0 } }
+
+    /// GET a JSON body, turning every failure into a `RestError` that says what to do. A
+    /// gateway's 429 or 503 is waited out (with `throttle`'s pauses) for up to a minute.
+    func getJSON<T: Decodable>(_ path: String, as type: T.Type, throttle: SendThrottle? = nil) async throws -> T {
+        let deadline = ContinuousClock.now + .seconds(60)
+        while true {
+            do {
+                return try await getJSONOnce(path, as: type)
+            } catch let error as RestError {
+                guard case .http(let status) = error.kind, ContinuousClock.now < deadline,
+                      let refusal = Refusal.request(status: status, retryAfter: nil, code: error.code, message: error.description) else { throw error }
+                let throttle = throttle ?? SendThrottle(run: SendRun(sinks: []))
+                throttle.refused(refusal)
+                try await throttle.acquire()
+            }
+        }
+    }
+
+    private func getJSONOnce<T: Decodable>(_ path: String, as type: T.Type) async throws -> T {
         let response: HTTPClientResponse
+        let started = ContinuousClock.now
         do {
             response = try await http.execute(request(path, method: .GET), timeout: .seconds(30), logger: logger)
         } catch {
-            throw RestErrorText.transport(error, host: host, sent: false, tlsMinimum: tlsMinimum)
+            throw await explained(RestErrorText.transport(error, host: host, sent: false, tlsMinimum: tlsMinimum), error)
         }
+        let elapsed = (ContinuousClock.now - started).inMilliseconds
+        roundTrip.withLock { $0 = min($0 ?? elapsed, elapsed) }
         let body: ByteBuffer
         do { body = try await response.body.collect(upTo: 16 * 1024 * 1024) } catch {
             throw RestErrorText.transport(error, host: host, sent: true, tlsMinimum: tlsMinimum)
@@ -149,10 +176,22 @@ public final class RestClient: Sendable {
         try await getJSON("/clusters", as: Wire.ClusterList.self).data
     }
 
+    /// A TLS failure that ingest's policy may have caused says what the server offers.
+    private func explained(_ failure: RestError, _ error: any Error) async -> RestError {
+        guard failure.kind == .tls, TLSFailure(error)?.mayBeThePolicy == true,
+              let components = URLComponents(string: baseURL), let host = components.host,
+              let reason = await TLSProbe.explain(host: host, port: components.port ?? 443) else { return failure }
+        return RestError(kind: .tls, code: ClientErrorCode.tls, description: "TLS with \(host) failed: \(reason)")
+    }
+
     /// The first cluster's id, asked once per client.
     public func clusterID() async throws -> String {
+        try await clusterID(throttle: nil)
+    }
+
+    func clusterID(throttle: SendThrottle?) async throws -> String {
         if let cached = clusterCache.withLock({ $0 }) { return cached }
-        guard let first = try await clusters().first else {
+        guard let first = try await getJSON("/clusters", as: Wire.ClusterList.self, throttle: throttle).data.first else {
             throw RestError(kind: .protocolViolation, code: 200, description: "the proxy lists no Kafka cluster")
         }
         clusterCache.withLock { $0 = first.cluster_id }

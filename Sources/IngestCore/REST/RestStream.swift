@@ -1,189 +1,250 @@
 import AsyncHTTPClient
 import NIOCore
-import Synchronization
 
 // The full-duplex stream: records written as concatenated JSON while reports are read back in
-// order, cut into segments (requests) so a gateway that buffers or caps a body still answers.
+// order, cut into segments (requests) so that a gateway that buffers or caps a body still
+// answers. `StreamFlow` decides (window, segments, what the path is, what goes again); this
+// file writes, and `RestStreamSegment.swift` reads each segment's reports.
 extension RestClient {
-
-    /// Sends segment after segment until the source is empty. A segment that the proxy ends
-    /// early leaves its unanswered records unknown; the next segment goes on with the rest.
-    func sendStream(_ reader: RecordReader, path: String, topic: String, options: SendOptions, run: SendRun) async throws -> Int {
-        let limits = StreamSegmentMachine.Limits(profile.stream, window: options.window)
-        var pacer = Pacer(ratePerSecond: options.ratePerSecond)
-        var segments = 0
-        var fruitless = 0
-        while try reader.peek() != nil {
-            try Task.checkCancellation()
-            segments += 1
-            let segment = try await streamSegment(reader, path: path, topic: topic, limits: limits, pacer: &pacer, run: run)
-            if let fatal = segment.fatal { throw fatal }
-            // A proxy that keeps closing streams before answering anything would loop forever.
-            fruitless = segment.reports == 0 ? fruitless + 1 : 0
-            if fruitless >= 3 {
-                throw RestError(kind: .interrupted, code: ClientErrorCode.connection, description: "the proxy closed \(fruitless) streams in a row without a single report; stopping")
-            }
-        }
-        return segments
+    func sendStream(_ reader: RecordReader, path: String, topic: String, options: SendOptions,
+                    throttle: SendThrottle, run: SendRun) async throws -> StreamSend.Summary {
+        let settings = StreamFlow.Settings(
+            stream: profile.stream, fixedWindow: options.window ?? profile.stream.window,
+            deliveryTimeout: .seconds(options.deliveryTimeoutSeconds ?? SendOptions.defaultDeliveryTimeoutSeconds),
+            probe: probeTime)
+        let stream = StreamSend(client: self, path: path, topic: topic, flow: StreamFlow(settings: settings), throttle: throttle, run: run)
+        return try await stream.run(reader, ratePerSecond: options.ratePerSecond)
     }
 
-    struct SegmentResult {
-        var reports: Int
+    /// How long a first segment waits for a report before ending its body to learn whether a
+    /// gateway buffers it: twice the round trip the cluster lookup took, 50 ms at least.
+    var probeTime: Duration {
+        let roundTrip = measuredRoundTripMilliseconds ?? 100
+        return .milliseconds(Int64(min(profile.stream.stallSeconds * 1000, max(50, 2 * roundTrip))))
+    }
+}
+
+/// One stream send: the writer (the calling task) opens segments and writes records into
+/// them while each segment's response is read in a task of its own.
+final class StreamSend: Sendable {
+    let client: RestClient
+    let path: String
+    let topic: String
+    let flow: Locked<StreamFlow>
+    let throttle: SendThrottle
+    let run: SendRun
+    let wakeup = Wakeup()
+    let shared = Locked(Shared())
+
+    struct Shared {
         var fatal: RestError?
+        /// Segments in a row that ended without a single report.
+        var fruitless = 0
+        var readers: [Int: Task<Void, Never>] = [:]
     }
 
-    func streamSegment(_ reader: RecordReader, path: String, topic: String, limits: StreamSegmentMachine.Limits,
-                       pacer: inout Pacer, run: SendRun) async throws -> SegmentResult {
-        var encoded = EncodedAhead()
-        let state = Locked(SegmentState(machine: StreamSegmentMachine(limits: limits, now: .now)))
-        let wakeup = Wakeup()
-        let (body, bodyWriter) = AsyncStream<ByteBuffer>.makeStream()
-        var request = self.request(path, method: .POST)
-        request.body = .stream(body, length: .unknown)
-        let host = self.host, tlsMinimum = self.tlsMinimum
+    init(client: RestClient, path: String, topic: String, flow: StreamFlow, throttle: SendThrottle, run: SendRun) {
+        self.client = client
+        self.path = path
+        self.topic = topic
+        self.flow = Locked(flow)
+        self.throttle = throttle
+        self.run = run
+    }
 
-        // Reader: the response, concurrently with the writing below (full duplex).
-        let readerTask = Task { [http, logger] () -> SegmentResult in
-            var reports = 0
-            func settleAll(_ outcome: Outcome) {
-                let rest = state.withLock { state -> [DeliveryReport] in
-                    state.closed = true
-                    return state.machine.finish(outcome)
-                }
-                run.report(rest)
-                wakeup.signal()
-            }
-            do {
-                let response = try await http.execute(request, deadline: .now() + .seconds(Int64(limits.seconds + limits.stallSeconds) + 120), logger: logger)
-                logger.debug("stream segment answered", metadata: ["status": "\(response.status.code)"])
-                guard response.status.code == 200 else {
-                    let bytes = Array((try? await response.body.collect(upTo: 1024 * 1024))?.readableBytesView ?? ByteBuffer().readableBytesView)
-                    let error = RestErrorText.httpError(status: Int(response.status.code), contentType: response.headers.first(name: "content-type"), body: bytes, topic: topic)
-                    settleAll(error.outcome)
-                    return SegmentResult(reports: 0, fatal: error)
-                }
-                var splitter = ConcatenatedJSONSplitter(maximumValueBytes: 1024 * 1024)
-                var received: [DeliveryReport] = []
-                for try await chunk in response.body {
-                    let pieces = try splitter.feed(chunk.readableBytesView)
-                    for piece in pieces {
-                        let outcome = Wire.Report.decode(piece)?.outcomeNamingTopic(topic)
-                            ?? .unknown(message: "unreadable delivery report: \(String(decoding: piece.prefix(80), as: UTF8.self))")
-                        if let report = state.withLock({ $0.machine.didReceive(outcome, now: .now) }) {
-                            reports += 1
-                            received.append(report)
-                        }
-                    }
-                    // What one read brought is reported together.
-                    run.report(received)
-                    received.removeAll(keepingCapacity: true)
-                    wakeup.signal()
-                }
-                settleAll(.unknown(message: "the proxy ended the stream before reporting this record"))
-                logger.debug("stream segment ended by the proxy", metadata: ["reports": "\(reports)"])
-                return SegmentResult(reports: reports, fatal: nil)
-            } catch let error as ConcatenatedJSONSplitter.SplitError {
-                settleAll(.unknown(message: "the proxy's reply broke off: \(error)"))
-                return SegmentResult(reports: reports, fatal: RestError(kind: .protocolViolation, code: 200, description: "the proxy's stream reply is not concatenated JSON: \(error)"))
-            } catch is CancellationError {
-                settleAll(.unknown(message: "stopped before this record was reported"))
-                return SegmentResult(reports: reports, fatal: nil)
-            } catch let error as HTTPClientError where error == .cancelled {
-                settleAll(.unknown(message: "stopped before this record was reported"))
-                return SegmentResult(reports: reports, fatal: nil)
-            } catch {
-                let failure = RestErrorText.transport(error, host: host, sent: true, tlsMinimum: tlsMinimum)
-                logger.debug("stream segment failed", metadata: ["reports": "\(reports)", "error": "\(failure.description)"])
-                settleAll(reports == 0 && failure.kind == .connection ? failure.outcome : .unknown(message: failure.description))
-                let fatal = failure.kind == .connection || failure.kind == .tls ? failure : nil
-                return SegmentResult(reports: reports, fatal: fatal)
-            }
-        }
+    /// What a stream came to, besides its outcomes.
+    struct Summary: Sendable {
+        var segments = 0
+        var path: String?
+        var peakUnanswered = 0
+    }
 
-        // One timer per segment, not one per wait: it wakes the writer so that a stall is noticed.
-        let watchdog = Task {
-            let tick = UInt64(max(0.01, limits.stallSeconds / 4) * 1e9)
+    /// Sends segment after segment until every record has an outcome.
+    func run(_ reader: RecordReader, ratePerSecond: Double?) async throws -> Summary {
+        var writer = SegmentWriter(reader: reader, pacer: Pacer(ratePerSecond: ratePerSecond))
+        let settings = flow.withLock { $0.settings }
+        // One timer for the stream: it wakes the writer so that stalls and probes are noticed.
+        let tick = min(settings.stream.stallSeconds / 4, settings.probe.inMilliseconds / 2000, 0.05)
+        let watchdog = Task { [wakeup] in
             while !Task.isCancelled {
-                try? await Task.sleep(nanoseconds: tick)
+                try? await Task.sleep(for: .seconds(max(0.005, tick)))
                 wakeup.signal()
             }
         }
         defer { watchdog.cancel() }
-
-        // Writer: records into the body while the window and the segment limits allow.
-        defer { bodyWriter.finish() }
+        var segments = 0
+        var inputError: (any Error)?
         do {
-            while let (seq, record) = try reader.peek() {
-                let bytes = encoded.bytes(seq: seq, record)
-                if Task.isCancelled { break }
-                let decision = state.withLock { state -> StreamSegmentMachine.SendDecision? in
-                    state.closed ? nil : state.machine.decide(nextRecordBytes: bytes.count, now: .now)
-                }
-                guard let decision else { break }
-                switch decision {
-                case .send:
-                    try await pacer.wait()
-                    // The reader may have closed the stream meanwhile and settled what was in
-                    // flight: check and record the send in one step, or the record would be
-                    // in flight after the settling and never get an outcome.
-                    let admitted = state.withLock { state -> Bool in
-                        guard !state.closed else { return false }
-                        state.machine.didSend(seq: seq, bytes: bytes.count, now: .now)
-                        return true
-                    }
-                    guard admitted else { break }
-                    _ = try reader.next()
-                    var buffer = ByteBuffer(bytes: bytes)
-                    // Unpaced, fill the free part of the window in one write: one chunk, one syscall.
-                    while !pacer.isPacing, buffer.readableBytes < 64 * 1024, let (nextSeq, nextRecord) = try reader.peek() {
-                        let nextBytes = encoded.bytes(seq: nextSeq, nextRecord)
-                        let admitted = state.withLock { state -> Bool in
-                            guard !state.closed, state.machine.decide(nextRecordBytes: nextBytes.count, now: .now) == .send else { return false }
-                            state.machine.didSend(seq: nextSeq, bytes: nextBytes.count, now: .now)
-                            return true
-                        }
-                        guard admitted else { break }
-                        _ = try reader.next()
-                        buffer.writeBytes(nextBytes)
-                    }
-                    bodyWriter.yield(buffer)
-                    continue
-                case .wait:
+            while !Task.isCancelled, shared.withLock({ $0.fatal }) == nil {
+                let more = try reader.peek() != nil
+                let (mayOpen, idle, hasRetry) = flow.withLock { ($0.mayOpenSegment, $0.isIdle, $0.hasRetry) }
+                if !more && !hasRetry {
+                    if idle { break }
                     await wakeup.wait()
                     continue
-                case .endBody(let reason):
-                    logger.debug("ending stream segment", metadata: ["reason": "\(reason.rawValue)"])
                 }
-                break
+                if !mayOpen || (!more && throttle.blockedUntil != nil) {
+                    await wakeup.wait()
+                    continue
+                }
+                segments += 1
+                try await writeSegment(&writer)
             }
         } catch {
-            state.withLock { $0.machine.didEndBody() }
-            bodyWriter.finish()
-            _ = await readerTask.value
-            throw error
+            inputError = error
         }
-        state.withLock { $0.machine.didEndBody() }
-        bodyWriter.finish()
-        if Task.isCancelled {
-            // Stopped by the operator: give the records in flight a moment to be reported.
-            let grace = Task {
-                try? await Task.sleep(nanoseconds: UInt64((limits.stallSeconds + 3) * 1e9))
-                readerTask.cancel()
-            }
-            let result = await readerTask.value
-            grace.cancel()
-            return result
-        }
-        return await withTaskCancellationHandler {
-            await readerTask.value
-        } onCancel: {
-            readerTask.cancel()
-        }
+        let stopped = Task.isCancelled
+        await windDown(grace: stopped ? .seconds(settings.stream.stallSeconds + 3) : nil)
+        let fatal = shared.withLock { $0.fatal }
+        let reason = stopped ? "stopped by the operator" : fatal.map { "the send stopped (\($0.description))" } ?? "the send stopped"
+        run.report(flow.withLock { $0.abandonRetries(because: reason) })
+        if let inputError { throw inputError }
+        // Stopped: the run says so (and the exit code), even when every record sent was answered.
+        if stopped { throw CancellationError() }
+        if let fatal { throw fatal }
+        return flow.withLock { Summary(segments: segments, path: $0.pathSummary, peakUnanswered: $0.peakInFlight) }
     }
 
-    struct SegmentState: Sendable {
-        var machine: StreamSegmentMachine
-        var closed = false
+    /// Waits for the segments still answering; after `grace`, stops listening to them.
+    private func windDown(grace: Duration?) async {
+        let timer = grace.map { grace in
+            Task { [shared] in
+                try? await Task.sleep(for: grace)
+                for reader in shared.withLock({ Array($0.readers.values) }) { reader.cancel() }
+            }
+        }
+        while let reader = shared.withLock({ $0.readers.values.first }) {
+            await reader.value
+        }
+        timer?.cancel()
+    }
+
+    /// Where records come from: those refused for now first, then the source.
+    struct SegmentWriter {
+        let reader: RecordReader
+        var pacer: Pacer
+        var encoded = EncodedAhead()
+    }
+
+    private enum Next {
+        case record(StreamRecord, fromRetry: Bool)
+        /// Something to send soon (a record refused for now), not yet.
+        case notYet
+        case none
+    }
+
+    private func next(_ writer: inout SegmentWriter) throws -> Next {
+        let now = ContinuousClock.now
+        while let retried = flow.withLock({ $0.takeRetry() }) {
+            if flow.withLock({ $0.isExpired(retried, now: now) }), let refusal = retried.lastRefusal {
+                run.report(DeliveryReport(seq: retried.seq, outcome: refusal.finalOutcome))
+                continue
+            }
+            return .record(retried, fromRetry: true)
+        }
+        guard let (seq, record) = try writer.reader.peek() else {
+            return flow.withLock { $0.hasRetry } ? .notYet : .none
+        }
+        return .record(StreamRecord(seq: seq, bytes: writer.encoded.bytes(seq: seq, record)), fromRetry: false)
+    }
+
+    /// Opens one segment and writes into it until the flow ends its body.
+    private func writeSegment(_ writer: inout SegmentWriter) async throws {
+        let (id, contentLength) = flow.withLock { ($0.openSegment(now: .now), $0.contentLength) }
+        var request = client.request(path, method: .POST)
+        var chunks: AsyncStream<ByteBuffer>.Continuation?
+        if !contentLength {
+            let (body, continuation) = AsyncStream<ByteBuffer>.makeStream()
+            request.body = .stream(body, length: .unknown)
+            chunks = continuation
+            startReading(segment: id, request)
+        }
+        var buffer = ByteBuffer()
+        var reason = StreamSegmentMachine.EndReason.nothingToSend
+        func flush() {
+            guard let chunks, buffer.readableBytes > 0 else { return }
+            chunks.yield(buffer)
+            buffer = ByteBuffer()
+        }
+        defer { chunks?.finish() }
+        writing: while !Task.isCancelled {
+            let next: Next
+            do { next = try self.next(&writer) } catch {
+                flow.withLock { $0.didEndBody(segment: id, reason: .nothingToSend) }
+                flush()
+                if contentLength { finishAssembled(id, request, buffer) }
+                throw error
+            }
+            guard case .record(let record, let fromRetry) = next else {
+                // Nothing to write now: a body with records ends (so its reports come); an
+                // empty one waits for a record refused for now to be due.
+                if case .none = next { break writing }
+                if !flow.withLock({ $0.isEmpty(segment: id) }) { break writing }
+                flush()
+                await wakeup.wait()
+                continue
+            }
+            if !throttle.tryAcquire() {
+                let buffered = flow.withLock { $0.mode == .buffered || $0.contentLength }
+                if buffered && !flow.withLock({ $0.isEmpty(segment: id) }) {
+                    // A buffered body waiting for a pause to pass releases nothing: send it.
+                    if fromRetry { flow.withLock { $0.putBack(record) } }
+                    reason = .windowFull
+                    break writing
+                }
+                flush()
+                let deadline = record.firstSent.map { $0 + flow.withLock { $0.settings.deliveryTimeout } }
+                do {
+                    guard try await throttle.acquire(deadline: deadline) else {
+                        // Out of time while waiting: it fails with the refusal it last got.
+                        if let refusal = record.lastRefusal { run.report(DeliveryReport(seq: record.seq, outcome: refusal.finalOutcome)) }
+                        continue
+                    }
+                } catch {
+                    if fromRetry { flow.withLock { $0.putBack(record) } }
+                    break writing
+                }
+                // The turn is this record's; the segment may have closed meanwhile: `admit` decides.
+            }
+            let decision = flow.withLock { $0.admit(segment: id, record, now: .now) }
+            switch decision {
+            case .send:
+                if !fromRetry { _ = try writer.reader.next() }
+                buffer.writeBytes(record.bytes)
+                if writer.pacer.isPacing {
+                    flush()
+                    do { try await writer.pacer.wait() } catch { break writing }
+                } else if buffer.readableBytes >= 64 * 1024 {
+                    // Unpaced, records go out together: one chunk, one syscall.
+                    flush()
+                }
+            case .wait:
+                if fromRetry { flow.withLock { $0.putBack(record) } }
+                flush()
+                await wakeup.wait()
+            case .endBody(let why):
+                if fromRetry { flow.withLock { $0.putBack(record) } }
+                reason = why
+                break writing
+            }
+        }
+        let (window, base, smoothed) = flow.withLock { ($0.window.size, $0.window.baseMilliseconds ?? 0, $0.window.smoothedMilliseconds ?? 0) }
+        client.logger.debug("ending stream segment", metadata: ["segment": "\(id)", "reason": "\(reason.rawValue)", "window": "\(window)",
+                                                              "base_ms": "\(Int(base))", "latency_ms": "\(Int(smoothed))"])
+        flow.withLock { $0.didEndBody(segment: id, reason: reason) }
+        flush()
+        if contentLength { finishAssembled(id, request, buffer) }
+    }
+
+    /// A Content-Length segment goes once its records are all in `buffer`.
+    private func finishAssembled(_ id: Int, _ request: HTTPClientRequest, _ buffer: ByteBuffer) {
+        guard buffer.readableBytes > 0 else {
+            run.report(flow.withLock { $0.didFinish(segment: id, .ended, now: .now) })
+            return
+        }
+        var request = request
+        request.body = .bytes(buffer)
+        startReading(segment: id, request)
     }
 }
 

@@ -72,3 +72,13 @@ extension Wire.Report {
         try? JSONDecoder().decode(Wire.Report.self, from: Data(bytes))
     }
 }
+
+extension Wire.Report {
+    /// The outcome, with advice that names the topic for the codes that concern it.
+    func outcomeNamingTopic(_ topic: String) -> Outcome {
+        if case .failed(let code, _) = outcome {
+            return .failed(code: code, message: RestErrorText.explain(code: code, message: message, topic: topic))
+        }
+        return outcome
+    }
+}

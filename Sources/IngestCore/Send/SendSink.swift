@@ -10,6 +10,8 @@ public protocol SendSink: Sendable {
     func willSend(seq: Int, record: EventRecord)
     /// Outcomes, each exactly once; a batch is what arrived together (one answer, one read).
     func didReport(_ reports: [DeliveryReport])
+    /// The server throttled the send again (429, 503): the totals so far.
+    func didThrottle(_ summary: ThrottleSummary)
     /// The send ended; nothing follows.
     func didFinish(_ result: SendResult)
 }
@@ -17,22 +19,31 @@ public protocol SendSink: Sendable {
 extension SendSink {
     public var wantsRecords: Bool { false }
     public func willSend(seq: Int, record: EventRecord) {}
+    public func didThrottle(_ summary: ThrottleSummary) {}
     public func didFinish(_ result: SendResult) {}
 }
 
 /// A send in progress: collects outcomes into the ledger and passes each one on exactly once,
 /// whatever a server sends (a second outcome for a record is counted as a duplicate, never passed).
+/// An `ordered` run passes outcomes on in record order (REST: requests in flight together and
+/// records sent again come back out of order); the ledger counts them as they come.
 public final class SendRun: Sendable {
     private let ledger = Mutex(DeliveryLedger())
+    /// Also serializes the sinks' calls of an ordered run, so that order survives threads.
+    private let order = Mutex(ReportOrder())
+    private let ordered: Bool
+    private let throttle = Mutex(ThrottleSummary())
     let sinks: [any SendSink]
     let recordSinks: [any SendSink]
 
-    public init(sinks: [any SendSink]) {
+    public init(sinks: [any SendSink], ordered: Bool = false) {
         self.sinks = sinks
         self.recordSinks = sinks.filter(\.wantsRecords)
+        self.ordered = ordered
     }
 
     public var snapshot: DeliveryLedger { ledger.withLock { $0 } }
+    public var throttleSummary: ThrottleSummary { throttle.withLock { $0 } }
 
     public func report(_ report: DeliveryReport) {
         self.report([report])
@@ -46,7 +57,26 @@ public final class SendRun: Sendable {
             return accepted
         }
         guard !accepted.isEmpty else { return }
-        for sink in sinks { sink.didReport(accepted) }
+        guard ordered else {
+            for sink in sinks { sink.didReport(accepted) }
+            return
+        }
+        order.withLock { order in
+            let ready = order.add(accepted)
+            guard !ready.isEmpty else { return }
+            for sink in sinks { sink.didReport(ready) }
+        }
+    }
+
+    /// The throttle totals moved (sinks see the new totals).
+    func throttled(_ summary: ThrottleSummary) {
+        // Refusals are counted on many tasks: totals that arrive late (fewer times) are stale.
+        // The sinks are told under the lock, so they see the totals grow, never shrink.
+        throttle.withLock { current in
+            guard summary.times > current.times else { return }
+            current = summary
+            for sink in sinks { sink.didThrottle(summary) }
+        }
     }
 
     func willSend(seq: Int, record: EventRecord) {
@@ -54,6 +84,10 @@ public final class SendRun: Sendable {
     }
 
     func finish(_ result: SendResult) {
+        order.withLock { order in
+            let held = order.drain()
+            if !held.isEmpty { for sink in sinks { sink.didReport(held) } }
+        }
         for sink in sinks { sink.didFinish(result) }
     }
 }

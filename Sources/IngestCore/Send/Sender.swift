@@ -23,7 +23,9 @@ public struct Sender: Sendable {
     /// Cancelling the task stops sending; records in flight still get their outcomes.
     public func run(_ plan: SendPlan, sinks: [any SendSink]) async -> SendResult {
         let started = ContinuousClock.now
-        let run = SendRun(sinks: sinks)
+        // REST answers come back out of order (requests in flight together, records sent
+        // again after a refusal); the sinks get them in record order.
+        let run = SendRun(sinks: sinks, ordered: plan.transport != .native)
         var result = SendResult()
         do {
             var source = try Self.source(for: plan)
@@ -34,7 +36,10 @@ public struct Sender: Sendable {
             let reader = RecordReader(source: source, maximumBytes: plan.options.maximumRecordBytes, run: run)
             switch plan.transport {
             case .rest(let mode):
-                result.segments = try await sendREST(reader, mode: mode, plan: plan, run: run)
+                let stream = try await sendREST(reader, mode: mode, plan: plan, run: run)
+                result.segments = stream.segments
+                result.streamPath = stream.path
+                result.streamPeakUnanswered = stream.peakUnanswered
             case .native:
                 guard let nativeTarget else { throw InputError("native sends need the profile's Kafka settings") }
                 let configuration = NativeSender.configuration(try await nativeTarget(), options: plan.options)
@@ -51,40 +56,41 @@ public struct Sender: Sendable {
             result.stopReason = RestErrorText.scrub(String(describing: error))
         }
         result.ledger = run.snapshot
+        result.throttle = run.throttleSummary
         result.elapsedSeconds = (ContinuousClock.now - started).inMilliseconds / 1000
         run.finish(result)
         return result
     }
 
-    private func sendREST(_ reader: RecordReader, mode: RestMode, plan: SendPlan, run: SendRun) async throws -> Int {
+    private func sendREST(_ reader: RecordReader, mode: RestMode, plan: SendPlan, run: SendRun) async throws -> StreamSend.Summary {
         // A --timeout other than the client's read timeout gets a client of its own.
         guard let seconds = plan.options.timeoutSeconds, TimeAmount.seconds(Int64(max(1, seconds))) != rest.readTimeout else {
             return try await Self.sendREST(reader, client: rest, mode: mode, plan: plan, run: run)
         }
         let client = try rest.with(readTimeout: .seconds(Int64(max(1, seconds))))
         do {
-            let segments = try await Self.sendREST(reader, client: client, mode: mode, plan: plan, run: run)
+            let stream = try await Self.sendREST(reader, client: client, mode: mode, plan: plan, run: run)
             await client.shutdown()
-            return segments
+            return stream
         } catch {
             await client.shutdown()
             throw error
         }
     }
 
-    private static func sendREST(_ reader: RecordReader, client: RestClient, mode: RestMode, plan: SendPlan, run: SendRun) async throws -> Int {
-        let cluster = try await client.clusterID()
+    private static func sendREST(_ reader: RecordReader, client: RestClient, mode: RestMode, plan: SendPlan,
+                                 run: SendRun) async throws -> StreamSend.Summary {
+        let throttle = SendThrottle(run: run, logger: client.logger)
+        let cluster = try await client.clusterID(throttle: throttle)
         // Topic names are checked against Kafka's rules ([a-zA-Z0-9._-]): nothing to escape.
         let path = "/clusters/\(cluster)/topics/\(plan.topic)/records"
         switch mode {
-        case .single:
-            try await client.sendSingles(reader, path: path, topic: plan.topic, options: plan.options, run: run)
-        case .batch:
-            try await client.sendBatches(reader, path: path + ":batch", topic: plan.topic, options: plan.options, run: run)
+        case .single, .batch:
+            try await client.sendRequests(reader, mode: mode, path: path, topic: plan.topic, options: plan.options, throttle: throttle, run: run)
+            return StreamSend.Summary()
         case .stream:
-            return try await client.sendStream(reader, path: path, topic: plan.topic, options: plan.options, run: run)
+            return try await client.sendStream(reader, path: path, topic: plan.topic, options: plan.options, throttle: throttle, run: run)
         }
-        return 0
     }
 
     /// The records a plan names, read one at a time.

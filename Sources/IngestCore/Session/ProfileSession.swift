@@ -49,12 +49,14 @@ public struct ProfileSession: Sendable {
         let topics = try settings.topics.map { try profile.fullTopic($0) }
         var configuration = SandboxServer.Configuration(apiKey: key, topics: topics, partitions: settings.partitions)
         configuration.batchMaximumEntries = profile.batchMaxEntries
+        configuration.https = true
         let password = "sbx-" + UUID().uuidString.lowercased()
         configuration.kafka = try await SandboxKafka.start(topics: topics, partitions: settings.partitions, password: password)
         let sandbox = SandboxServer(configuration)
         do {
             try await sandbox.start()
-            let client = try RestClient(profile: profile, apiKey: Secret(key), baseURL: sandbox.baseURL, environment: environment, readTimeout: readTimeout)
+            let client = try RestClient(profile: profile, apiKey: Secret(key), baseURL: sandbox.baseURL, caFile: sandbox.caFile,
+                                        environment: environment, readTimeout: readTimeout)
             return ProfileSession(profile: profile, client: client, sandbox: sandbox, warnings: [], kafkaPassword: Secret(password), resolver: nil)
         } catch {
             await sandbox.stop()

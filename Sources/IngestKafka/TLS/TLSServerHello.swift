@@ -29,6 +29,9 @@ public final class TLSServerHello: ChannelInboundHandler, RemovableChannelHandle
     private var seen: [UInt8] = []
     private var done = false
     public private(set) var cipherSuite: UInt16?
+    /// The ServerHello's version field: 0x0301 TLS 1.0, 0x0302 TLS 1.1, 0x0303 TLS 1.2 (and 1.3,
+    /// which names itself in an extension). A server offering only old versions shows here.
+    public private(set) var helloVersion: UInt16?
 
     public init() {}
 
@@ -37,6 +40,7 @@ public final class TLSServerHello: ChannelInboundHandler, RemovableChannelHandle
             seen += unwrapInboundIn(data).readableBytesView
             if let suite = Self.cipherSuite(inServerFlight: seen) {
                 cipherSuite = suite
+                helloVersion = Self.helloVersion(inServerFlight: seen)
                 done = true
             } else if seen.count > 16 * 1024 {
                 done = true
@@ -46,10 +50,15 @@ public final class TLSServerHello: ChannelInboundHandler, RemovableChannelHandle
         context.fireChannelRead(data)
     }
 
-    /// The cipher suite of the ServerHello at the start of `bytes` (TLS records as received),
-    /// or nil while incomplete or when the bytes are not a ServerHello.
-    public static func cipherSuite(inServerFlight bytes: [UInt8]) -> UInt16? {
-        // Handshake bytes from the leading handshake records (a message may span records).
+    /// The version field of the ServerHello at the start of `bytes`.
+    public static func helloVersion(inServerFlight bytes: [UInt8]) -> UInt16? {
+        let handshake = handshakeBytes(bytes)
+        guard handshake.count >= 6, handshake[0] == 2 else { return nil }
+        return UInt16(handshake[4]) << 8 | UInt16(handshake[5])
+    }
+
+    /// Handshake bytes from the leading handshake records (a message may span records).
+    static func handshakeBytes(_ bytes: [UInt8]) -> [UInt8] {
         var handshake: [UInt8] = []
         var at = 0
         while at + 5 <= bytes.count, bytes[at] == 22 {
@@ -58,6 +67,13 @@ public final class TLSServerHello: ChannelInboundHandler, RemovableChannelHandle
             handshake += bytes[(at + 5)..<(at + 5 + length)]
             at += 5 + length
         }
+        return handshake
+    }
+
+    /// The cipher suite of the ServerHello at the start of `bytes` (TLS records as received),
+    /// or nil while incomplete or when the bytes are not a ServerHello.
+    public static func cipherSuite(inServerFlight bytes: [UInt8]) -> UInt16? {
+        let handshake = handshakeBytes(bytes)
         // type(1)=2, length(3), legacy_version(2), random(32), session_id(1 + n), cipher_suite(2)
         guard handshake.count >= 39, handshake[0] == 2 else { return nil }
         let sessionIDLength = Int(handshake[38])
@@ -66,13 +82,22 @@ public final class TLSServerHello: ChannelInboundHandler, RemovableChannelHandle
         return UInt16(handshake[suiteAt]) << 8 | UInt16(handshake[suiteAt + 1])
     }
 
-    /// Forward secret: every TLS 1.3 suite, and the ECDHE ones of TLS 1.2.
+    /// Whether a suite (IANA number) keeps past sessions safe if the server's key leaks:
+    /// every TLS 1.3 suite, and the ECDHE and DHE ones of TLS 1.2 (not plain RSA key exchange).
     public static func isForwardSecret(_ suite: UInt16) -> Bool {
-        (0x1301...0x1305).contains(suite) || forwardSecretTLS12.contains { $0.rawValue == suite }
+        switch suite {
+        case 0x1301...0x1305: true                                                  // TLS 1.3
+        case 0xC006...0xC00A, 0xC010...0xC014, 0xC023, 0xC024, 0xC027, 0xC028,
+             0xC02B, 0xC02C, 0xC02F, 0xC030, 0xC033...0xC03B: true                 // ECDHE
+        case 0xCCA8, 0xCCA9, 0xCCAC: true                                           // ECDHE, ChaCha20
+        case 0x0033, 0x0039, 0x0067, 0x006B, 0x009E, 0x009F, 0xCCAA: true           // DHE
+        default: false
+        }
     }
 
-    /// The TLS 1.2 suites the producer offers: ECDHE key exchange (forward secrecy) with AEAD ciphers.
-    static let forwardSecretTLS12: [NIOTLSCipher] = [
+    /// The TLS 1.2 suites ingest offers, natively and over HTTPS: ECDHE key exchange (forward
+    /// secrecy) with AEAD ciphers, as the platform's guide asks.
+    public static let forwardSecretTLS12: [NIOTLSCipher] = [
         .TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, .TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
         .TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384, .TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
         .TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256, .TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,

@@ -82,6 +82,11 @@ public struct SendOptions: Sendable, Equatable {
     /// REST: seconds to wait for an answer once a request is written. Native: how long a record
     /// may be retried (the delivery timeout). Nil takes the default of each.
     public var timeoutSeconds: Int?
+    /// REST single and batch: requests in flight at once; nil takes the profile's.
+    public var concurrency: Int?
+    /// REST: how long a record the server refuses for now (429, 503, a stream's 408) may be
+    /// sent again; past it, it fails with the last refusal. Nil: `defaultDeliveryTimeoutSeconds`.
+    public var deliveryTimeoutSeconds: Int?
     public var maximumRecordBytes = RecordLimits.maximumRecordBytes
     /// Stop reading records after this long (a load test: `--duration 30s`); records already
     /// sent still get their outcomes.
@@ -89,13 +94,17 @@ public struct SendOptions: Sendable, Equatable {
     /// Native: how record batches are compressed; nil takes the profile's.
     public var compression: Compression?
 
+    public static let defaultDeliveryTimeoutSeconds = 120
+
     public init(ratePerSecond: Double? = nil, window: Int? = nil, timeoutSeconds: Int? = nil, compression: Compression? = nil,
-                durationSeconds: Double? = nil) {
+                durationSeconds: Double? = nil, concurrency: Int? = nil, deliveryTimeoutSeconds: Int? = nil) {
         self.ratePerSecond = ratePerSecond
         self.window = window
         self.timeoutSeconds = timeoutSeconds
         self.compression = compression
         self.durationSeconds = durationSeconds
+        self.concurrency = concurrency
+        self.deliveryTimeoutSeconds = deliveryTimeoutSeconds
     }
 }
 
@@ -143,6 +152,12 @@ public struct SendResult: Sendable {
     public var elapsedSeconds: Double
     /// REST stream: requests the stream took.
     public var segments = 0
+    /// REST stream: what it found about the path (`StreamFlow.pathSummary`).
+    public var streamPath: String?
+    /// REST stream: the most records unanswered at once (how far the window opened).
+    public var streamPeakUnanswered = 0
+    /// How often the server throttled the send and how long sending waited for it.
+    public var throttle = ThrottleSummary()
 
     public init(ledger: DeliveryLedger = DeliveryLedger(), stopReason: String? = nil, inputError: InputError? = nil, elapsedSeconds: Double = 0) {
         self.ledger = ledger
@@ -159,6 +174,7 @@ public struct SendResult: Sendable {
         if let p50 = ledger.percentileMilliseconds(50), let p99 = ledger.percentileMilliseconds(99) {
             summary += String(format: " (%.0f records/s, latency p50 %.2f ms, p99 %.2f ms)", recordsPerSecond, p50, p99)
         }
+        if throttle.times > 0 { summary += "; " + throttle.description }
         return summary
     }
 }

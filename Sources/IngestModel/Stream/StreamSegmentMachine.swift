@@ -1,37 +1,26 @@
 import DequeModule
 
 /// The life of one streamed request, as a value: which records are in flight (in order),
-/// when the segment must end, and what each report or the end of the stream means.
-/// The I/O lives elsewhere; this only decides, like async-http-client's state machines.
+/// when the segment must end, and which record each report answers. The stream's shared
+/// window and the choice between segments live in `StreamFlow`; the I/O lives elsewhere.
 public struct StreamSegmentMachine: Sendable {
     public struct Limits: Sendable, Equatable {
-        public var window: Int
         public var records: Int
         public var bytes: Int
         public var seconds: Double
         public var stallSeconds: Double
 
-        public init(window: Int, records: Int, bytes: Int, seconds: Double, stallSeconds: Double) {
-            self.window = window
+        public init(records: Int, bytes: Int, seconds: Double, stallSeconds: Double) {
             self.records = records
             self.bytes = bytes
             self.seconds = seconds
             self.stallSeconds = stallSeconds
         }
 
-        public init(_ settings: StreamSettings, window: Int? = nil) {
-            self.init(window: window ?? settings.window, records: settings.segmentRecords, bytes: settings.segmentBytes,
+        public init(_ settings: StreamSettings) {
+            self.init(records: settings.segmentRecords, bytes: settings.segmentBytes,
                       seconds: settings.segmentSeconds, stallSeconds: settings.stallSeconds)
         }
-    }
-
-    public enum SendDecision: Sendable, Equatable {
-        /// Write the next record.
-        case send
-        /// The window is full: wait for a report (at most until the stall deadline).
-        case wait
-        /// End the request body: the segment is full, too old, or stalled.
-        case endBody(EndReason)
     }
 
     public enum EndReason: String, Sendable, Equatable {
@@ -39,17 +28,22 @@ public struct StreamSegmentMachine: Sendable {
         case byteLimit = "segment size limit"
         case timeLimit = "segment time limit"
         case stalled = "no report within the stall time"
+        case probe = "no report while the body is open: a buffering gateway?"
+        case windowFull = "window full (a buffering gateway answers once the body ends)"
+        case closing = "the proxy is closing the stream"
+        case nothingToSend = "no record to send yet"
     }
 
     struct InFlight: Sendable {
-        var seq: Int
+        var record: StreamRecord
         var sentAt: ContinuousClock.Instant
     }
 
-    let limits: Limits
-    let startedAt: ContinuousClock.Instant
+    public let limits: Limits
+    public let startedAt: ContinuousClock.Instant
     private var inFlight = Deque<InFlight>()
-    private var lastProgress: ContinuousClock.Instant
+    public private(set) var lastProgress: ContinuousClock.Instant
+    public private(set) var firstSentAt: ContinuousClock.Instant?
     public private(set) var sentRecords = 0
     public private(set) var sentBytes = 0
     public private(set) var bodyEnded = false
@@ -64,46 +58,60 @@ public struct StreamSegmentMachine: Sendable {
 
     public var inFlightCount: Int { inFlight.count }
 
-    /// Whether the next record, of `bytes` bytes, may be written now.
-    public func decide(nextRecordBytes bytes: Int, now: ContinuousClock.Instant) -> SendDecision {
-        if sentRecords >= limits.records { return .endBody(.recordLimit) }
-        if sentRecords > 0 && sentBytes + bytes > limits.bytes { return .endBody(.byteLimit) }
-        if now - startedAt >= .seconds(limits.seconds) { return .endBody(.timeLimit) }
-        if inFlight.count >= limits.window {
-            // Reports stop coming when an intermediary buffers the body: end it to release them.
-            if now - lastProgress >= .seconds(limits.stallSeconds) { return .endBody(.stalled) }
-            return .wait
-        }
-        return .send
+    /// Why the segment must end before `bytes` more, or nil when the segment has room.
+    public func limitReached(nextRecordBytes bytes: Int, now: ContinuousClock.Instant) -> EndReason? {
+        if sentRecords >= limits.records { return .recordLimit }
+        if sentRecords > 0 && sentBytes + bytes > limits.bytes { return .byteLimit }
+        if now - startedAt >= .seconds(limits.seconds) { return .timeLimit }
+        return nil
     }
 
-    public mutating func didSend(seq: Int, bytes: Int, now: ContinuousClock.Instant) {
+    /// Records are waiting for reports and none came for the stall time.
+    public func isStalled(now: ContinuousClock.Instant) -> Bool {
+        !inFlight.isEmpty && now - lastProgress >= .seconds(limits.stallSeconds)
+    }
+
+    public mutating func didSend(_ record: StreamRecord, now: ContinuousClock.Instant) {
         precondition(!bodyEnded, "a record was written after the body ended")
         if inFlight.isEmpty { lastProgress = now }
-        inFlight.append(InFlight(seq: seq, sentAt: now))
+        if firstSentAt == nil { firstSentAt = now }
+        inFlight.append(InFlight(record: record, sentAt: now))
         sentRecords += 1
-        sentBytes += bytes
+        sentBytes += record.bytes.count
     }
 
     public mutating func didEndBody() { bodyEnded = true }
 
     /// A report arrived: it belongs to the oldest record in flight (reports come in order).
-    public mutating func didReceive(_ outcome: Outcome, now: ContinuousClock.Instant) -> DeliveryReport? {
+    /// Returns that record and the report's latency in milliseconds.
+    public mutating func didReceive(now: ContinuousClock.Instant) -> (record: StreamRecord, latency: Double)? {
         guard let first = inFlight.popFirst() else {
             unmatchedReports += 1
             return nil
         }
         lastProgress = now
-        let latency = (now - first.sentAt).inMilliseconds
-        return DeliveryReport(seq: first.seq, outcome: outcome, latencyMilliseconds: latency)
+        return (first.record, (now - first.sentAt).inMilliseconds)
     }
 
-    /// The response ended or broke: every record still in flight gets `outcome`.
-    public mutating func finish(_ outcome: Outcome) -> [DeliveryReport] {
-        var reports: [DeliveryReport] = []
-        while let record = inFlight.popFirst() {
-            reports.append(DeliveryReport(seq: record.seq, outcome: outcome))
-        }
-        return reports
+    /// The response ended or broke: every record still in flight, oldest first.
+    public mutating func finish() -> [StreamRecord] {
+        defer { inFlight.removeAll() }
+        return inFlight.map(\.record)
+    }
+}
+
+/// A record on its way through a stream: encoded once, kept until it has an outcome, so that
+/// a record the server refused for now can be sent again byte for byte.
+public struct StreamRecord: Sendable {
+    public let seq: Int
+    public let bytes: [UInt8]
+    /// When it was first written: the delivery timeout counts from here.
+    public var firstSent: ContinuousClock.Instant?
+    /// The last "not now" it got.
+    public var lastRefusal: Refusal?
+
+    public init(seq: Int, bytes: [UInt8]) {
+        self.seq = seq
+        self.bytes = bytes
     }
 }

@@ -56,7 +56,7 @@ public struct ComposeDraft: Codable, Equatable, Sendable {
         topic = plan.topic
         mode = plan.transport.modeName
         rate = plan.options.ratePerSecond.map(formatNumber) ?? ""
-        if let window = plan.options.window { self.window = String(window) }
+        window = plan.options.window.map(String.init) ?? ""
     }
 
     /// Compose's fields for a template.

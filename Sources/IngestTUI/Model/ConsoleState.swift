@@ -49,7 +49,8 @@ public struct ComposeState: Equatable, Sendable {
     public var mode: Transport = .rest(.single)
     public var count = TextBuffer("1")
     public var rate = TextBuffer("")
-    public var window = TextBuffer("64")
+    /// Empty: the stream's window adapts to the path (or the profile's `[stream] window`).
+    public var window = TextBuffer("")
     public var value = TextBuffer("", multiline: true)
     /// Bumped on each edit; results of validate/preview for older revisions are dropped.
     public var revision = 0
@@ -111,6 +112,8 @@ public struct SendRecord: Equatable, Sendable {
     public var failed = 0
     public var unknown = 0
     public var inFlight = 0
+    /// How often the server throttled this send, and how long sending waited.
+    public var throttle = ThrottleSummary()
     /// How many records the send will send, when known before it starts (a count, a counted file).
     public var total: Int? = nil
     /// Its stream of events ended: every record it sent has its outcome.

@@ -9,6 +9,8 @@ public enum SendEvent: Sendable, Equatable {
     /// Outcomes, each exactly once, as they arrived together; `sent` is how many records of
     /// the send have been sent so far (those not yet answered are in flight).
     case reports([DeliveryReport], sent: Int)
+    /// The server throttled the send again (429, 503): the totals so far.
+    case throttled(ThrottleSummary)
     /// The send ended: the counts of the whole send and why it stopped early, if it did.
     case finished(delivered: Int, failed: Int, unknown: Int, stopReason: String?)
     /// The send could not start (profile, secrets, connection): nothing was sent.

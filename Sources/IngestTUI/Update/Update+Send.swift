@@ -84,8 +84,8 @@ extension Update {
     static func sendOptions(_ c: ComposeState) -> Result<SendOptions, ServiceFailure> {
         guard parsePositive(c.count.text) != nil else { return .failure(ServiceFailure("count must be a whole number ≥ 1")) }
         var window: Int? = nil
-        if c.mode == .rest(.stream) {
-            guard let w = parsePositive(c.window.text) else { return .failure(ServiceFailure("window must be a whole number ≥ 1")) }
+        if c.mode == .rest(.stream), !c.window.text.trimmed.isEmpty {
+            guard let w = parsePositive(c.window.text) else { return .failure(ServiceFailure("window must be a whole number ≥ 1, or empty to adapt to the path")) }
             window = w
         }
         let r = c.rate.text.trimmed
@@ -115,8 +115,16 @@ extension Update {
             if let i, s.sends[i].phase == .running || s.sends[i].phase == .stopped {
                 s.sends[i].inFlight = max(0, sent - s.sends[i].answered)
             }
+        case .throttled(let summary):
+            // On the status line, whatever the view: the operator sees why the send slowed down.
+            if let i, s.sends[i].phase == .running {
+                s.sends[i].throttle = summary
+                setStatus(&s, "send #\(sendID): \(summary.description) (the server asks to slow down; refused records go again)", .warning)
+            }
         case .finished(let d, let f, let u, let reason):
-            let counts = "\(d) delivered, \(f) failed, \(u) unknown"
+            // Throttling is part of how the send went: said with its counts.
+            let throttled = i.flatMap { s.sends[$0].throttle.times > 0 ? "; " + s.sends[$0].throttle.description : nil } ?? ""
+            let counts = "\(d) delivered, \(f) failed, \(u) unknown\(throttled)"
             guard let i else {
                 setStatus(&s, "send #\(sendID) ended: \(counts)", f + u == 0 ? .ok : .warning)
                 return

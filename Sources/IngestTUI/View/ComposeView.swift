@@ -130,6 +130,7 @@ enum ComposeView {
                 case .headers: placeholder("(none)  name=value; name=value")
                 case .partition: placeholder("(any)")
                 case .rate: placeholder("(as fast as possible)")
+                case .window: placeholder(isStream ? "(adapts to the path)" : "(adapts; stream only)")
                 default: placeholder("")
                 }
             } else {
@@ -145,7 +146,7 @@ enum ComposeView {
                     }
                 }
             }
-            if f == .window, !isStream, !editing {
+            if f == .window, !isStream, !editing, !b.isEmpty {
                 let note = " (stream only)"
                 g.put(note, x: x + b.text.displayWidth, y: y, role: .muted, maxWidth: max(0, width - b.text.displayWidth))
             }

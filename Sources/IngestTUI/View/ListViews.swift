@@ -139,7 +139,7 @@ enum LoadView {
         var how = "mode \(c.mode.modeName)"
         let rate = Double(c.rate.text.trimmed).flatMap { $0 > 0 && $0.isFinite ? $0 : nil }
         how += rate.map { " · rate \(formatNumber($0))/s" } ?? " · no rate limit"
-        if c.mode == .rest(.stream) { how += " · window \(c.window.text.trimmed)" }
+        if c.mode == .rest(.stream) { how += c.window.text.trimmed.isEmpty ? " · adaptive window" : " · window \(c.window.text.trimmed)" }
         var lines: [(String, Role)] = [("s sends to \(topic) · \(how)", s.fullTopic == nil ? .error : .title),
                                        ("  m changes the mode; rate, window and topic are Compose's (1)", .muted)]
         if let count = s.load.count, s.load.loadedPath == s.load.path.text, let rate {

@@ -17,6 +17,7 @@ struct SandboxCommand: AsyncParsableCommand {
     @Option(help: "Partitions per topic.") var partitions = 3
     @Option(name: .customLong("close-after"), help: "Fault: end each stream after N reports.") var closeAfter: Int?
     @Option(name: .customLong("drop-after"), help: "Fault: drop the connection after N reports.") var dropAfter: Int?
+    @Flag(name: .customLong("drop-once"), help: "Fault: with --drop-after, drop only the first stream that gets that far.") var dropOnce = false
     @Option(name: .customLong("delay-ms"), help: "Fault: delay each report.") var delayMilliseconds = 0
     @Flag(name: .customLong("buffer-requests"), help: "Fault: read the whole request before answering, like a buffering gateway.") var bufferRequests = false
     @Flag(name: .customLong("memory-log"), help: "No Kafka: keep records in an in-memory log (faster; for REST benchmarks).") var memoryLog = false
@@ -24,6 +25,18 @@ struct SandboxCommand: AsyncParsableCommand {
     @Option(name: .customLong("kafka-leader-down"), help: "Fault: make broker 1 lead this partition of every topic, then take broker 1 down.") var kafkaLeaderDown: Int32?
     @Option(name: .customLong("kafka-rtt-ms"), help: "The Kafka brokers answer each request after this many milliseconds (a distant cluster).") var kafkaRoundTripMilliseconds = 0
     @Option(name: .customLong("fail"), help: "Fault: answer every produce with 429-html, 429-json, 500, 503, 502-html or 403.") var fail: String?
+    @Option(name: .customLong("fail-first"), help: "Fault: with --fail, only the first N produce requests fail (a transient refusal).") var failFirst: Int?
+    @Option(name: .customLong("record-rate-limit"), help: "The proxy's own rate limiter: records past N/s get a per-record 429 and are not produced.") var recordRateLimit: String?
+    @Option(name: .customLong("record-rate-code"), help: "The code of --record-rate-limit's reports: 429, or 42901 (a Kafka quota).") var recordRateCode = 429
+    @Option(name: .customLong("stream-max-seconds"), help: "Streams open longer get a 408 report for each further record, then close.") var streamMaxSeconds: Double?
+    @Option(name: .customLong("latency-ms"), help: "Gateway: one-way delay added in both directions on the REST listener (order kept, throughput not capped).") var latencyMilliseconds = 0
+    @Option(help: "Gateway usage plan: N/s requests; over-rate requests get 429 {\"message\":\"Too Many Requests\"}.") var throttle: String?
+    @Option(name: .customLong("throttle-burst"), help: "Gateway usage plan: requests allowed at once after a quiet spell (default: the rate).") var throttleBurst: Int?
+    @Flag(name: .customLong("retry-after"), help: "Gateway usage plan: send Retry-After with each 429.") var retryAfter = false
+    @Option(name: .customLong("max-body-bytes"), help: "Gateway: larger request bodies get 413.") var maxBodyBytes: Int?
+    @Option(name: .customLong("max-request-seconds"), help: "Gateway: a request still running after this long gets 504 (buffered) or its connection cut (streamed).") var maxRequestSeconds: Double?
+    @Flag(name: .customLong("refuse-chunked"), help: "Gateway: chunked request bodies get 411 Length Required.") var refuseChunked = false
+    @Flag(name: .customLong("plain-http"), help: "Serve REST over plain http instead of HTTPS.") var plainHTTP = false
 
     func run() async throws {
         var topicNames = topics
@@ -43,8 +56,16 @@ struct SandboxCommand: AsyncParsableCommand {
         configuration.port = port
         configuration.faults.closeStreamAfter = closeAfter
         configuration.faults.dropConnectionAfter = dropAfter
+        configuration.faults.dropOnce = dropOnce
         configuration.faults.reportDelayMilliseconds = delayMilliseconds
         configuration.faults.bufferWholeRequest = bufferRequests
+        configuration.https = !plainHTTP
+        do {
+            try applyConditions(&configuration.faults)
+        } catch let error as InputError {
+            Output.error("ingest: \(error.description)")
+            throw ExitCode(Exit.usage)
+        }
         if let fail {
             guard let failure = SandboxFaults.RequestFailure(rawValue: fail) else {
                 Output.error("--fail expects one of \(SandboxFaults.RequestFailure.allCases.map(\.rawValue).joined(separator: ", "))")
@@ -90,8 +111,11 @@ struct SandboxCommand: AsyncParsableCommand {
         }
         Output.out("sandbox listening: \(server.baseURL)")
         Output.out("api key: \(keyShown)")
+        if let caFile = server.caFile {
+            Output.out("CA: \(caFile)  (trust it: curl --cacert, a profile's kafka.ca_file)")
+        }
         if let kafka = configuration.kafka {
-            Output.out("kafka (SASL_SSL, SCRAM-SHA-512): \(kafka.bootstrap.joined(separator: ","))  user producer  password \(passwordShown)  CA \(kafka.caFile)")
+            Output.out("kafka (SASL_SSL, SCRAM-SHA-512): \(kafka.bootstrap.joined(separator: ","))  user producer  password \(passwordShown)  CA \(server.caFile ?? kafka.caFile)")
             Output.out("kafka (plaintext, for kcat -C): \(kafka.cluster.bootstrap)")
         }
         Output.out("topics: \(topicNames.sorted().joined(separator: ", "))")
@@ -103,6 +127,30 @@ struct SandboxCommand: AsyncParsableCommand {
 }
 
 extension SandboxCommand {
+    /// The gateway and proxy conditions given on the command line.
+    func applyConditions(_ faults: inout SandboxFaults) throws {
+        faults.failFirst = failFirst
+        faults.streamMaxSeconds = streamMaxSeconds
+        faults.latencyMilliseconds = max(0, latencyMilliseconds)
+        faults.maxBodyBytes = maxBodyBytes
+        faults.maxRequestSeconds = maxRequestSeconds
+        faults.refuseChunked = refuseChunked
+        if let throttle {
+            faults.throttle = SandboxFaults.Throttle(requestsPerSecond: try Self.perSecond(throttle, option: "--throttle"), burst: throttleBurst, retryAfter: retryAfter)
+        }
+        if let recordRateLimit {
+            guard [429, 42901].contains(recordRateCode) else { throw InputError("--record-rate-code takes 429 or 42901") }
+            faults.recordRateLimit = SandboxFaults.RecordRateLimit(recordsPerSecond: try Self.perSecond(recordRateLimit, option: "--record-rate-limit"), code: recordRateCode)
+        }
+    }
+
+    /// `20/s` or `20`.
+    static func perSecond(_ text: String, option: String) throws -> Double {
+        let number = text.hasSuffix("/s") ? String(text.dropLast(2)) : text
+        guard let value = Double(number), value > 0 else { throw InputError("\(option) expects a rate per second, e.g. 20/s") }
+        return value
+    }
+
     /// A credential option and how the banner shows it: a reference (env:NAME, file:PATH) is
     /// the operator's to keep, resolved and never printed; a literal or a newly made one is
     /// printed, for the guide's curl commands.

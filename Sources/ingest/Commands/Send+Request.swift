@@ -44,6 +44,8 @@ extension Send {
         if let format { send.format = format }
         if let seed { send.seed = seed }
         if let window, window < 1 { throw InputError("--window must be at least 1") }
+        if let concurrency, !(1...256).contains(concurrency) { throw InputError("--concurrency must be 1 to 256") }
+        if let deliveryTimeout, deliveryTimeout < 1 { throw InputError("--delivery-timeout must be at least 1 second") }
         if compression != nil, send.mode != .native { throw InputError("--compression applies to native sends (--via native)") }
         if let warmupRecords, warmupRecords < 0 { throw InputError("--warmup-records must be 0 or more") }
         guard progressInterval >= 0.1 else { throw InputError("--progress-interval must be at least 0.1 seconds") }
@@ -54,7 +56,7 @@ extension Send {
         }
         let durationSeconds = try duration.map(Self.parseDuration)
         let options = SendOptions(ratePerSecond: send.ratePerSecond, window: window, timeoutSeconds: timeout, compression: compression,
-                                  durationSeconds: durationSeconds)
+                                  durationSeconds: durationSeconds, concurrency: concurrency, deliveryTimeoutSeconds: deliveryTimeout)
         return SendRequest(topic: topic, source: try Self.planSource(send, duration: durationSeconds != nil), transport: send.mode ?? .rest(.single),
                            options: options, saved: send)
     }

@@ -29,9 +29,11 @@ struct Send: AsyncParsableCommand {
     @Option(help: "Partition to produce to.") var partition: Int?
     @Option(help: "Send --data this many times (default 1; with --duration, until the time is up).") var count: Int?
     @Option(help: "Records per second, e.g. 100 or 100/s.") var rate: String?
-    @Option(help: "Unanswered records allowed in a stream (default: the profile's).") var window: Int?
+    @Option(help: "Unanswered records allowed in a stream (default: the profile's [stream] window, else it adapts to the path).") var window: Int?
     @Option(help: "Native: compress record batches with none | gzip | lz4 | zstd (default: the profile's [kafka] compression).") var compression: Compression?
     @Option(help: "REST: seconds to wait for the proxy's answer before the records in flight are unknown (default 30). Native: seconds a record may be retried (default 120).") var timeout: Int?
+    @Option(help: "REST single and batch: requests in flight at once (default: the profile's concurrency, 32).") var concurrency: Int?
+    @Option(name: .customLong("delivery-timeout"), help: "REST: seconds a record the server refuses for now (429, 503) may be sent again; past it, it fails (default 120).") var deliveryTimeout: Int?
     @Option(name: .customLong("confirm-production"), help: "Required to send to a production profile: the full topic name.") var confirmProduction: String?
 
     @Option(help: "A saved send (NAME.toml in the sends directory); the flags given override its keys.") var saved: String?
@@ -154,6 +156,7 @@ struct Send: AsyncParsableCommand {
         if let report, ledger.total > 1 || report.warmup != nil {
             report.lines.forEach { Output.error($0) }
         }
+        if let path = result.streamPath { Output.error(path) }
         if let reason = result.stopReason {
             Output.error("stopped: \(reason)")
         }

@@ -127,6 +127,15 @@ final class StandaloneSandbox: Sendable {
 
     func stop() { process.stop() }
 
+    /// The CA the sandbox's HTTPS certificate (and its Kafka front's) chains to: the banner's `CA: F  (...)`.
+    var caFile: String? {
+        banner.split(separator: "\n").first { $0.hasPrefix("CA: ") }
+            .map { String($0.dropFirst("CA: ".count).split(separator: " ").first ?? "") }
+    }
+
+    /// A profile's `[kafka]` table that trusts the sandbox's CA (for its HTTPS).
+    var trust: String { "[kafka]\nca_file = \"\(caFile ?? "")\"\n" }
+
     struct Kafka {
         var bootstrap: String
         var password: String

@@ -53,6 +53,15 @@ public enum TLSFailure: Sendable, Equatable, CustomStringConvertible {
         return .other(reasons.joined(separator: "; "))
     }
 
+    /// Failures that ingest's own policy may cause (old versions, suites without forward
+    /// secrecy): worth asking the server what it offers.
+    var mayBeThePolicy: Bool {
+        switch self {
+        case .noCommonVersion, .noCommonSuite, .hungUp: true
+        default: false
+        }
+    }
+
     public var description: String { description(minimum: .v1_2) }
 
     /// The reason in words; `minimum` is the profile's tls_min_version, named when no version matches.
