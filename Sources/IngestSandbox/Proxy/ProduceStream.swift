@@ -66,8 +66,14 @@ extension SandboxServer {
                     if final { break }
                 }
                 if out.readableBytes > 0 { try await writer.write(out) }
+                // Every report of this request is written. The producer is shared: its flush
+                // would wait until every request's records are answered, holding this response
+                // open meanwhile, so it is stopped here (it owes this request nothing more).
+                group.cancelAll()
                 // A reader that ran into a gateway limit cuts the response off here (no end).
-                try await group.waitForAll()
+                while let next = await group.nextResult() {
+                    if case .failure(let error) = next, !(error is CancellationError) { throw error }
+                }
             }
             try await writer.finish(nil)
         }
