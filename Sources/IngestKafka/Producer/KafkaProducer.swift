@@ -67,8 +67,9 @@ public final class KafkaProducer: Sendable {
     /// Sends every record of `records`, keeping many in flight, and reports each outcome with
     /// the record's index in the sequence (reports may come in any order, but those of one
     /// partition come in the order of the records). Returns when every record read has its
-    /// outcome; throws only if the sequence itself throws, after the records read before the
-    /// error have their outcomes.
+    /// outcome (the producer is idle: with several `produce` calls at once, each waits for all);
+    /// throws only if the sequence itself throws, after the records read before the error have
+    /// their outcomes.
     ///
     /// Each record is encoded into its partition's batch right here, in the calling task, as
     /// it is read (see `RecordAccumulator`); batches go out from the engine. At most
