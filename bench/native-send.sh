@@ -3,12 +3,13 @@
 # /dev/null) beside `kcat -P`, same records, same run, both through `ingest sandbox`'s
 # TLS + SCRAM-SHA-512 front to librdkafka's mock cluster. Records/s and peak RSS; rounds
 # alternate which goes first; every round both topics are read back complete with kcat.
-# Usage: bench/native-send.sh [COUNT] [BYTES] [ROUNDS]
+# Usage: bench/native-send.sh [COUNT] [BYTES] [ROUNDS] [RTT_MS]   (RTT_MS: the brokers' round trip, default 0)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 count="${1:-1000000}"
 size="${2:-100}"
 rounds="${3:-5}"
+rtt="${4:-0}"
 out="$root/bench/out"
 mkdir -p "$out"
 
@@ -44,12 +45,12 @@ measure() {  # name, command... ; prints "records/s rss_mb seconds"
     printf '%.0f %.1f %.3f\n' "$(echo "$count / $seconds" | bc -l)" "$(echo "$rss / 1024" | bc -l)" "$seconds"
 }
 
-echo "$count records of ~$size bytes through the sandbox's TLS + SCRAM front (3 brokers, 3 partitions, acks=all), release build, $rounds rounds:"
+echo "$count records of ~$size bytes through the sandbox's TLS + SCRAM front (3 brokers, 3 partitions, acks=all, broker RTT $rtt ms), release build, $rounds rounds:"
 printf '%-6s %-7s %12s %9s %12s %9s %7s\n' round first "ingest r/s" "RSS MB" "kcat r/s" "RSS MB" ratio
 ratios=()
 for round in $(seq "$rounds"); do
     # A fresh sandbox per round: its mock cluster keeps records in memory.
-    "$ingest" sandbox --port 0 --api-key env:INGEST_BENCH_KEY --kafka-password env:INGEST_BENCH_KAFKA_PW \
+    "$ingest" sandbox --port 0 --kafka-rtt-ms "$rtt" --api-key env:INGEST_BENCH_KEY --kafka-password env:INGEST_BENCH_KAFKA_PW \
         --topic ing-staging-native --topic ing-staging-kcat > "$work/sandbox.txt" 2> "$work/sandbox.err" &
     sandbox_pid=$!
     for _ in $(seq 200); do grep -q '^topics:' "$work/sandbox.txt" 2>/dev/null && break; sleep 0.05; done
