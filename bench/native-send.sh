@@ -16,34 +16,14 @@ mkdir -p "$out"
 swift build -c release --product ingest --package-path "$root" >&2
 ingest="$(swift build -c release --show-bin-path --package-path "$root")/ingest"
 
-records="$out/records-$count-$size.txt"
-if [[ ! -f "$records" ]]; then
-    python3 - "$count" "$size" > "$records" <<'PY'
-import sys
-count, size = int(sys.argv[1]), int(sys.argv[2])
-for i in range(count):
-    head = f'{{"playerId":"{i % 5000}","seq":{i},"pad":"'
-    print(head + "x" * max(0, size - len(head) - 2) + '"}')
-PY
-fi
+source "$root/bench/lib.sh"
+records="$(bench_records "$count" "$size" "$out")"
 
 work="$(mktemp -d)"
 trap 'kill "$sandbox_pid" 2>/dev/null || true; rm -rf "$work"' EXIT
 export INGEST_BENCH_KEY="bench-api-key-$RANDOM$RANDOM"
 export INGEST_BENCH_KAFKA_PW="bench-kafka-pw-$RANDOM$RANDOM"
 export INGEST_STATE_DIR="$work/state"
-
-measure() {  # name, command... ; prints "records/s rss_mb seconds"
-    local name="$1"; shift
-    local start end
-    start=$(date +%s.%N)
-    /usr/bin/time -v "$@" 2> "$out/$name.time" > /dev/null
-    end=$(date +%s.%N)
-    local rss seconds
-    rss=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$out/$name.time")
-    seconds=$(echo "$end - $start" | bc -l)
-    printf '%.0f %.1f %.3f\n' "$(echo "$count / $seconds" | bc -l)" "$(echo "$rss / 1024" | bc -l)" "$seconds"
-}
 
 echo "$count records of ~$size bytes through the sandbox's TLS + SCRAM front (3 brokers, 3 partitions, acks=all, broker RTT $rtt ms), release build, $rounds rounds:"
 printf '%-6s %-7s %12s %9s %12s %9s %7s\n' round first "ingest r/s" "RSS MB" "kcat r/s" "RSS MB" ratio
@@ -70,9 +50,9 @@ password = "env:INGEST_BENCH_KAFKA_PW"
 bootstrap = "discover"
 ca_file = "$ca"
 TOML
-    run_native() { measure native "$ingest" send --profile "$work/bench.toml" --topic native --via native --file "$records"; }
+    run_native() { measure native /dev/null "$ingest" send --profile "$work/bench.toml" --topic native --via native --file "$records"; }
     run_kcat() {
-        measure kcat kcat -P -b "$secure" -t ing-staging-kcat -X log_level=3 -X linger.ms=5 -X acks=all \
+        measure kcat /dev/null kcat -P -b "$secure" -t ing-staging-kcat -X log_level=3 -X linger.ms=5 -X acks=all \
             -X security.protocol=SASL_SSL -X sasl.mechanisms=SCRAM-SHA-512 -X sasl.username=producer \
             -X sasl.password="$INGEST_BENCH_KAFKA_PW" -X ssl.ca.location="$ca" -l "$records"
     }

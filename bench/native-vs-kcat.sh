@@ -29,28 +29,8 @@ else
     bench="$(swift build -c release --show-bin-path --package-path "$root")/ingest-kafka-bench"
 fi
 
-records="$out/records-$count-$size.txt"
-if [[ ! -f "$records" ]]; then
-    python3 - "$count" "$size" > "$records" <<'PY'
-import sys
-count, size = int(sys.argv[1]), int(sys.argv[2])
-for i in range(count):
-    head = f'{{"playerId":"{i % 5000}","seq":{i},"pad":"'
-    print(head + "x" * max(0, size - len(head) - 2) + '"}')
-PY
-fi
-
-measure() {  # name, command... ; prints "records/s rss_mb seconds"
-    local name="$1"; shift
-    local start end
-    start=$(date +%s.%N)
-    /usr/bin/time -v "$@" 2> "$out/$name.time" > "$out/$name.out"
-    end=$(date +%s.%N)
-    local rss seconds
-    rss=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$out/$name.time")
-    seconds=$(echo "$end - $start" | bc -l)
-    printf '%.0f %.1f %.3f\n' "$(echo "$count / $seconds" | bc -l)" "$(echo "$rss / 1024" | bc -l)" "$seconds"
-}
+source "$root/bench/lib.sh"
+records="$(bench_records "$count" "$size" "$out")"
 
 # Produce request bytes the front saw for a topic, divided by the records.
 bytes_per_record() {
@@ -80,9 +60,9 @@ for round in $(seq "$rounds"); do
     password="$(grep '^password=' "$out/mock.txt" | cut -d= -f2-)"
     [[ -n "$front" && -n "$password" ]] || { echo "the sandbox's Kafka did not start" >&2; exit 1; }
     export INGEST_BENCH_CA="$ca" INGEST_BENCH_PASSWORD="$password"
-    run_native() { measure native "$bench" produce "$front" native "$records" "$codec"; }
+    run_native() { measure native "$out/native.out" "$bench" produce "$front" native "$records" "$codec"; }
     run_kcat() {
-        measure kcat kcat -P -b "$front" -t kcat -X log_level=3 -X linger.ms=5 -X acks=all -X compression.codec="$codec" \
+        measure kcat "$out/kcat.out" kcat -P -b "$front" -t kcat -X log_level=3 -X linger.ms=5 -X acks=all -X compression.codec="$codec" \
             -X security.protocol=SASL_SSL -X sasl.mechanisms=SCRAM-SHA-512 -X sasl.username=producer \
             -X sasl.password="$password" -X ssl.ca.location="$ca" -l "$records"
     }
