@@ -1,22 +1,29 @@
 import Foundation
+import Synchronization
 import Testing
 @testable import IngestCore
 
 /// The reading thread of native sends: same records, same order, the error where it happened.
 @Suite struct PrefetchTests {
-    /// Gives `count` records, then fails (if `failAfter`), from whatever thread calls it.
+    /// Gives `count` records, then fails (if `failing`), from whatever thread calls it.
     final class Numbered: RecordSource, @unchecked Sendable {
         let count: Int
         let failing: Bool
-        var given = 0
+        private let counter = Mutex(0)
+        /// Records given so far (read from the test's thread while the reader runs).
+        var given: Int { counter.withLock { $0 } }
         init(count: Int, failing: Bool) { self.count = count; self.failing = failing }
         func next() throws -> EventRecord? {
-            if given == count {
+            let n = counter.withLock { given -> Int? in
+                guard given < count else { return nil }
+                given += 1
+                return given
+            }
+            guard let n else {
                 if failing { throw InputError("line \(count + 1) is not JSON") }
                 return nil
             }
-            given += 1
-            return EventRecord(value: Payload(type: .string, data: Array("\(given)".utf8)))
+            return EventRecord(value: Payload(type: .string, data: Array("\(n)".utf8)))
         }
     }
 
@@ -40,19 +47,21 @@ import Testing
     }
 
     @Test func theReaderStaysBoundedAheadAndStopsWhenDropped() throws {
-        let inner = Numbered(count: 1_000_000, failing: false)
-        var source: PrefetchingSource? = PrefetchingSource(inner, chunkSize: 100, depth: 2)
+        var inner: Numbered? = Numbered(count: 1_000_000, failing: false)
+        weak var watched = inner
+        var source: PrefetchingSource? = PrefetchingSource(inner!, chunkSize: 100, depth: 2)
+        inner = nil
         _ = try source?.next()
-        // Bounded wait for the reader to fill its queue: two chunks queued, one being built.
+        // Bounded wait for the reader to fill its queue: one chunk taken, two queued, one built.
         let deadline = ContinuousClock.now + .seconds(5)
-        while inner.given < 300, ContinuousClock.now < deadline { Thread.sleep(forTimeInterval: 0.01) }
+        while (watched?.given ?? 0) < 300, ContinuousClock.now < deadline { Thread.sleep(forTimeInterval: 0.01) }
         Thread.sleep(forTimeInterval: 0.1)
-        #expect(inner.given <= 400)
+        #expect((watched?.given ?? 0) >= 300)
+        #expect((watched?.given ?? .max) <= 400)
+        // Dropped, the reader leaves its wait and lets go of the source (it held the only reference).
         source = nil
-        Thread.sleep(forTimeInterval: 0.1)
-        let afterDrop = inner.given
-        Thread.sleep(forTimeInterval: 0.1)
-        #expect(inner.given == afterDrop)
-        #expect(afterDrop < 1_000_000)
+        let released = ContinuousClock.now + .seconds(5)
+        while watched != nil, ContinuousClock.now < released { Thread.sleep(forTimeInterval: 0.01) }
+        #expect(watched == nil, "the reading thread still holds the source after the reader was dropped")
     }
 }

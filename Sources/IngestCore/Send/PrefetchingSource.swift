@@ -11,7 +11,8 @@ final class PrefetchingSource: RecordSource, @unchecked Sendable {
     private let shared: Shared
     private var chunk: [EventRecord] = []
     private var index = 0
-    private var ended: (any Error)?? = nil
+    /// Set once the reading thread has nothing more: how the source ended.
+    private var end: End?
 
     init(_ source: RecordSource, chunkSize: Int = 256, depth: Int = 8) {
         shared = Shared(depth: depth)
@@ -28,14 +29,12 @@ final class PrefetchingSource: RecordSource, @unchecked Sendable {
 
     func next() throws -> EventRecord? {
         while index == chunk.count {
-            if let ended {
-                if let error = ended { throw error }
+            if let end {
+                if let error = end.error { throw error }
                 return nil
             }
-            let (records, end) = shared.take()
-            chunk = records
+            (chunk, end) = shared.take()
             index = 0
-            if let end { ended = .some(end.error) }
         }
         defer { index += 1 }
         return chunk[index]
