@@ -90,14 +90,14 @@ extension Update {
             }
         case .confirmIdle(let pending, _)?:
             // Default No: only y sends.
-            switch key {
-            case .char("y"), .char("Y"):
+            switch defaultNo(key) {
+            case true?:
                 s.modal = nil
                 return startSend(&s, pending)
-            case .char("n"), .char("N"), .escape, .enter:
+            case false?:
                 s.modal = nil
                 setStatus(&s, "send cancelled: nothing sent", .warning)
-            default: break
+            case nil: break
             }
         default: break
         }

@@ -26,24 +26,24 @@ extension Update {
             }
         case .confirmProductionSingle(let pending):
             // Default No: only y sends.
-            switch key {
-            case .char("y"), .char("Y"):
+            switch defaultNo(key) {
+            case true?:
                 s.modal = nil
                 return startSend(&s, pending)
-            case .char("n"), .char("N"), .escape, .enter:
+            case false?:
                 s.modal = nil
                 setStatus(&s, "production send cancelled: nothing sent", .warning)
-            default: break
+            case nil: break
             }
         case .confirmQuit(let id):
-            switch key {
-            case .char("y"), .char("Y"):
+            switch defaultNo(key) {
+            case true?:
                 s.modal = nil
                 return quit(&s, force: true)
-            case .char("n"), .char("N"), .escape, .enter:
+            case false?:
                 s.modal = nil
                 setStatus(&s, "still running send #\(id); x stops it", .muted)
-            default: break
+            case nil: break
             }
         case .secret(let profile, let asking, var answered, var input):
             switch key {
@@ -85,6 +85,16 @@ extension Update {
             }
         }
         return []
+    }
+
+    /// The answer to a y/N question whose default is No: y is yes; n, Esc and Enter are no;
+    /// any other key is no answer yet.
+    static func defaultNo(_ key: Key) -> Bool? {
+        switch key {
+        case .char("y"), .char("Y"): true
+        case .char("n"), .char("N"), .escape, .enter: false
+        default: nil
+        }
     }
 
     /// Line editing shared by fields and prompts. Returns whether the key was an edit.
