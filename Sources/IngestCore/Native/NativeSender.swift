@@ -51,12 +51,9 @@ public enum NativeSender {
         // Outcomes of one answered batch go to the sinks together (one write each, not one per
         // record), on the pump's own task so the producer's engine never waits for a sink.
         let pump = ReportPump(run: run)
-        let answered = Locked<[DeliveryReport]>([])
+        let answered = Locked(AnsweredBatch())
         let flush: @Sendable () -> Void = {
-            let batch = answered.withLock { batch -> [DeliveryReport] in
-                defer { batch.removeAll(keepingCapacity: true) }
-                return batch
-            }
+            let batch = answered.withLock { $0.take() }
             pump.submit(batch)
         }
         var failure: (any Error)?
@@ -65,9 +62,7 @@ public enum NativeSender {
             _ = try await producer.partitionCount(of: topic)
             let records = RecordSequence(reader: reader, topic: topic, ratePerSecond: options.ratePerSecond, times: sentAt, pump: pump)
             try await producer.produce(records, onReport: { index, outcome in
-                let seq = index + 1
-                let report = DeliveryReport(seq: seq, outcome: Self.outcome(outcome, clock: clock), latencyMilliseconds: sentAt.elapsed(seq: seq))
-                answered.withLock { $0.append(report) }
+                answered.withLock { $0.add(seq: index + 1, outcome, times: sentAt, clock: clock) }
             }, onBatchEnd: flush)
         } catch {
             failure = error
@@ -79,18 +74,11 @@ public enum NativeSender {
         if let failure { throw failure }
     }
 
+
+    /// One outcome as the sinks get it (the timestamp formatted as a report shows it).
     static func outcome(_ outcome: KafkaDeliveryOutcome, clock: TimestampClock) -> Outcome {
-        switch outcome {
-        case .delivered(let partition, let offset, let timestampMs):
-            // librdkafka's mock cluster answers a clock-relative log-append time; a real broker an
-            // epoch time or -1. Anything before 2001 is not a wall-clock time: use ours.
-            let date = timestampMs >= 1_000_000_000_000 ? Date(timeIntervalSince1970: Double(timestampMs) / 1000) : Date()
-            return .delivered(partition: Int(partition), offset: offset, timestamp: clock.timestamp(date))
-        case .failed(let code, let name, let message):
-            return .failed(code: Int(code), message: "\(name): \(message)")
-        case .unknown(let message):
-            return .unknown(message: message)
-        }
+        var batch = AnsweredBatch()
+        return batch.convert(outcome, clock: clock)
     }
 
     static func producerRecord(_ record: EventRecord, topic: String) -> ProducerRecord {
@@ -119,8 +107,11 @@ struct RecordSequence: AsyncSequence {
             guard let (seq, record) = try sequence.reader.next() else { return nil }
             try await pacer.wait()
             if seq % 1024 == 0 { await sequence.pump.waitForRoom() }
-            sequence.times.mark(seq: seq)
-            return NativeSender.producerRecord(record, topic: sequence.topic)
+            // One clock read per record gives both its send time and its Kafka timestamp.
+            let now = sequence.times.mark(seq: seq)
+            var produced = NativeSender.producerRecord(record, topic: sequence.topic)
+            if produced.timestamp == nil { produced.timestamp = now }
+            return produced
         }
     }
 
@@ -147,15 +138,28 @@ final class SendTimes: @unchecked Sendable {
 
     deinit { slots.deallocate() }
 
-    func mark(seq: Int) {
-        slots[seq & mask] = DispatchTime.now().uptimeNanoseconds
+    /// The wall clock in milliseconds at the start, less the uptime clock then: uptime plus
+    /// this is the wall clock, without reading both clocks for every record.
+    private let wallOffset: Int64 = {
+        var time = timespec()
+        clock_gettime(CLOCK_REALTIME, &time)
+        let wall = Int64(time.tv_sec) * 1_000_000_000 + Int64(time.tv_nsec)
+        return wall - Int64(DispatchTime.now().uptimeNanoseconds)
+    }()
+
+    /// Notes that record `seq` goes now; returns now on the wall clock, in epoch milliseconds.
+    @discardableResult
+    func mark(seq: Int) -> Int64 {
+        let now = DispatchTime.now().uptimeNanoseconds
+        slots[seq & mask] = now
+        return (Int64(now) + wallOffset) / 1_000_000
     }
 
-    /// Milliseconds since `mark(seq:)`.
-    func elapsed(seq: Int) -> Double? {
+    /// Milliseconds from `mark(seq:)` to `now` (uptime nanoseconds).
+    func elapsed(seq: Int, now: UInt64) -> Double? {
         let start = slots[seq & mask]
         guard start > 0 else { return nil }
-        return Double(DispatchTime.now().uptimeNanoseconds &- start) / 1e6
+        return Double(now > start ? now - start : 0) / 1e6
     }
 }
 

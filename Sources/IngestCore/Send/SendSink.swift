@@ -52,9 +52,11 @@ public final class SendRun: Sendable {
     public func report(_ reports: [DeliveryReport]) {
         guard !reports.isEmpty else { return }
         let accepted = ledger.withLock { ledger -> [DeliveryReport] in
-            var accepted = reports
-            accepted.removeAll { !ledger.record($0) }
-            return accepted
+            // The usual batch is all new: passed on as it is, not copied report by report.
+            var refused = Set<Int>()
+            for (index, report) in reports.enumerated() where !ledger.record(report) { refused.insert(index) }
+            guard !refused.isEmpty else { return reports }
+            return reports.indices.filter { !refused.contains($0) }.map { reports[$0] }
         }
         guard !accepted.isEmpty else { return }
         guard ordered else {
