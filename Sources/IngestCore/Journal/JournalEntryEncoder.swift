@@ -53,63 +53,27 @@ enum JournalEntryEncoder {
         return freeText
     }
 
-    private static let alphabet: StaticString = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+    static let alphabet: StaticString = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 
-    /// A write position in a stack buffer that the caller sized for what it puts.
-    struct Cursor {
-        let start: UnsafeMutablePointer<UInt8>
-        var at: UnsafeMutablePointer<UInt8>
+    typealias Cursor = ByteCursor
+}
 
-        init(start: UnsafeMutablePointer<UInt8>) {
-            self.start = start
-            self.at = start
-        }
-
-        @inline(__always)
-        mutating func put(_ text: StaticString) {
-            let count = text.utf8CodeUnitCount
-            at.update(from: text.utf8Start, count: count)
+extension ByteCursor {
+    /// `RecordDigest.text`, written in place.
+    @inline(__always)
+    mutating func put(digest: RecordDigest) {
+        let letters = JournalEntryEncoder.alphabet.utf8Start
+        func sextets(_ word: UInt64, _ count: Int, _ shift: Int) {
+            for index in 0..<count { at[index] = letters[Int(truncatingIfNeeded: word >> UInt64(shift - 6 * index)) & 63] }
             at += count
         }
-
-        @inline(__always)
-        mutating func put(decimal value: Int64) {
-            if value < 0 { at.pointee = UInt8(ascii: "-"); at += 1 }
-            var magnitude = value.magnitude
-            var digits = 1
-            var bound: UInt64 = 10
-            while magnitude >= bound && digits < 19 { digits += 1; bound &*= 10 }
-            if magnitude >= bound { digits = 20 }
-            var position = at + digits
-            at = position
-            repeat {
-                position -= 1
-                position.pointee = UInt8(truncatingIfNeeded: 48 + magnitude % 10)
-                magnitude /= 10
-            } while magnitude > 0
-        }
-
-        /// `RecordDigest.text`, written in place.
-        @inline(__always)
-        mutating func put(digest: RecordDigest) {
-            let letters = JournalEntryEncoder.alphabet.utf8Start
-            func sextets(_ word: UInt64, _ count: Int, _ shift: Int) {
-                for index in 0..<count { at[index] = letters[Int(truncatingIfNeeded: word >> UInt64(shift - 6 * index)) & 63] }
-                at += count
-            }
-            // 128 bits = 21 sextets and 2 bits: the first 10 sextets come from `high`, the 11th
-            // straddles both words, the last 10 and the final 2 bits (padded with zeros) from `low`.
-            sextets(digest.high, 10, 58)
-            at.pointee = letters[Int(truncatingIfNeeded: (digest.high & 0xF) << 2 | digest.low >> 62)]
-            at += 1
-            sextets(digest.low, 10, 56)
-            at.pointee = letters[Int(truncatingIfNeeded: digest.low & 0x3) << 4]
-            at += 1
-        }
-
-        mutating func flush(to out: inout [UInt8]) {
-            out.append(contentsOf: UnsafeBufferPointer(start: start, count: at - start))
-            at = start
-        }
+        // 128 bits = 21 sextets and 2 bits: the first 10 sextets come from `high`, the 11th
+        // straddles both words, the last 10 and the final 2 bits (padded with zeros) from `low`.
+        sextets(digest.high, 10, 58)
+        at.pointee = letters[Int(truncatingIfNeeded: (digest.high & 0xF) << 2 | digest.low >> 62)]
+        at += 1
+        sextets(digest.low, 10, 56)
+        at.pointee = letters[Int(truncatingIfNeeded: digest.low & 0x3) << 4]
+        at += 1
     }
 }
