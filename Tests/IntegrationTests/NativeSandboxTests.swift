@@ -67,6 +67,42 @@ import TestSupport
         #expect(sizes.count >= 3 && sizes.count < 300, "\(sizes.count) report batches for 3000 records: \(sizes.prefix(20))")
     }
 
+    /// Keyed records spread over the partitions, so a batch holds runs of non-consecutive seqs:
+    /// the delivered ranges still cover every record once, at the offsets kcat reads them at.
+    @Test func deliveredRangesCoverEveryRecordOnceAtItsOffset() async throws {
+        let platform = try await Platform.start()
+        final class Ranges: SendSink {
+            let ranges = NIOLockedValueBox<[DeliveredRange]>([])
+            let reports = NIOLockedValueBox<Int>(0)
+            func didReport(_ batch: [DeliveryReport]) { reports.withLockedValue { $0 += batch.count } }
+            func didDeliver(_ range: DeliveredRange) { ranges.withLockedValue { $0.append(range) } }
+        }
+        let sink = Ranges()
+        let records = (1...2000).map { EventRecord(key: Payload(type: .string, data: Array("k\($0 % 7)".utf8)),
+                                                   value: Payload(type: .json, data: Array("{\"n\":\($0)}".utf8))) }
+        let plan = SendPlan(topic: "ing-staging-events", source: .records(records, origin: "test"), transport: .native)
+        let target = try await platform.target()
+        let result = await Sender(rest: platform.client, nativeTarget: { target }).run(plan, sinks: [sink])
+        let stored = try await KcatRun.output(["-C", "-b", platform.kafka.cluster.bootstrap, "-t", "ing-staging-events", "-e", "-q",
+                                               "-f", "%p %o %s\\n", "-X", "log_level=3"]).split(separator: "\n")
+        await platform.stop()
+        #expect(result.ledger.delivered == 2000, "\(result.stopReason ?? "")")
+        #expect(sink.reports.withLockedValue { $0 } == 0)
+        let ranges = sink.ranges.withLockedValue { $0 }
+        #expect(ranges.flatMap { Array($0.seqs) }.sorted() == Array(1...2000))
+        #expect(ranges.count > 3, "keys on three partitions make more than one run per batch")
+        // Where kcat finds each record is where its range put it.
+        var placed: [String: String] = [:]
+        for range in ranges {
+            for position in 0..<range.count { placed["{\"n\":\(range.firstSeq + position)}"] = "\(range.partition) \(range.offset(at: position))" }
+        }
+        #expect(stored.count == 2000)
+        for line in stored {
+            let parts = line.split(separator: " ", maxSplits: 2)
+            #expect(placed[String(parts[2])] == "\(parts[0]) \(parts[1])", "\(line)")
+        }
+    }
+
     @Test func restAndNativeLandInOneLog() async throws {
         let platform = try await Platform.start()
         let restRecords = (1...4).map { EventRecord(key: Payload(type: .string, data: Array("r\($0)".utf8)), value: Payload(type: .json, data: Array("{\"via\":\"rest\",\"n\":\($0)}".utf8))) }

@@ -33,20 +33,30 @@ enum JournalEntryEncoder {
                 RecordEncoding.appendString(message, to: &out)
                 freeText = true
             }
-            if let pending {
-                cursor.put(",\"n\":")
-                cursor.put(decimal: Int64(pending.size))
-                cursor.put(",\"h\":\"")
-                cursor.put(digest: pending.digest)
-                cursor.put("\"")
-                if let value = pending.value {
-                    cursor.put(",\"r\":")
-                    cursor.flush(to: &out)
-                    // As a string, escaped: a JSON value may hold raw newlines, which end a line here.
-                    RecordEncoding.appendString(String(decoding: value, as: UTF8.self), to: &out)
-                    freeText = true
-                }
-            }
+            if let pending, cursor.put(pending, out: &out) { freeText = true }
+            cursor.put("}\n")
+            cursor.flush(to: &out)
+        }
+        return freeText
+    }
+
+    /// Appends the entry of a delivered record (as `append` does for its report). True when
+    /// it holds a kept value, which must pass the secret scrubber.
+    @inline(__always)
+    static func appendDelivered(seq: Int, partition: Int, offset: Int64, pending: PendingRecord?, elapsed: Int64,
+                                to out: inout [UInt8]) -> Bool {
+        var freeText = false
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 192) { buffer in
+            var cursor = Cursor(start: buffer.baseAddress!)
+            cursor.put("{\"s\":")
+            cursor.put(decimal: Int64(seq))
+            cursor.put(",\"t\":")
+            cursor.put(decimal: elapsed)
+            cursor.put(",\"o\":\"d\",\"p\":")
+            cursor.put(decimal: Int64(partition))
+            cursor.put(",\"off\":")
+            cursor.put(decimal: offset)
+            if let pending, cursor.put(pending, out: &out) { freeText = true }
             cursor.put("}\n")
             cursor.flush(to: &out)
         }
@@ -59,6 +69,23 @@ enum JournalEntryEncoder {
 }
 
 extension ByteCursor {
+    /// A record's size and digest (and kept value, flushed through the escaping writer);
+    /// true when a value was written.
+    @inline(__always)
+    mutating func put(_ pending: PendingRecord, out: inout [UInt8]) -> Bool {
+        put(",\"n\":")
+        put(decimal: Int64(pending.size))
+        put(",\"h\":\"")
+        put(digest: pending.digest)
+        put("\"")
+        guard let value = pending.value else { return false }
+        put(",\"r\":")
+        flush(to: &out)
+        // As a string, escaped: a JSON value may hold raw newlines, which end a line here.
+        RecordEncoding.appendString(String(decoding: value, as: UTF8.self), to: &out)
+        return true
+    }
+
     /// `RecordDigest.text`, written in place.
     @inline(__always)
     mutating func put(digest: RecordDigest) {

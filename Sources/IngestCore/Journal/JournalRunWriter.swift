@@ -55,17 +55,28 @@ public final class JournalRunWriter: Sendable {
         }
     }
 
+    /// A delivered range, written as one `write(2)` of its records' entries.
+    public func record(_ range: DeliveredRange) {
+        guard range.count > 0 else { return }
+        write(entries: range.count) { bytes, elapsed in
+            var freeText = false
+            pending.withLockedValue { pending in
+                for position in 0..<range.count {
+                    let seq = range.firstSeq + position
+                    if JournalEntryEncoder.appendDelivered(seq: seq, partition: range.partition, offset: range.offset(at: position),
+                                                           pending: pending.remove(seq: seq), elapsed: elapsed, to: &bytes) {
+                        freeText = true
+                    }
+                }
+            }
+            return freeText
+        }
+    }
+
     @usableFromInline
     func record(buffer reports: UnsafeBufferPointer<DeliveryReport>) {
         guard !reports.isEmpty else { return }
-        let elapsed = JournalFormat.nowMilliseconds() - startMilliseconds
-        file.withLockedValue { state in
-            guard state.fd >= 0 else { return }
-            // The buffer of the previous batch, kept: no allocation, no fresh pages per batch.
-            var bytes = state.scratch
-            state.scratch = []
-            bytes.removeAll(keepingCapacity: true)
-            if state.mayBeTorn { bytes.append(0x0A) }
+        write(entries: reports.count) { bytes, elapsed in
             var freeText = false
             pending.withLockedValue { pending in
                 for report in reports {
@@ -74,10 +85,25 @@ public final class JournalRunWriter: Sendable {
                     }
                 }
             }
+            return freeText
+        }
+    }
+
+    /// One `write(2)` of the entries `encode` appends (given the run's elapsed milliseconds;
+    /// it returns whether they hold text from elsewhere, which is scrubbed first).
+    private func write(entries: Int, _ encode: (inout [UInt8], Int64) -> Bool) {
+        let elapsed = JournalFormat.nowMilliseconds() - startMilliseconds
+        file.withLockedValue { state in
+            guard state.fd >= 0 else { return }
+            // The buffer of the previous batch, kept: no allocation, no fresh pages per batch.
+            var bytes = state.scratch
+            state.scratch = []
+            bytes.removeAll(keepingCapacity: true)
+            if state.mayBeTorn { bytes.append(0x0A) }
             // Only entries that carry text from elsewhere pay for the secret scrubber.
-            if freeText { bytes = JournalFormat.scrubbed(bytes) }
+            if encode(&bytes, elapsed) { bytes = JournalFormat.scrubbed(bytes) }
             state.mayBeTorn = !JournalFiles.write(state.fd, bytes)
-            if !state.mayBeTorn { state.entries += reports.count }
+            if !state.mayBeTorn { state.entries += entries }
             // A rare huge batch (kept values) does not pin its memory for the rest of the run.
             if bytes.capacity <= 4 << 20 { state.scratch = bytes }
         }

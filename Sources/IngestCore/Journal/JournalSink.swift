@@ -23,6 +23,7 @@ public final class JournalSink: SendSink {
     }
 
     public var wantsRecords: Bool { true }
+    public var takesRecordsReadAhead: Bool { true }
 
     public func willSend(seq: Int, record: EventRecord) {
         writer.willSend(seq: seq, record: record)
@@ -30,6 +31,10 @@ public final class JournalSink: SendSink {
 
     public func didReport(_ reports: [DeliveryReport]) {
         writer.record(reports)
+    }
+
+    public func didDeliver(_ range: DeliveredRange) {
+        writer.record(range)
     }
 
     public func didFinish(_ result: SendResult) {

@@ -63,7 +63,9 @@ public enum NativeSender {
             let records = RecordSequence(reader: reader, topic: topic, ratePerSecond: options.ratePerSecond, times: sentAt, pump: pump)
             try await producer.produce(records, onReport: { index, outcome in
                 answered.withLock { $0.add(seq: index + 1, outcome, times: sentAt, clock: clock) }
-            }, onBatchEnd: flush)
+            }, onBatchEnd: flush, onDelivered: { run in
+                answered.withLock { $0.add(run, times: sentAt) }
+            })
         } catch {
             failure = error
         }

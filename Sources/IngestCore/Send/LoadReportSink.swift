@@ -28,6 +28,7 @@ public final class LoadReportSink: SendSink {
     }
 
     public var wantsRecords: Bool { true }
+    public var takesRecordsReadAhead: Bool { true }
 
     public func willSend(seq: Int, record: EventRecord) {
         let warmup = seq <= warmupRecords
@@ -48,6 +49,22 @@ public final class LoadReportSink: SendSink {
                     Self.count(report, into: &state.report.warmup!)
                 } else {
                     Self.count(report, into: &state.report.measured)
+                }
+            }
+        }
+    }
+
+    public func didDeliver(_ range: DeliveredRange) {
+        state.withLock { state in
+            for position in 0..<range.count {
+                let warmup = range.firstSeq + position <= warmupRecords && state.report.warmup != nil
+                let latency = range.latenciesMs?[position]
+                if warmup {
+                    state.report.warmup!.delivered += 1
+                    if let latency { state.report.warmup!.latency.record(latency) }
+                } else {
+                    state.report.measured.delivered += 1
+                    if let latency { state.report.measured.latency.record(latency) }
                 }
             }
         }

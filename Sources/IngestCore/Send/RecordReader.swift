@@ -9,10 +9,14 @@ final class RecordReader: @unchecked Sendable {
     private var ahead: (seq: Int, record: EventRecord)?
     private var exhausted = false
 
-    init(source: RecordSource, maximumBytes: Int, run: SendRun) {
+    /// The source checked and showed its records already (`ReadAheadSource`, on the reading thread).
+    private let checkedAhead: Bool
+
+    init(source: RecordSource, maximumBytes: Int, run: SendRun, readAhead: Bool = false) {
         self.source = source
         self.maximumBytes = maximumBytes
         self.run = run
+        self.checkedAhead = readAhead
     }
 
     /// Records read so far.
@@ -30,8 +34,12 @@ final class RecordReader: @unchecked Sendable {
             return
         }
         seq += 1
-        try RecordLimits.check(record, seq: seq, limit: maximumBytes)
-        run.willSend(seq: seq, record: record)
+        if checkedAhead {
+            run.willSendReadAhead(seq: seq, record: record)
+        } else {
+            try RecordLimits.check(record, seq: seq, limit: maximumBytes)
+            run.willSend(seq: seq, record: record)
+        }
         ahead = (seq, record)
     }
 
@@ -39,5 +47,29 @@ final class RecordReader: @unchecked Sendable {
         try readAhead()
         // Moved out, not copied: a copy would retain each of the record's buffers once more.
         return ahead.take()
+    }
+}
+
+/// Numbers, checks and shows records to the sinks that take them read ahead, as they are read:
+/// under a `PrefetchingSource`, that work (the journal's digest above all) runs on the reading
+/// thread instead of the sending one. `RecordReader(readAhead: true)` numbers them the same way.
+final class ReadAheadSource: RecordSource {
+    private let source: RecordSource
+    private let maximumBytes: Int
+    private let run: SendRun
+    private var seq = 0
+
+    init(_ source: RecordSource, maximumBytes: Int, run: SendRun) {
+        self.source = source
+        self.maximumBytes = maximumBytes
+        self.run = run
+    }
+
+    func next() throws -> EventRecord? {
+        guard let record = try source.next() else { return nil }
+        seq += 1
+        try RecordLimits.check(record, seq: seq, limit: maximumBytes)
+        run.willSendAhead(seq: seq, record: record)
+        return record
     }
 }

@@ -5,29 +5,49 @@ import Synchronization
 /// batch as it arrived. The reading side waits while more than `limit` outcomes are not yet
 /// written, so memory stays bounded when the sinks are slower than the cluster.
 final class ReportPump: Sendable {
-    private let continuation: AsyncStream<[DeliveryReport]>.Continuation
+    /// What arrived together: reports, and ranges of delivered records.
+    enum Item: Sendable {
+        case reports([DeliveryReport])
+        case delivered(DeliveredRange)
+
+        var count: Int {
+            switch self {
+            case .reports(let reports): return reports.count
+            case .delivered(let range): return range.count
+            }
+        }
+    }
+
+    private let continuation: AsyncStream<[Item]>.Continuation
     private let consumer: Task<Void, Never>
     private let pending = Count()
     private let room = Wakeup()
     let limit: Int
 
     init(run: SendRun, limit: Int = 200_000) {
-        let (stream, continuation) = AsyncStream<[DeliveryReport]>.makeStream()
+        let (stream, continuation) = AsyncStream<[Item]>.makeStream()
         self.continuation = continuation
         self.limit = limit
         let pending = self.pending, room = self.room
         consumer = Task {
             for await batch in stream {
-                run.report(batch)
-                let left = pending.value.subtract(batch.count, ordering: .relaxed).newValue
+                var count = 0
+                for item in batch {
+                    switch item {
+                    case .reports(let reports): run.report(reports)
+                    case .delivered(let range): run.report(range)
+                    }
+                    count += item.count
+                }
+                let left = pending.value.subtract(count, ordering: .relaxed).newValue
                 if left <= limit / 2 { room.signal() }
             }
         }
     }
 
-    func submit(_ batch: [DeliveryReport]) {
+    func submit(_ batch: [Item]) {
         guard !batch.isEmpty else { return }
-        pending.value.add(batch.count, ordering: .relaxed)
+        pending.value.add(batch.reduce(0) { $0 + $1.count }, ordering: .relaxed)
         continuation.yield(batch)
     }
 

@@ -6,10 +6,17 @@ import Synchronization
 public protocol SendSink: Sendable {
     /// Whether `willSend` should be called: reading records costs nothing for sinks that don't.
     var wantsRecords: Bool { get }
+    /// Whether `willSend` may come as records are read ahead of sending (on the reading
+    /// thread, up to a few thousand records early, and for records a stopped send never
+    /// sends): true for sinks that only note what was read (the journal's digests, byte counts).
+    var takesRecordsReadAhead: Bool { get }
     /// Record `seq` (1-based) was read and is about to be sent.
     func willSend(seq: Int, record: EventRecord)
     /// Outcomes, each exactly once; a batch is what arrived together (one answer, one read).
     func didReport(_ reports: [DeliveryReport])
+    /// Records delivered together (a native send's answered batch), each exactly once, as
+    /// one value; by default passed on as reports.
+    func didDeliver(_ range: DeliveredRange)
     /// The server throttled the send again (429, 503): the totals so far.
     func didThrottle(_ summary: ThrottleSummary)
     /// The send ended; nothing follows.
@@ -18,9 +25,11 @@ public protocol SendSink: Sendable {
 
 extension SendSink {
     public var wantsRecords: Bool { false }
+    public var takesRecordsReadAhead: Bool { false }
     public func willSend(seq: Int, record: EventRecord) {}
     public func didThrottle(_ summary: ThrottleSummary) {}
     public func didFinish(_ result: SendResult) {}
+    public func didDeliver(_ range: DeliveredRange) { didReport(range.reports()) }
 }
 
 /// A send in progress: collects outcomes into the ledger and passes each one on exactly once,
@@ -35,10 +44,15 @@ public final class SendRun: Sendable {
     private let throttle = Mutex(ThrottleSummary())
     let sinks: [any SendSink]
     let recordSinks: [any SendSink]
+    /// The record sinks that take records as they are read ahead, and the others.
+    let aheadSinks: [any SendSink]
+    let sendingSinks: [any SendSink]
 
     public init(sinks: [any SendSink], ordered: Bool = false) {
         self.sinks = sinks
         self.recordSinks = sinks.filter(\.wantsRecords)
+        self.aheadSinks = recordSinks.filter(\.takesRecordsReadAhead)
+        self.sendingSinks = recordSinks.filter { !$0.takesRecordsReadAhead }
         self.ordered = ordered
     }
 
@@ -70,6 +84,18 @@ public final class SendRun: Sendable {
         }
     }
 
+    /// A delivered range, counted and passed on as one value: each sink writes its records
+    /// without a report per record. An ordered run, or a range naming a record that already
+    /// has an outcome (a server fault), goes report by report instead.
+    public func report(_ range: DeliveredRange) {
+        guard range.count > 0 else { return }
+        guard !ordered, ledger.withLock({ $0.record(range) }) else {
+            report(range.reports())
+            return
+        }
+        for sink in sinks { sink.didDeliver(range) }
+    }
+
     /// The throttle totals moved (sinks see the new totals).
     func throttled(_ summary: ThrottleSummary) {
         // Refusals are counted on many tasks: totals that arrive late (fewer times) are stale.
@@ -83,6 +109,16 @@ public final class SendRun: Sendable {
 
     func willSend(seq: Int, record: EventRecord) {
         for sink in recordSinks { sink.willSend(seq: seq, record: record) }
+    }
+
+    /// Record `seq` was read ahead: the sinks that take records then.
+    func willSendAhead(seq: Int, record: EventRecord) {
+        for sink in aheadSinks { sink.willSend(seq: seq, record: record) }
+    }
+
+    /// Record `seq`, read ahead, goes now: the other record sinks.
+    func willSendReadAhead(seq: Int, record: EventRecord) {
+        for sink in sendingSinks { sink.willSend(seq: seq, record: record) }
     }
 
     func finish(_ result: SendResult) {

@@ -29,11 +29,14 @@ public struct Sender: Sendable {
         var result = SendResult()
         do {
             var source = try Self.source(for: plan)
-            // Natively, reading a file costs about what sending it does: read on another core.
+            // Natively, reading a file costs about what sending it does: read, check and digest
+            // on another core.
+            var readAhead = false
             if case .native = plan.transport, plan.options.ratePerSecond == nil, !(source is ListSource) {
-                source = PrefetchingSource(source)
+                source = PrefetchingSource(ReadAheadSource(source, maximumBytes: plan.options.maximumRecordBytes, run: run))
+                readAhead = true
             }
-            let reader = RecordReader(source: source, maximumBytes: plan.options.maximumRecordBytes, run: run)
+            let reader = RecordReader(source: source, maximumBytes: plan.options.maximumRecordBytes, run: run, readAhead: readAhead)
             switch plan.transport {
             case .rest(let mode):
                 let stream = try await sendREST(reader, mode: mode, plan: plan, run: run)

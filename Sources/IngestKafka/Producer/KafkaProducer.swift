@@ -78,15 +78,16 @@ public final class KafkaProducer: Sendable {
     /// waiting for the outcomes still to come (they keep arriving at `onReport`; `close`
     /// then ends them), throwing `CancellationError`. `onBatchEnd` is called after each group
     /// of outcomes that arrived together (one answered batch), so a caller can write them out
-    /// together instead of one by one.
+    /// together instead of one by one. With `onDelivered`, records stored by one answer come
+    /// there as one run each (consecutive indices), not through `onReport`.
     /// (Inlinable so that reading the caller's sequence is specialized for it: the per-record
     /// cost of a generic async iterator is most of what a record costs otherwise.)
     @inlinable
     public func produce<Records: AsyncSequence>(
         _ records: Records, onReport: @escaping @Sendable (Int, KafkaDeliveryOutcome) -> Void,
-        onBatchEnd: (@Sendable () -> Void)? = nil
+        onBatchEnd: (@Sendable () -> Void)? = nil, onDelivered: (@Sendable (KafkaDeliveredRun) -> Void)? = nil
     ) async throws where Records.Element == ProducerRecord {
-        let sink = DeliverySink(report: onReport, batchEnded: onBatchEnd)
+        let sink = DeliverySink(report: onReport, batchEnded: onBatchEnd, delivered: onDelivered)
         var failure: Error?
         do {
             // next() rather than for-await's next(isolation:): this task is not isolated,

@@ -14,11 +14,16 @@ final class DeliverySink: Sendable {
     /// Called after the outcomes that came together (one batch's run of this sink's records):
     /// lets the caller write them out together.
     let batchEnded: (@Sendable () -> Void)?
+    /// When set, a run of delivered records comes here as one value instead of one `report`
+    /// per record.
+    let delivered: (@Sendable (KafkaDeliveredRun) -> Void)?
 
     @usableFromInline
-    init(report: @escaping @Sendable (Int, KafkaDeliveryOutcome) -> Void, batchEnded: (@Sendable () -> Void)? = nil) {
+    init(report: @escaping @Sendable (Int, KafkaDeliveryOutcome) -> Void, batchEnded: (@Sendable () -> Void)? = nil,
+         delivered: (@Sendable (KafkaDeliveredRun) -> Void)? = nil) {
         self.report = report
         self.batchEnded = batchEnded
+        self.delivered = delivered
     }
 
     /// One outcome on its own (a record refused before it joined a batch).
@@ -93,6 +98,28 @@ struct PendingBatch: Sendable {
             runs[last].count += 1
         } else {
             runs.append(Run(sink: sink, first: index, count: 1))
+        }
+    }
+
+    /// Gives every record of a stored batch its outcome: as runs to the sinks that take them.
+    func finishDelivered(partition: Int32, baseOffset: Int64, logAppendTimeMs: Int64) {
+        var position = 0
+        for run in runs {
+            if let delivered = run.sink.delivered {
+                delivered(KafkaDeliveredRun(
+                    firstIndex: run.first, partition: partition, firstOffset: baseOffset < 0 ? -1 : baseOffset + Int64(position),
+                    timestampsMs: logAppendTimeMs >= 0
+                        ? Array(repeating: logAppendTimeMs, count: run.count) : Array(timestamps[position..<(position + run.count)])))
+                position += run.count
+            } else {
+                for offset in 0..<run.count {
+                    run.sink.report(run.first + offset, .delivered(
+                        partition: partition, offset: baseOffset < 0 ? -1 : baseOffset + Int64(position),
+                        timestampMs: logAppendTimeMs >= 0 ? logAppendTimeMs : timestamps[position]))
+                    position += 1
+                }
+            }
+            run.sink.batchEnded?()
         }
     }
 

@@ -66,11 +66,7 @@ extension ProducerEngine {
     private static func report(_ outcome: PartitionDelivery.Outcome, of batch: PendingBatch, in tp: TopicPartition) {
         switch outcome {
         case .delivered(let baseOffset, let logAppendTimeMs):
-            batch.finish { position, timestampMs in
-                .delivered(
-                    partition: tp.partition, offset: baseOffset < 0 ? -1 : baseOffset + Int64(position),
-                    timestampMs: logAppendTimeMs >= 0 ? logAppendTimeMs : timestampMs)
-            }
+            batch.finishDelivered(partition: tp.partition, baseOffset: baseOffset, logAppendTimeMs: logAppendTimeMs)
         case .failed(let code, let name, let message):
             let outcome = KafkaDeliveryOutcome.failed(code: code, name: name, message: message)
             batch.finish { _, _ in outcome }

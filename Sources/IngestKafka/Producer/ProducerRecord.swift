@@ -34,3 +34,18 @@ public enum KafkaDeliveryOutcome: Sendable, Equatable {
     /// was lost, or the delivery timeout was spent.
     case unknown(message: String)
 }
+
+/// Records of one producer call with consecutive indices, stored by one answer in one
+/// partition at consecutive offsets: what `produce(_:onReport:onBatchEnd:onDelivered:)` gives
+/// instead of one `.delivered` report per record.
+public struct KafkaDeliveredRun: Sendable, Equatable {
+    public let firstIndex: Int
+    public let partition: Int32
+    /// -1 when the broker reports that an earlier attempt was already written
+    /// (DUPLICATE_SEQUENCE_NUMBER): then every record's offset is -1.
+    public let firstOffset: Int64
+    /// Each record's timestamp: the broker's log-append time, or the record's own.
+    public let timestampsMs: [Int64]
+
+    public var count: Int { timestampsMs.count }
+}

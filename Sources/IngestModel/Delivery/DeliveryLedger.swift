@@ -15,6 +15,20 @@ public struct DeliveryLedger: Sendable {
 
     public var total: Int { delivered + failed + unknown }
 
+    /// Counts a delivered range as one; false (and counts nothing) when any of its records
+    /// already had an outcome: then count it report by report, which names the duplicates.
+    public mutating func record(_ range: DeliveredRange) -> Bool {
+        guard range.count > 0 else { return true }
+        let last = range.firstSeq + range.count - 2  // 0-based index of the range's last seq
+        let lastWord = last >> 6
+        if lastWord >= resolved.count { resolved.append(contentsOf: repeatElement(0, count: lastWord - resolved.count + 1)) }
+        for seq in range.seqs where resolved[(seq - 1) >> 6] & (1 << UInt64((seq - 1) & 63)) != 0 { return false }
+        for seq in range.seqs { resolved[(seq - 1) >> 6] |= 1 << UInt64((seq - 1) & 63) }
+        delivered += range.count
+        if let latencies = range.latenciesMs { for milliseconds in latencies { latency.record(milliseconds) } }
+        return true
+    }
+
     /// Returns false (and counts nothing) when `seq` already had an outcome.
     @discardableResult
     public mutating func record(_ report: DeliveryReport) -> Bool {

@@ -40,23 +40,61 @@ extension DeliveryReport {
                 cursor.flush(to: &out)
                 RecordEncoding.appendString(message, to: &out)
             }
-            if let latencyMilliseconds {
-                // Microsecond precision, as "1.234".
-                let micros = Int((latencyMilliseconds * 1000).rounded())
-                cursor.put(",\"latency_ms\":")
-                cursor.put(decimal: Int64(micros / 1000))
-                let fraction = micros % 1000
-                if fraction != 0 {
-                    // Three decimals without their trailing zeros.
-                    cursor.put(byte: UInt8(ascii: "."))
-                    let hundreds = fraction / 100, tens = fraction / 10 % 10, ones = fraction % 10
-                    cursor.put(byte: UInt8(ascii: "0") + UInt8(hundreds))
-                    if tens != 0 || ones != 0 { cursor.put(byte: UInt8(ascii: "0") + UInt8(tens)) }
-                    if ones != 0 { cursor.put(byte: UInt8(ascii: "0") + UInt8(ones)) }
-                }
-            }
+            if let latencyMilliseconds { cursor.put(latencyMilliseconds: latencyMilliseconds) }
             cursor.put("}\n")
             cursor.flush(to: &out)
         }
+    }
+}
+
+extension DeliveredRange {
+    /// The JSON line of each record, as `DeliveryReport.appendJSONLine` writes it, without
+    /// making the reports: the id is the seq, the timestamp text is remembered per millisecond.
+    public func appendJSONLines(to out: inout [UInt8], texts: inout TimestampTexts) {
+        // Between two flushes: one line's end (latency) and the next line up to its timestamp, under 200 bytes.
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 256) { buffer in
+            var cursor = ByteCursor(start: buffer.baseAddress!)
+            var lastMilliseconds = Int64.min
+            var stamp: [UInt8] = []
+            for position in 0..<count {
+                let seq = Int64(firstSeq + position)
+                cursor.put("{\"seq\":")
+                cursor.put(decimal: seq)
+                cursor.put(",\"id\":\"")
+                cursor.put(decimal: seq)
+                cursor.put("\",\"outcome\":\"delivered\",\"partition\":")
+                cursor.put(decimal: Int64(partition))
+                cursor.put(",\"offset\":")
+                cursor.put(decimal: offset(at: position))
+                cursor.put(",\"timestamp\":")
+                cursor.flush(to: &out)
+                if timestampsMs[position] != lastMilliseconds {
+                    lastMilliseconds = timestampsMs[position]
+                    stamp.removeAll(keepingCapacity: true)
+                    RecordEncoding.appendString(texts.text(lastMilliseconds), to: &stamp)
+                }
+                out.append(contentsOf: stamp)
+                if let latency = latenciesMs?[position] { cursor.put(latencyMilliseconds: latency) }
+                cursor.put("}\n")
+            }
+            cursor.flush(to: &out)
+        }
+    }
+}
+
+extension ByteCursor {
+    /// `,"latency_ms":1.234`: microsecond precision, without trailing zeros.
+    @inline(__always)
+    mutating func put(latencyMilliseconds: Double) {
+        let micros = Int((latencyMilliseconds * 1000).rounded())
+        put(",\"latency_ms\":")
+        put(decimal: Int64(micros / 1000))
+        let fraction = micros % 1000
+        guard fraction != 0 else { return }
+        put(byte: UInt8(ascii: "."))
+        let hundreds = fraction / 100, tens = fraction / 10 % 10, ones = fraction % 10
+        put(byte: UInt8(ascii: "0") + UInt8(hundreds))
+        if tens != 0 || ones != 0 { put(byte: UInt8(ascii: "0") + UInt8(tens)) }
+        if ones != 0 { put(byte: UInt8(ascii: "0") + UInt8(ones)) }
     }
 }

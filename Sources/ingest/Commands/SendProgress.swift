@@ -62,6 +62,18 @@ final class SendProgress: SendSink {
         }
     }
 
+    func didDeliver(_ range: DeliveredRange) {
+        guard shown else { return }
+        counts.withLock { counts in
+            counts.delivered += range.count
+            for latency in range.latenciesMs ?? [] {
+                counts.latencySum += latency
+                counts.latencyCount += 1
+                counts.latencyMax = max(counts.latencyMax, latency)
+            }
+        }
+    }
+
     /// Ends the display; a bar is wiped so the summary starts on a clean line.
     func stop() {
         task.withLock { $0?.cancel() }
