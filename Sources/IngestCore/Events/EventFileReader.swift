@@ -123,13 +123,14 @@ public final class EventFileReader: RecordSource {
         let piece = pending[pendingIndex]
         pendingIndex += 1
         recordsRead += 1
+        let mentionsType: Bool
         do {
-            try JSONValidator.validate(piece.bytes)
+            mentionsType = try JSONValidator.validateFindingType(piece.bytes)
         } catch {
             throw InputError("\(path): record \(recordsRead) (starting on line \(piece.line)) is not valid JSON: \(Self.shift(error, by: piece.line - 1))")
         }
         do {
-            return try RecordShape.record(fromJSON: piece.bytes, valueType: valueType)
+            return try RecordShape.record(fromJSON: piece.bytes, valueType: valueType, mentionsType: mentionsType)
         } catch let error as InputError {
             throw InputError("\(path): record \(recordsRead) (line \(piece.line)): \(error.description)")
         }

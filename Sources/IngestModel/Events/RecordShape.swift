@@ -6,8 +6,14 @@ public enum RecordShape {
     static let recordKeys: Set = ["key", "value", "headers", "partition_id", "timestamp"]
 
     public static func record(fromJSON bytes: [UInt8], valueType: ValueType) throws -> EventRecord {
+        try record(fromJSON: bytes, valueType: valueType, mentionsType: mentionsType(bytes))
+    }
+
+    /// `mentionsType`: whether the bytes hold `"type"`, when the caller knows it already
+    /// (`JSONValidator.validateFindingType`).
+    public static func record(fromJSON bytes: [UInt8], valueType: ValueType, mentionsType: Bool) throws -> EventRecord {
         // Only an object that mentions "type" can be a produce record: skip the parse otherwise.
-        if Self.mentionsType(bytes), let object = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any],
+        if mentionsType, let object = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any],
            !object.isEmpty, Set(object.keys).isSubset(of: recordKeys),
            (object["value"] as? [String: Any])?["type"] != nil || (object["key"] as? [String: Any])?["type"] != nil {
             return try produceRecord(object)

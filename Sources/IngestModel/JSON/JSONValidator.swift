@@ -18,19 +18,75 @@ public enum JSONValidator {
     }
 
     public static func validate(_ bytes: some Collection<UInt8>) throws(JSONSyntaxError) {
-        var scanner = Scanner(bytes: Array(bytes))
+        try validate(Array(bytes))
+    }
+
+    /// Arrays go straight to the scanner: the file reader validates every record through here.
+    public static func validate(_ bytes: [UInt8]) throws(JSONSyntaxError) {
+        var failure: JSONSyntaxError?
+        bytes.withUnsafeBufferPointer { buffer in
+            do throws(JSONSyntaxError) { try validate(buffer) } catch { failure = error }
+        }
+        if let failure { throw failure }
+    }
+
+    public static func validate(_ buffer: UnsafeBufferPointer<UInt8>) throws(JSONSyntaxError) {
+        var scanner = Scanner(bytes: buffer)
         try scanner.run()
     }
 
+    /// Validates, and says whether the text holds `"type"` anywhere (RecordShape's cue for a
+    /// produce record), noted at each string's closing quote on the way so the file reader need
+    /// not search every record again: in valid JSON any `"type"` ends at a closing quote.
+    public static func validateFindingType(_ bytes: [UInt8]) throws(JSONSyntaxError) -> Bool {
+        var failure: JSONSyntaxError?
+        let found = bytes.withUnsafeBufferPointer { buffer in
+            var scanner = Scanner(bytes: buffer)
+            do throws(JSONSyntaxError) { try scanner.run() } catch { failure = error }
+            return scanner.sawQuotedType
+        }
+        if let failure { throw failure }
+        return found
+    }
+
+    /// The open containers, innermost last. The first 64 levels are bits of one word, so a
+    /// record costs no allocation; only deeper nesting spills into an array.
+    struct ContainerStack {
+        private(set) var count = 0
+        private var shallow: UInt64 = 0  // bit n set: level n is an object
+        private var deep: [Bool] = []
+
+        var lastIsObject: Bool {
+            count <= 64 ? shallow & (1 << UInt64(count - 1)) != 0 : deep[count - 65]
+        }
+
+        mutating func push(isObject: Bool) {
+            if count < 64 {
+                if isObject { shallow |= 1 << UInt64(count) } else { shallow &= ~(1 << UInt64(count)) }
+            } else {
+                deep.append(isObject)
+            }
+            count += 1
+        }
+
+        mutating func pop() {
+            count -= 1
+            if count >= 64 { deep.removeLast() }
+        }
+    }
+
+    /// Works on a buffer the caller holds alive: plain loads, no array bounds checks or ARC in the
+    /// per-byte loops.
     struct Scanner {
-        let bytes: [UInt8]
+        let bytes: UnsafeBufferPointer<UInt8>
         var index = 0
         var line = 1
         var lineStart = 0
+        var stack = ContainerStack()
+        /// A string ended in `"type"` (its closing quote and the five bytes before it).
+        var sawQuotedType = false
 
-        enum Container { case object, array }
-
-        init(bytes: [UInt8]) { self.bytes = bytes }
+        init(bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
 
         func error(_ message: String, at position: Int? = nil) -> JSONSyntaxError {
             let position = position ?? index
@@ -39,6 +95,7 @@ public enum JSONValidator {
             return JSONSyntaxError(line: line, column: column, message: message, offset: min(position, bytes.count))
         }
 
+        @inline(__always)
         mutating func skipWhitespace() {
             while index < bytes.count {
                 switch bytes[index] {
@@ -55,27 +112,27 @@ public enum JSONValidator {
         }
 
         mutating func run() throws(JSONSyntaxError) {
-            var stack: [Container] = []
             skipWhitespace()
             if index == bytes.count { throw error("empty: expected a JSON value") }
-            try value(&stack)
+            try value()
             while true {
                 skipWhitespace()
-                guard let container = stack.last else { break }
+                guard stack.count > 0 else { break }
+                let isObject = stack.lastIsObject
                 guard index < bytes.count else {
-                    throw error(container == .object ? "unexpected end: an object is not closed (missing '}')" : "unexpected end: an array is not closed (missing ']')")
+                    throw error(isObject ? "unexpected end: an object is not closed (missing '}')" : "unexpected end: an array is not closed (missing ']')")
                 }
                 let byte = bytes[index]
                 if byte == UInt8(ascii: ",") {
                     index += 1
                     skipWhitespace()
-                    if container == .object { try key() }
-                    try value(&stack)
-                } else if container == .object && byte == UInt8(ascii: "}") || container == .array && byte == UInt8(ascii: "]") {
+                    if isObject { try key() }
+                    try value()
+                } else if isObject && byte == UInt8(ascii: "}") || !isObject && byte == UInt8(ascii: "]") {
                     index += 1
-                    stack.removeLast()
+                    stack.pop()
                 } else {
-                    throw error(container == .object ? "expected ',' or '}' after a value, found \(describe(byte))" : "expected ',' or ']' after a value, found \(describe(byte))")
+                    throw error(isObject ? "expected ',' or '}' after a value, found \(describe(byte))" : "expected ',' or ']' after a value, found \(describe(byte))")
                 }
             }
             if index < bytes.count {
@@ -98,7 +155,7 @@ public enum JSONValidator {
         }
 
         /// Reads one value; opening a container pushes it and returns (its members are read by `run`).
-        mutating func value(_ stack: inout [Container]) throws(JSONSyntaxError) {
+        mutating func value() throws(JSONSyntaxError) {
             skipWhitespace()
             guard index < bytes.count else { throw error("unexpected end: expected a value") }
             switch bytes[index] {
@@ -112,9 +169,9 @@ public enum JSONValidator {
                     index += 1
                     return
                 }
-                stack.append(isObject ? .object : .array)
+                stack.push(isObject: isObject)
                 if isObject { try key() }
-                try value(&stack)
+                try value()
             case UInt8(ascii: "\""): try string()
             case UInt8(ascii: "t"): try literal("true")
             case UInt8(ascii: "f"): try literal("false")
@@ -127,19 +184,20 @@ public enum JSONValidator {
 
         mutating func literal(_ word: StaticString) throws(JSONSyntaxError) {
             let start = index
-            let expected = Array(UnsafeBufferPointer(start: word.utf8Start, count: word.utf8CodeUnitCount))
-            for byte in expected {
-                guard index < bytes.count, bytes[index] == byte else {
+            for offset in 0..<word.utf8CodeUnitCount {
+                guard index < bytes.count, bytes[index] == word.utf8Start[offset] else {
                     throw error("expected \(word), found \(describe(index < bytes.count ? bytes[index] : 0))", at: start)
                 }
                 index += 1
             }
         }
 
+        @inline(__always)
+        func isDigit(_ i: Int) -> Bool { i < bytes.count && bytes[i] >= 0x30 && bytes[i] <= 0x39 }
+
         mutating func number() throws(JSONSyntaxError) {
             let start = index
             if bytes[index] == UInt8(ascii: "-") { index += 1 }
-            func isDigit(_ i: Int) -> Bool { i < bytes.count && bytes[i] >= 0x30 && bytes[i] <= 0x39 }
             guard isDigit(index) else { throw error("invalid number: a digit must follow '-'", at: start) }
             if bytes[index] == 0x30 {
                 index += 1
@@ -164,11 +222,16 @@ public enum JSONValidator {
             let start = index
             index += 1
             while index < bytes.count {
-                index = bytes.withUnsafeBufferPointer { ByteSearch.endOfPlainText($0.baseAddress!, from: index, count: $0.count) }
+                // Not empty here, so the base address is there.
+                index = ByteSearch.endOfPlainText(bytes.baseAddress!, from: index, count: bytes.count)
                 guard index < bytes.count else { break }
                 let byte = bytes[index]
                 switch byte {
                 case UInt8(ascii: "\""):
+                    if index >= 5 && bytes[index - 5] == 0x22 && bytes[index - 4] == 0x74 && bytes[index - 3] == 0x79
+                        && bytes[index - 2] == 0x70 && bytes[index - 1] == 0x65 {  // "type
+                        sawQuotedType = true
+                    }
                     index += 1
                     return
                 case UInt8(ascii: "\\"):
