@@ -22,6 +22,9 @@ public struct ConcatenatedJSONSplitter: Sendable {
     public struct Piece: Sendable, Equatable {
         public var bytes: [UInt8]
         public var line: Int
+        /// Checked by `JSONValidator.validPrefix` on the way (`validatesValues`), and what it found.
+        public var isValidJSON = false
+        public var mentionsType = false
     }
 
     public let maximumValueBytes: Int
@@ -36,9 +39,14 @@ public struct ConcatenatedJSONSplitter: Sendable {
     private var escaped = false
     private var consumed = 0
 
-    public init(maximumValueBytes: Int = 64 * 1024 * 1024, elementsOfArray: Bool = false) {
+    /// Values that lie whole in a chunk are validated in place, and that pass stands in for the
+    /// byte walk: cheaper for a caller that validates every value anyway (the file reader).
+    private let validatesValues: Bool
+
+    public init(maximumValueBytes: Int = 64 * 1024 * 1024, elementsOfArray: Bool = false, validatesValues: Bool = false) {
         self.maximumValueBytes = maximumValueBytes
         self.elementsOfArray = elementsOfArray
+        self.validatesValues = validatesValues
     }
 
     /// True when a value has started and not yet ended.
@@ -90,6 +98,16 @@ public struct ConcatenatedJSONSplitter: Sendable {
                     arrayClosed = true
                     continue
                 case UInt8(ascii: "{"), UInt8(ascii: "["):
+                    // A valid value ends where the walk below would end it, with the same line
+                    // breaks; anything else (invalid, or cut by the chunk) takes the walk.
+                    if validatesValues, let valid = JSONValidator.validPrefix(UnsafeBufferPointer(rebasing: buffer[(index - 1)...])) {
+                        let end = index - 1 + valid.end
+                        if valid.end > maximumValueBytes { throw .valueTooLarge(limit: maximumValueBytes) }
+                        values.append(Piece(bytes: Array(buffer[(index - 1)..<end]), line: line, isValidJSON: true, mentionsType: valid.mentionsType))
+                        line += valid.lineBreaks
+                        index = end
+                        continue
+                    }
                     depth = 1
                     startLine = line
                     valueStart = index - 1

@@ -49,6 +49,16 @@ public enum JSONValidator {
         return found
     }
 
+    /// The one value at the start of `buffer`, if it is valid and complete there: where it ends,
+    /// the line breaks inside it, and `"type"` as in `validateFindingType`. Nil otherwise (the
+    /// caller takes its slow path, which reports errors). The splitter's fast path.
+    public static func validPrefix(_ buffer: UnsafeBufferPointer<UInt8>) -> (end: Int, lineBreaks: Int, mentionsType: Bool)? {
+        var scanner = Scanner(bytes: buffer)
+        scanner.placesErrors = false
+        do throws(JSONSyntaxError) { try scanner.run(prefixOnly: true) } catch { return nil }
+        return (scanner.index, scanner.line - 1, scanner.sawQuotedType)
+    }
+
     /// The open containers, innermost last. The first 64 levels are bits of one word, so a
     /// record costs no allocation; only deeper nesting spills into an array.
     struct ContainerStack {
@@ -85,11 +95,14 @@ public enum JSONValidator {
         var stack = ContainerStack()
         /// A string ended in `"type"` (its closing quote and the five bytes before it).
         var sawQuotedType = false
+        /// Off when the error is dropped anyway: its column would scan the line again.
+        var placesErrors = true
 
         init(bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
 
         func error(_ message: String, at position: Int? = nil) -> JSONSyntaxError {
             let position = position ?? index
+            guard placesErrors else { return JSONSyntaxError(line: line, column: 0, message: message) }
             // Column counts characters, not bytes, so it matches what an editor shows.
             let column = String(decoding: bytes[lineStart..<min(position, bytes.count)], as: UTF8.self).count + 1
             return JSONSyntaxError(line: line, column: column, message: message, offset: min(position, bytes.count))
@@ -111,13 +124,13 @@ public enum JSONValidator {
             return "byte 0x\(String(byte, radix: 16))"
         }
 
-        mutating func run() throws(JSONSyntaxError) {
+        /// `prefixOnly`: stop where the first value ends, whatever follows.
+        mutating func run(prefixOnly: Bool = false) throws(JSONSyntaxError) {
             skipWhitespace()
             if index == bytes.count { throw error("empty: expected a JSON value") }
             try value()
-            while true {
+            while stack.count > 0 {
                 skipWhitespace()
-                guard stack.count > 0 else { break }
                 let isObject = stack.lastIsObject
                 guard index < bytes.count else {
                     throw error(isObject ? "unexpected end: an object is not closed (missing '}')" : "unexpected end: an array is not closed (missing ']')")
@@ -135,6 +148,8 @@ public enum JSONValidator {
                     throw error(isObject ? "expected ',' or '}' after a value, found \(describe(byte))" : "expected ',' or ']' after a value, found \(describe(byte))")
                 }
             }
+            if prefixOnly { return }
+            skipWhitespace()
             if index < bytes.count {
                 throw error("unexpected \(describe(bytes[index])) after the end of the JSON value")
             }
