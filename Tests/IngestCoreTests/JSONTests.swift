@@ -48,6 +48,21 @@ import TestSupport
         #expect(throws: Never.self) { try JSONValidator.validate(ok) }
     }
 
+    /// Objects and arrays mixed past the first 64 levels (the stack's first word) close right.
+    @Test func deepMixedNestingKeepsEachLevelsKind() throws {
+        let depth = JSONValidator.maximumDepth - 1
+        let open = (0..<depth).map { $0 % 3 == 0 ? "[" : "{\"k\":" }.joined()
+        let close = (0..<depth).reversed().map { $0 % 3 == 0 ? "]" : "}" }.joined()
+        try JSONValidator.validate(open + "1" + close)
+        // The wrong closer at level 201 (an array's place) is named as an array's.
+        var wrong = Array(close)
+        wrong[depth - 1 - 201] = "}"
+        do {
+            try JSONValidator.validate(open + "1" + String(wrong))
+            Issue.record("accepted a '}' closing an array")
+        } catch { #expect(error.message.contains("expected ',' or ']'"), "\(error)") }
+    }
+
     @Test func nonUTF8IsNamed() {
         #expect(throws: JSONSyntaxError.self) { try JSONValidator.validate([UInt8(ascii: "\""), 0xFF, UInt8(ascii: "\"")]) }
     }

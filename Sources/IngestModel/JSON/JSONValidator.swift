@@ -59,30 +59,29 @@ public enum JSONValidator {
         return (scanner.index, scanner.line - 1, scanner.sawQuotedType)
     }
 
-    /// The open containers, innermost last. The first 64 levels are bits of one word, so a
-    /// record costs no allocation; only deeper nesting spills into an array.
+    /// The open containers, innermost last: one bit a level (set: an object) in eight words
+    /// kept inline, as many levels as `maximumDepth`. No allocation, and nothing to release.
     struct ContainerStack {
         private(set) var count = 0
-        private var shallow: UInt64 = 0  // bit n set: level n is an object
-        private var deep: [Bool] = []
+        private var words: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0)
 
         var lastIsObject: Bool {
-            count <= 64 ? shallow & (1 << UInt64(count - 1)) != 0 : deep[count - 65]
+            let level = count - 1
+            return withUnsafeBytes(of: words) { $0.load(fromByteOffset: level / 64 * 8, as: UInt64.self) } & (1 << UInt64(level % 64)) != 0
         }
 
+        /// The caller keeps `count` below `maximumDepth` (512 levels: 8 × 64 bits).
         mutating func push(isObject: Bool) {
-            if count < 64 {
-                if isObject { shallow |= 1 << UInt64(count) } else { shallow &= ~(1 << UInt64(count)) }
-            } else {
-                deep.append(isObject)
+            let level = count
+            withUnsafeMutableBytes(of: &words) { raw in
+                let word = raw.load(fromByteOffset: level / 64 * 8, as: UInt64.self)
+                let bit: UInt64 = 1 << UInt64(level % 64)
+                raw.storeBytes(of: isObject ? word | bit : word & ~bit, toByteOffset: level / 64 * 8, as: UInt64.self)
             }
             count += 1
         }
 
-        mutating func pop() {
-            count -= 1
-            if count >= 64 { deep.removeLast() }
-        }
+        mutating func pop() { count -= 1 }
     }
 
     /// Works on a buffer the caller holds alive: plain loads, no array bounds checks or ARC in the
