@@ -48,6 +48,21 @@ import TestSupport
         #expect(throws: Never.self) { try JSONValidator.validate(ok) }
     }
 
+    /// Objects and arrays mixed past the first 64 levels (the stack's first word) close right.
+    @Test func deepMixedNestingKeepsEachLevelsKind() throws {
+        let depth = JSONValidator.maximumDepth - 1
+        let open = (0..<depth).map { $0 % 3 == 0 ? "[" : "{\"k\":" }.joined()
+        let close = (0..<depth).reversed().map { $0 % 3 == 0 ? "]" : "}" }.joined()
+        try JSONValidator.validate(open + "1" + close)
+        // The wrong closer at level 201 (an array's place) is named as an array's.
+        var wrong = Array(close)
+        wrong[depth - 1 - 201] = "}"
+        do {
+            try JSONValidator.validate(open + "1" + String(wrong))
+            Issue.record("accepted a '}' closing an array")
+        } catch { #expect(error.message.contains("expected ',' or ']'"), "\(error)") }
+    }
+
     @Test func nonUTF8IsNamed() {
         #expect(throws: JSONSyntaxError.self) { try JSONValidator.validate([UInt8(ascii: "\""), 0xFF, UInt8(ascii: "\"")]) }
     }
@@ -135,5 +150,46 @@ import TestSupport
         }
         // Both kinds of rounds happened often enough to mean something.
         #expect(clean > 100 && refused > 100, "\(clean) clean, \(refused) refused")
+    }
+
+    /// Validating values in place (the file reader's splitter) changes nothing the splitter
+    /// returns or throws, however a corrupt stream is chunked: same pieces, lines and errors.
+    /// What it marks valid is valid, and its "type" note agrees with a search of the bytes.
+    @Test func validatingSplitterSplitsAsThePlainOne() {
+        typealias SplitError = ConcatenatedJSONSplitter.SplitError
+        func split(_ bytes: [UInt8], chunks: [Int], validating: Bool) -> (pieces: [ConcatenatedJSONSplitter.Piece], error: SplitError?) {
+            var splitter = ConcatenatedJSONSplitter(maximumValueBytes: 64, validatesValues: validating)
+            var pieces: [ConcatenatedJSONSplitter.Piece] = []
+            var index = 0
+            for size in chunks where index < bytes.count {
+                let end = min(bytes.count, index + size)
+                do { pieces += try splitter.feedPieces(bytes[index..<end]) } catch { return (pieces, error) }
+                index = end
+            }
+            do { try splitter.finish() } catch { return (pieces, error) }
+            return (pieces, nil)
+        }
+        var generator = SeededRandom(seed: 0x7E57_2026)
+        let base = Array(#"{"a":"x\"}","type":1}"#.utf8) + [0x0A] + Array(#"[{"b":[1, 2]},"type"]"#.utf8) + Array("\r\n\n".utf8)
+            + Array(#"{"c" : {"d":"\u00e9"},"e":"type\"\""}"#.utf8) + [0x0A]
+        var marked = 0
+        for round in 0..<2000 {
+            var bytes = base
+            for _ in 0..<Int.random(in: 0...2, using: &generator) {
+                bytes[Int.random(in: 0..<bytes.count, using: &generator)] = [0x0A, 0x22, 0x5C, 0x7B, 0x7D, 0x20, 0x80].randomElement(using: &generator)!
+            }
+            let chunks = (0..<bytes.count).map { _ in Int.random(in: 1...40, using: &generator) }
+            let plain = split(bytes, chunks: chunks, validating: false)
+            let validated = split(bytes, chunks: chunks, validating: true)
+            #expect(plain.error == validated.error, "round \(round)")
+            #expect(plain.pieces.map { [$0.line] + $0.bytes.map(Int.init) } == validated.pieces.map { [$0.line] + $0.bytes.map(Int.init) }, "round \(round)")
+            for piece in validated.pieces where piece.isValidJSON {
+                #expect(throws: Never.self) { try JSONValidator.validate(piece.bytes) }
+                #expect(piece.mentionsType == ByteSearch.contains("\"type\"", in: piece.bytes), "round \(round)")
+                #expect(piece.mentionsType == (try? JSONValidator.validateFindingType(piece.bytes)), "round \(round)")
+                marked += 1
+            }
+        }
+        #expect(marked > 1000, "\(marked) pieces validated in place")
     }
 }

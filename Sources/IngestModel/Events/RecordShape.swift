@@ -6,8 +6,24 @@ public enum RecordShape {
     static let recordKeys: Set = ["key", "value", "headers", "partition_id", "timestamp"]
 
     public static func record(fromJSON bytes: [UInt8], valueType: ValueType) throws -> EventRecord {
+        try record(fromJSON: bytes, valueType: valueType, mentionsType: mentionsType(bytes))
+    }
+
+    /// `mentionsType`: whether the bytes hold `"type"`, when the caller knows it already
+    /// (`JSONValidator.validateFindingType`). Inlinable: the plain payload is the file reader's
+    /// per-record path.
+    @inlinable
+    public static func record(fromJSON bytes: [UInt8], valueType: ValueType, mentionsType: Bool) throws -> EventRecord {
         // Only an object that mentions "type" can be a produce record: skip the parse otherwise.
-        if Self.mentionsType(bytes), let object = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any],
+        if !mentionsType, valueType != .binary {
+            return EventRecord(value: Payload(type: valueType, data: bytes))
+        }
+        return try shapedRecord(fromJSON: bytes, valueType: valueType, mentionsType: mentionsType)
+    }
+
+    @usableFromInline
+    static func shapedRecord(fromJSON bytes: [UInt8], valueType: ValueType, mentionsType: Bool) throws -> EventRecord {
+        if mentionsType, let object = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any],
            !object.isEmpty, Set(object.keys).isSubset(of: recordKeys),
            (object["value"] as? [String: Any])?["type"] != nil || (object["key"] as? [String: Any])?["type"] != nil {
             return try produceRecord(object)

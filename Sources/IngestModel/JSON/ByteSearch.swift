@@ -51,12 +51,13 @@ extension ByteSearch {
         let ones: UInt64 = 0x0101_0101_0101_0101
         let highs: UInt64 = 0x8080_8080_8080_8080
         while count - at >= 8 {
-            let word = UnsafeRawPointer(base + at).loadUnaligned(as: UInt64.self)
+            let word = UInt64(littleEndian: UnsafeRawPointer(base + at).loadUnaligned(as: UInt64.self))
             let quote = word ^ (ones &* 0x22)
             let backslash = word ^ (ones &* 0x5C)
             // A zero byte in v: (v - 0x01..) & ~v & 0x80..; a byte below 0x20: (w - 0x20..) & ~w & 0x80..
-            let special = ((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash) | ((word &- ones &* 0x20) & ~word) | word
-            if special & highs != 0 { break }
+            let special = (((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash) | ((word &- ones &* 0x20) & ~word) | word) & highs
+            // A borrow only flags bytes above a truly special one, so the lowest flag is exact.
+            if special != 0 { return at + special.trailingZeroBitCount / 8 }
             at += 8
         }
         while at < count {

@@ -22,6 +22,9 @@ public struct ConcatenatedJSONSplitter: Sendable {
     public struct Piece: Sendable, Equatable {
         public var bytes: [UInt8]
         public var line: Int
+        /// Checked by `JSONValidator.validPrefix` on the way (`validatesValues`), and what it found.
+        public var isValidJSON = false
+        public var mentionsType = false
     }
 
     public let maximumValueBytes: Int
@@ -36,9 +39,14 @@ public struct ConcatenatedJSONSplitter: Sendable {
     private var escaped = false
     private var consumed = 0
 
-    public init(maximumValueBytes: Int = 64 * 1024 * 1024, elementsOfArray: Bool = false) {
+    /// Values that lie whole in a chunk are validated in place, and that pass stands in for the
+    /// byte walk: cheaper for a caller that validates every value anyway (the file reader).
+    private let validatesValues: Bool
+
+    public init(maximumValueBytes: Int = 64 * 1024 * 1024, elementsOfArray: Bool = false, validatesValues: Bool = false) {
         self.maximumValueBytes = maximumValueBytes
         self.elementsOfArray = elementsOfArray
+        self.validatesValues = validatesValues
     }
 
     /// True when a value has started and not yet ended.
@@ -61,18 +69,27 @@ public struct ConcatenatedJSONSplitter: Sendable {
     }
 
     /// Walks the chunk by index and copies each value out in one piece (this is a hot path).
+    /// The state lives in locals while the chunk is walked and is stored back once.
     private mutating func scan(_ buffer: UnsafeBufferPointer<UInt8>, into values: inout [Piece]) throws(SplitError) {
+        let count = buffer.count
+        guard count > 0, let base = buffer.baseAddress else { return }
         var index = 0
         var valueStart = depth > 0 ? 0 : -1
-        let count = buffer.count
+        var depth = self.depth, inString = self.inString, escaped = self.escaped
+        var line = self.line, startLine = self.startLine, arrayClosed = self.arrayClosed
+        let consumedBefore = consumed
+        defer {
+            self.depth = depth; self.inString = inString; self.escaped = escaped
+            self.line = line; self.startLine = startLine; self.arrayClosed = arrayClosed
+            consumed = consumedBefore + index
+        }
         while index < count {
-            let byte = buffer[index]
+            let byte = base[index]
             index += 1
-            consumed += 1
             if byte == 0x0A { line += 1 }
             if depth == 0 {
                 if arrayClosed {
-                    guard byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D else { throw .unexpectedByte(byte, offset: consumed - 1) }
+                    guard byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D else { throw .unexpectedByte(byte, offset: consumedBefore + index - 1) }
                     continue
                 }
                 switch byte {
@@ -81,29 +98,36 @@ public struct ConcatenatedJSONSplitter: Sendable {
                     arrayClosed = true
                     continue
                 case UInt8(ascii: "{"), UInt8(ascii: "["):
+                    // A valid value ends where the walk below would end it, with the same line
+                    // breaks; anything else (invalid, or cut by the chunk) takes the walk.
+                    if validatesValues, let valid = JSONValidator.validPrefix(UnsafeBufferPointer(rebasing: buffer[(index - 1)...])) {
+                        let end = index - 1 + valid.end
+                        if valid.end > maximumValueBytes { throw .valueTooLarge(limit: maximumValueBytes) }
+                        values.append(Piece(bytes: Array(buffer[(index - 1)..<end]), line: line, isValidJSON: true, mentionsType: valid.mentionsType))
+                        line += valid.lineBreaks
+                        index = end
+                        continue
+                    }
                     depth = 1
                     startLine = line
                     valueStart = index - 1
                     continue
                 default:
-                    throw .unexpectedByte(byte, offset: consumed - 1)
+                    throw .unexpectedByte(byte, offset: consumedBefore + index - 1)
                 }
             }
             if inString {
-                // Plain text up to the next quote, backslash or line break, eight bytes a step.
-                if !escaped, byte != 0x22, byte != 0x5C, byte != 0x0A {
-                    let end = ByteSearch.endOfPlainText(buffer.baseAddress!, from: index, count: count)
-                    consumed += end - index
-                    index = end
-                    continue
-                }
                 if escaped { escaped = false }
-                else if byte == UInt8(ascii: "\\") { escaped = true }
-                else if byte == UInt8(ascii: "\"") { inString = false }
+                else if byte == UInt8(ascii: "\\") { escaped = true; continue }
+                else if byte == UInt8(ascii: "\"") { inString = false; continue }
+                // Plain text up to the next quote, backslash or line break, eight bytes a step.
+                index = ByteSearch.endOfPlainText(base, from: index, count: count)
                 continue
             }
             switch byte {
-            case UInt8(ascii: "\""): inString = true
+            case UInt8(ascii: "\""):
+                inString = true
+                index = ByteSearch.endOfPlainText(base, from: index, count: count)
             case UInt8(ascii: "{"), UInt8(ascii: "["): depth += 1
             case UInt8(ascii: "}"), UInt8(ascii: "]"):
                 depth -= 1

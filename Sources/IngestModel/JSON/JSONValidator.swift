@@ -18,27 +18,96 @@ public enum JSONValidator {
     }
 
     public static func validate(_ bytes: some Collection<UInt8>) throws(JSONSyntaxError) {
-        var scanner = Scanner(bytes: Array(bytes))
+        try validate(Array(bytes))
+    }
+
+    /// Arrays go straight to the scanner: the file reader validates every record through here.
+    public static func validate(_ bytes: [UInt8]) throws(JSONSyntaxError) {
+        var failure: JSONSyntaxError?
+        bytes.withUnsafeBufferPointer { buffer in
+            do throws(JSONSyntaxError) { try validate(buffer) } catch { failure = error }
+        }
+        if let failure { throw failure }
+    }
+
+    public static func validate(_ buffer: UnsafeBufferPointer<UInt8>) throws(JSONSyntaxError) {
+        var scanner = Scanner(bytes: buffer)
         try scanner.run()
     }
 
+    /// Validates, and says whether the text holds `"type"` anywhere (RecordShape's cue for a
+    /// produce record), noted at each string's closing quote on the way so the file reader need
+    /// not search every record again: in valid JSON any `"type"` ends at a closing quote.
+    public static func validateFindingType(_ bytes: [UInt8]) throws(JSONSyntaxError) -> Bool {
+        var failure: JSONSyntaxError?
+        let found = bytes.withUnsafeBufferPointer { buffer in
+            var scanner = Scanner(bytes: buffer)
+            do throws(JSONSyntaxError) { try scanner.run() } catch { failure = error }
+            return scanner.sawQuotedType
+        }
+        if let failure { throw failure }
+        return found
+    }
+
+    /// The one value at the start of `buffer`, if it is valid and complete there: where it ends,
+    /// the line breaks inside it, and `"type"` as in `validateFindingType`. Nil otherwise (the
+    /// caller takes its slow path, which reports errors). The splitter's fast path.
+    public static func validPrefix(_ buffer: UnsafeBufferPointer<UInt8>) -> (end: Int, lineBreaks: Int, mentionsType: Bool)? {
+        var scanner = Scanner(bytes: buffer)
+        scanner.placesErrors = false
+        do throws(JSONSyntaxError) { try scanner.run(prefixOnly: true) } catch { return nil }
+        return (scanner.index, scanner.line - 1, scanner.sawQuotedType)
+    }
+
+    /// The open containers, innermost last: one bit a level (set: an object) in eight words
+    /// kept inline, as many levels as `maximumDepth`. No allocation, and nothing to release.
+    struct ContainerStack {
+        private(set) var count = 0
+        private var words: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0)
+
+        var lastIsObject: Bool {
+            let level = count - 1
+            return withUnsafeBytes(of: words) { $0.load(fromByteOffset: level / 64 * 8, as: UInt64.self) } & (1 << UInt64(level % 64)) != 0
+        }
+
+        /// The caller keeps `count` below `maximumDepth` (512 levels: 8 × 64 bits).
+        mutating func push(isObject: Bool) {
+            let level = count
+            withUnsafeMutableBytes(of: &words) { raw in
+                let word = raw.load(fromByteOffset: level / 64 * 8, as: UInt64.self)
+                let bit: UInt64 = 1 << UInt64(level % 64)
+                raw.storeBytes(of: isObject ? word | bit : word & ~bit, toByteOffset: level / 64 * 8, as: UInt64.self)
+            }
+            count += 1
+        }
+
+        mutating func pop() { count -= 1 }
+    }
+
+    /// Works on a buffer the caller holds alive: plain loads, no array bounds checks or ARC in the
+    /// per-byte loops.
     struct Scanner {
-        let bytes: [UInt8]
+        let bytes: UnsafeBufferPointer<UInt8>
         var index = 0
         var line = 1
         var lineStart = 0
+        var stack = ContainerStack()
+        /// A string ended in `"type"` (its closing quote and the five bytes before it).
+        var sawQuotedType = false
+        /// Off when the error is dropped anyway: its column would scan the line again.
+        var placesErrors = true
 
-        enum Container { case object, array }
-
-        init(bytes: [UInt8]) { self.bytes = bytes }
+        init(bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
 
         func error(_ message: String, at position: Int? = nil) -> JSONSyntaxError {
             let position = position ?? index
+            guard placesErrors else { return JSONSyntaxError(line: line, column: 0, message: message) }
             // Column counts characters, not bytes, so it matches what an editor shows.
             let column = String(decoding: bytes[lineStart..<min(position, bytes.count)], as: UTF8.self).count + 1
             return JSONSyntaxError(line: line, column: column, message: message, offset: min(position, bytes.count))
         }
 
+        @inline(__always)
         mutating func skipWhitespace() {
             while index < bytes.count {
                 switch bytes[index] {
@@ -54,30 +123,32 @@ public enum JSONValidator {
             return "byte 0x\(String(byte, radix: 16))"
         }
 
-        mutating func run() throws(JSONSyntaxError) {
-            var stack: [Container] = []
+        /// `prefixOnly`: stop where the first value ends, whatever follows.
+        mutating func run(prefixOnly: Bool = false) throws(JSONSyntaxError) {
             skipWhitespace()
             if index == bytes.count { throw error("empty: expected a JSON value") }
-            try value(&stack)
-            while true {
+            try value()
+            while stack.count > 0 {
                 skipWhitespace()
-                guard let container = stack.last else { break }
+                let isObject = stack.lastIsObject
                 guard index < bytes.count else {
-                    throw error(container == .object ? "unexpected end: an object is not closed (missing '}')" : "unexpected end: an array is not closed (missing ']')")
+                    throw error(isObject ? "unexpected end: an object is not closed (missing '}')" : "unexpected end: an array is not closed (missing ']')")
                 }
                 let byte = bytes[index]
                 if byte == UInt8(ascii: ",") {
                     index += 1
                     skipWhitespace()
-                    if container == .object { try key() }
-                    try value(&stack)
-                } else if container == .object && byte == UInt8(ascii: "}") || container == .array && byte == UInt8(ascii: "]") {
+                    if isObject { try key() }
+                    try value()
+                } else if isObject && byte == UInt8(ascii: "}") || !isObject && byte == UInt8(ascii: "]") {
                     index += 1
-                    stack.removeLast()
+                    stack.pop()
                 } else {
-                    throw error(container == .object ? "expected ',' or '}' after a value, found \(describe(byte))" : "expected ',' or ']' after a value, found \(describe(byte))")
+                    throw error(isObject ? "expected ',' or '}' after a value, found \(describe(byte))" : "expected ',' or ']' after a value, found \(describe(byte))")
                 }
             }
+            if prefixOnly { return }
+            skipWhitespace()
             if index < bytes.count {
                 throw error("unexpected \(describe(bytes[index])) after the end of the JSON value")
             }
@@ -98,7 +169,7 @@ public enum JSONValidator {
         }
 
         /// Reads one value; opening a container pushes it and returns (its members are read by `run`).
-        mutating func value(_ stack: inout [Container]) throws(JSONSyntaxError) {
+        mutating func value() throws(JSONSyntaxError) {
             skipWhitespace()
             guard index < bytes.count else { throw error("unexpected end: expected a value") }
             switch bytes[index] {
@@ -112,9 +183,9 @@ public enum JSONValidator {
                     index += 1
                     return
                 }
-                stack.append(isObject ? .object : .array)
+                stack.push(isObject: isObject)
                 if isObject { try key() }
-                try value(&stack)
+                try value()
             case UInt8(ascii: "\""): try string()
             case UInt8(ascii: "t"): try literal("true")
             case UInt8(ascii: "f"): try literal("false")
@@ -127,19 +198,20 @@ public enum JSONValidator {
 
         mutating func literal(_ word: StaticString) throws(JSONSyntaxError) {
             let start = index
-            let expected = Array(UnsafeBufferPointer(start: word.utf8Start, count: word.utf8CodeUnitCount))
-            for byte in expected {
-                guard index < bytes.count, bytes[index] == byte else {
+            for offset in 0..<word.utf8CodeUnitCount {
+                guard index < bytes.count, bytes[index] == word.utf8Start[offset] else {
                     throw error("expected \(word), found \(describe(index < bytes.count ? bytes[index] : 0))", at: start)
                 }
                 index += 1
             }
         }
 
+        @inline(__always)
+        func isDigit(_ i: Int) -> Bool { i < bytes.count && bytes[i] >= 0x30 && bytes[i] <= 0x39 }
+
         mutating func number() throws(JSONSyntaxError) {
             let start = index
             if bytes[index] == UInt8(ascii: "-") { index += 1 }
-            func isDigit(_ i: Int) -> Bool { i < bytes.count && bytes[i] >= 0x30 && bytes[i] <= 0x39 }
             guard isDigit(index) else { throw error("invalid number: a digit must follow '-'", at: start) }
             if bytes[index] == 0x30 {
                 index += 1
@@ -164,11 +236,16 @@ public enum JSONValidator {
             let start = index
             index += 1
             while index < bytes.count {
-                index = bytes.withUnsafeBufferPointer { ByteSearch.endOfPlainText($0.baseAddress!, from: index, count: $0.count) }
+                // Not empty here, so the base address is there.
+                index = ByteSearch.endOfPlainText(bytes.baseAddress!, from: index, count: bytes.count)
                 guard index < bytes.count else { break }
                 let byte = bytes[index]
                 switch byte {
                 case UInt8(ascii: "\""):
+                    if index >= 5 && bytes[index - 5] == 0x22 && bytes[index - 4] == 0x74 && bytes[index - 3] == 0x79
+                        && bytes[index - 2] == 0x70 && bytes[index - 1] == 0x65 {  // "type
+                        sawQuotedType = true
+                    }
                     index += 1
                     return
                 case UInt8(ascii: "\\"):
