@@ -12,7 +12,7 @@ public enum RecordShape {
     /// `mentionsType`: whether the bytes hold `"type"`, when the caller knows it already
     /// (`JSONValidator.validateFindingType`). Inlinable: the plain payload is the file reader's
     /// per-record path.
-    @inlinable
+    @inlinable @inline(__always)
     public static func record(fromJSON bytes: [UInt8], valueType: ValueType, mentionsType: Bool) throws -> EventRecord {
         // Only an object that mentions "type" can be a produce record: skip the parse otherwise.
         if !mentionsType, valueType != .binary {
