@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import IngestCore
+import NIOCore
+import NIOPosix
 
 /// Exit codes: 0 every record delivered; 1 some failed or unknown, or the platform refused;
 /// 2 usage, profile or input errors (nothing sent).
@@ -29,6 +31,14 @@ struct Main {
                 let directory = JournalStore.defaultDirectory()
                 try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
                 settings.file = (directory as NSString).appendingPathComponent("console.log")
+            }
+            // Single sends run their tasks on NIO's event loops: an answer then resumes the
+            // sending task on the thread that read it, not after a hop to Swift's pool, which
+            // was most of a request's latency on loopback (bench/rest.sh). Not for streams,
+            // batches and native sends: their sending tasks read files and wait on other
+            // threads, which would hold up an event loop meanwhile (measured slower).
+            if let send = command as? Send, send.sendsSingleRequests {
+                NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
             }
             do { try IngestLogging.bootstrap(settings) } catch {
                 Output.error("ingest: \(error)")

@@ -12,6 +12,13 @@ struct SendRequest {
 }
 
 extension Send {
+    /// Whether this send is REST requests of one record each (unless its request is wrong,
+    /// which `run` reports).
+    var sendsSingleRequests: Bool {
+        guard let request = try? sendRequest() else { return false }
+        return request.transport == .rest(.single)
+    }
+
     /// The saved send overlaid with the flags given; checked, nothing opened yet.
     func sendRequest() throws -> SendRequest {
         var send = try saved.map { try SavedSendStore.standard(directory: sends).load($0) } ?? SavedSend()
