@@ -79,6 +79,24 @@ stage("journal line (digest + entry)", count: count) {
         journal.didReport(batch)
     }
 }
+// What a native send runs now: delivered ranges (one per answered run) instead of reports.
+let ranges = stride(from: 0, to: count, by: 1000).map { start in
+    DeliveredRange(firstSeq: start + 1, partition: 0, firstOffset: Int64(start), timestampsMs: Array(repeating: 1_796_000_000_123, count: min(1000, count - start)),
+                   latenciesMs: Array(repeating: 4.2, count: min(1000, count - start)))
+}
+stage("report line, from ranges", count: count) { for range in ranges { lines.didDeliver(range) } }
+let rangeRun = SendRun(sinks: [])
+stage("ledger, from ranges", count: count) { for range in ranges { rangeRun.report(range) } }
+let rangeJournal = try JournalSink(plan: SendPlan(topic: "ing-staging-events", source: .file(path: path, format: .auto, valueType: .json), transport: .native),
+                                   profile: try ProfileStore(directories: []).load("local"), store: store)
+stage("journal line (digest + entry), from ranges", count: count) {
+    for (index, range) in ranges.enumerated() {
+        for offset in 0..<range.count { rangeJournal.willSend(seq: index * 1000 + offset + 1, record: records[index * 1000 + offset]) }
+        rangeJournal.didDeliver(range)
+    }
+}
+var digests = 0
+stage("  of which the digest", count: count) { for record in records { digests &+= Int(truncatingIfNeeded: RecordDigest(record).low) } }
 let load = LoadReportSink()
 stage("load report (sizes, percentiles)", count: count) {
     for (index, batch) in batches.enumerated() {
