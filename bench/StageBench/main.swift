@@ -71,11 +71,18 @@ stage("ledger (count, dedupe, latency)", count: count) { for batch in batches { 
 let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ingest-stage-bench-\(UUID().uuidString)").path
 defer { try? FileManager.default.removeItem(atPath: directory) }
 let store = try JournalStore(directory: directory)
-let journal = try JournalSink(plan: SendPlan(topic: "ing-staging-events", source: .file(path: path, format: .auto, valueType: .json), transport: .native),
-                              profile: try ProfileStore(directories: []).load("local"), store: store)
+@MainActor func journalRun() throws -> JournalSink {
+    try JournalSink(plan: SendPlan(topic: "ing-staging-events", source: .file(path: path, format: .auto, valueType: .json), transport: .native),
+                    profile: try ProfileStore(directories: []).load("local"), store: store)
+}
+/// The records of outcome batch `index` (1000 each) shown to `sink`, as a send does before their outcomes.
+@MainActor func willSend(batch index: Int, count: Int, to sink: some SendSink) {
+    for offset in 0..<count { sink.willSend(seq: index * 1000 + offset + 1, record: records[index * 1000 + offset]) }
+}
+let journal = try journalRun()
 stage("journal line (digest + entry)", count: count) {
     for (index, batch) in batches.enumerated() {
-        for offset in 0..<batch.count { journal.willSend(seq: index * 1000 + offset + 1, record: records[index * 1000 + offset]) }
+        willSend(batch: index, count: batch.count, to: journal)
         journal.didReport(batch)
     }
 }
@@ -87,11 +94,10 @@ let ranges = stride(from: 0, to: count, by: 1000).map { start in
 stage("report line, from ranges", count: count) { for range in ranges { lines.didDeliver(range) } }
 let rangeRun = SendRun(sinks: [])
 stage("ledger, from ranges", count: count) { for range in ranges { rangeRun.report(range) } }
-let rangeJournal = try JournalSink(plan: SendPlan(topic: "ing-staging-events", source: .file(path: path, format: .auto, valueType: .json), transport: .native),
-                                   profile: try ProfileStore(directories: []).load("local"), store: store)
+let rangeJournal = try journalRun()
 stage("journal line (digest + entry), from ranges", count: count) {
     for (index, range) in ranges.enumerated() {
-        for offset in 0..<range.count { rangeJournal.willSend(seq: index * 1000 + offset + 1, record: records[index * 1000 + offset]) }
+        willSend(batch: index, count: range.count, to: rangeJournal)
         rangeJournal.didDeliver(range)
     }
 }
@@ -100,7 +106,7 @@ stage("  of which the digest", count: count) { for record in records { digests &
 let load = LoadReportSink()
 stage("load report (sizes, percentiles)", count: count) {
     for (index, batch) in batches.enumerated() {
-        for offset in 0..<batch.count { load.willSend(seq: index * 1000 + offset + 1, record: records[index * 1000 + offset]) }
+        willSend(batch: index, count: batch.count, to: load)
         load.didReport(batch)
     }
 }

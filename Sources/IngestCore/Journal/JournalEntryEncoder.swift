@@ -6,66 +6,62 @@ enum JournalEntryEncoder {
     /// a value), which must pass the secret scrubber before it is written.
     @inline(__always)
     static func append(_ report: DeliveryReport, pending: PendingRecord?, elapsed: Int64, to out: inout [UInt8]) -> Bool {
-        var freeText = false
-        // Longest fixed run between two flushes: about 170 bytes (six 20-digit numbers, keys, digest).
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 192) { buffer in
-            var cursor = Cursor(start: buffer.baseAddress!)
-            cursor.put("{\"s\":")
-            cursor.put(decimal: Int64(report.seq))
-            cursor.put(",\"t\":")
-            cursor.put(decimal: elapsed)
-            switch report.outcome {
-            case .delivered(let partition, let offset, _):
-                cursor.put(",\"o\":\"d\",\"p\":")
-                cursor.put(decimal: Int64(partition))
-                cursor.put(",\"off\":")
-                cursor.put(decimal: offset)
-            case .failed(let code, let message):
+        switch report.outcome {
+        case .delivered(let partition, let offset, _):
+            return appendDelivered(seq: report.seq, partition: partition, offset: offset, pending: pending, elapsed: elapsed, to: &out)
+        case .failed(let code, let message):
+            return entry(seq: report.seq, elapsed: elapsed, pending: pending, to: &out) { cursor, out in
                 cursor.put(",\"o\":\"f\",\"code\":")
                 cursor.put(decimal: Int64(code))
                 cursor.put(",\"msg\":")
                 cursor.flush(to: &out)
                 RecordEncoding.appendString(message, to: &out)
-                freeText = true
-            case .unknown(let message):
+                return true
+            }
+        case .unknown(let message):
+            return entry(seq: report.seq, elapsed: elapsed, pending: pending, to: &out) { cursor, out in
                 cursor.put(",\"o\":\"u\",\"msg\":")
                 cursor.flush(to: &out)
                 RecordEncoding.appendString(message, to: &out)
-                freeText = true
+                return true
             }
-            if let pending, cursor.put(pending, out: &out) { freeText = true }
-            cursor.put("}\n")
-            cursor.flush(to: &out)
         }
-        return freeText
     }
 
-    /// Appends the entry of a delivered record (as `append` does for its report). True when
-    /// it holds a kept value, which must pass the secret scrubber.
+    /// The entry of a delivered record, from its parts (a delivered range has no reports).
     @inline(__always)
     static func appendDelivered(seq: Int, partition: Int, offset: Int64, pending: PendingRecord?, elapsed: Int64,
                                 to out: inout [UInt8]) -> Bool {
-        var freeText = false
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 192) { buffer in
-            var cursor = Cursor(start: buffer.baseAddress!)
-            cursor.put("{\"s\":")
-            cursor.put(decimal: Int64(seq))
-            cursor.put(",\"t\":")
-            cursor.put(decimal: elapsed)
+        entry(seq: seq, elapsed: elapsed, pending: pending, to: &out) { cursor, _ in
             cursor.put(",\"o\":\"d\",\"p\":")
             cursor.put(decimal: Int64(partition))
             cursor.put(",\"off\":")
             cursor.put(decimal: offset)
+            return false
+        }
+    }
+
+    /// One entry: seq and time, the outcome's fields (`outcome` puts them, true when they hold
+    /// text from elsewhere), the record's size and digest, and the line's end.
+    @inline(__always)
+    private static func entry(seq: Int, elapsed: Int64, pending: PendingRecord?, to out: inout [UInt8],
+                              outcome: (inout ByteCursor, inout [UInt8]) -> Bool) -> Bool {
+        // Longest fixed run between two flushes: about 170 bytes (six 20-digit numbers, keys, digest).
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 192) { buffer in
+            var cursor = ByteCursor(start: buffer.baseAddress!)
+            cursor.put("{\"s\":")
+            cursor.put(decimal: Int64(seq))
+            cursor.put(",\"t\":")
+            cursor.put(decimal: elapsed)
+            var freeText = outcome(&cursor, &out)
             if let pending, cursor.put(pending, out: &out) { freeText = true }
             cursor.put("}\n")
             cursor.flush(to: &out)
+            return freeText
         }
-        return freeText
     }
 
     static let alphabet: StaticString = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
-
-    typealias Cursor = ByteCursor
 }
 
 extension ByteCursor {

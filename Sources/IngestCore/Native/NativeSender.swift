@@ -76,7 +76,6 @@ public enum NativeSender {
         if let failure { throw failure }
     }
 
-
     /// One outcome as the sinks get it (the timestamp formatted as a report shows it).
     static func outcome(_ outcome: KafkaDeliveryOutcome, clock: TimestampClock) -> Outcome {
         var batch = AnsweredBatch()

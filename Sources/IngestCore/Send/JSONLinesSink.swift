@@ -6,7 +6,7 @@ import Synchronization
 public final class JSONLinesSink: SendSink {
     private let fd: Int32
     private let lock = Mutex(())
-    private let texts = Mutex(TimestampTexts(clock: TimestampClock()))
+    private let clock = TimestampClock()
 
     public init(fileDescriptor: Int32 = STDOUT_FILENO) {
         self.fd = fileDescriptor
@@ -16,7 +16,7 @@ public final class JSONLinesSink: SendSink {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(range.count * 150)
         // Every byte of a delivered line is this process's own: nothing to scrub.
-        texts.withLock { range.appendJSONLines(to: &bytes, texts: &$0) }
+        range.appendJSONLines(to: &bytes, clock: clock)
         lock.withLock { _ in writeAll(fd, bytes) }
     }
 

@@ -45,10 +45,8 @@ public final class LoadReportSink: SendSink {
     public func didReport(_ reports: [DeliveryReport]) {
         state.withLock { state in
             for report in reports {
-                if report.seq <= warmupRecords, state.report.warmup != nil {
-                    Self.count(report, into: &state.report.warmup!)
-                } else {
-                    Self.count(report, into: &state.report.measured)
+                state.report.updatePhase(of: report.seq, warmupRecords: warmupRecords) {
+                    $0.count(report.outcome, latency: report.latencyMilliseconds)
                 }
             }
         }
@@ -57,14 +55,8 @@ public final class LoadReportSink: SendSink {
     public func didDeliver(_ range: DeliveredRange) {
         state.withLock { state in
             for position in 0..<range.count {
-                let warmup = range.firstSeq + position <= warmupRecords && state.report.warmup != nil
-                let latency = range.latenciesMs?[position]
-                if warmup {
-                    state.report.warmup!.delivered += 1
-                    if let latency { state.report.warmup!.latency.record(latency) }
-                } else {
-                    state.report.measured.delivered += 1
-                    if let latency { state.report.measured.latency.record(latency) }
+                state.report.updatePhase(of: range.firstSeq + position, warmupRecords: warmupRecords) {
+                    $0.countDelivered(latency: range.latenciesMs?[position])
                 }
             }
         }
@@ -76,15 +68,6 @@ public final class LoadReportSink: SendSink {
             state.finished = now
             state.report.stopReason = result.stopReason
         }
-    }
-
-    private static func count(_ report: DeliveryReport, into phase: inout LoadReport.Phase) {
-        switch report.outcome {
-        case .delivered: phase.delivered += 1
-        case .failed: phase.failed += 1
-        case .unknown: phase.unknown += 1
-        }
-        if let latency = report.latencyMilliseconds { phase.latency.record(latency) }
     }
 
     /// The report so far (complete once the send finished).
@@ -103,5 +86,28 @@ public final class LoadReportSink: SendSink {
             }
             return report
         }
+    }
+}
+
+extension LoadReport {
+    /// Changes the phase record `seq` counts in: the warmup's first `warmupRecords`, when there is one.
+    fileprivate mutating func updatePhase(of seq: Int, warmupRecords: Int, _ body: (inout Phase) -> Void) {
+        if seq <= warmupRecords, warmup != nil { body(&warmup!) } else { body(&measured) }
+    }
+}
+
+extension LoadReport.Phase {
+    fileprivate mutating func count(_ outcome: Outcome, latency: Double?) {
+        switch outcome {
+        case .delivered: return countDelivered(latency: latency)
+        case .failed: failed += 1
+        case .unknown: unknown += 1
+        }
+        if let latency { self.latency.record(latency) }
+    }
+
+    fileprivate mutating func countDelivered(latency: Double?) {
+        delivered += 1
+        if let latency { self.latency.record(latency) }
     }
 }

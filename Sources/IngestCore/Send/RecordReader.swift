@@ -9,42 +9,39 @@ final class RecordReader: @unchecked Sendable {
     private var ahead: (seq: Int, record: EventRecord)?
     private var exhausted = false
 
-    /// The source checked and showed its records already (`ReadAheadSource`, on the reading thread).
-    private let checkedAhead: Bool
+    /// The source checked its records and showed them to the read-ahead sinks already
+    /// (`ReadAheadSource`, on the reading thread).
+    private let readAhead: Bool
 
     init(source: RecordSource, maximumBytes: Int, run: SendRun, readAhead: Bool = false) {
         self.source = source
         self.maximumBytes = maximumBytes
         self.run = run
-        self.checkedAhead = readAhead
+        self.readAhead = readAhead
     }
 
     /// Records read so far.
     var count: Int { seq }
 
     func peek() throws -> (seq: Int, record: EventRecord)? {
-        try readAhead()
+        try fillAhead()
         return ahead
     }
 
-    private func readAhead() throws {
+    private func fillAhead() throws {
         guard ahead == nil && !exhausted else { return }
         guard let record = try source.next() else {
             exhausted = true
             return
         }
         seq += 1
-        if checkedAhead {
-            run.willSendReadAhead(seq: seq, record: record)
-        } else {
-            try RecordLimits.check(record, seq: seq, limit: maximumBytes)
-            run.willSend(seq: seq, record: record)
-        }
+        if !readAhead { try RecordLimits.check(record, seq: seq, limit: maximumBytes) }
+        run.willSend(seq: seq, record: record, readAhead: readAhead)
         ahead = (seq, record)
     }
 
     func next() throws -> (seq: Int, record: EventRecord)? {
-        try readAhead()
+        try fillAhead()
         // Moved out, not copied: a copy would retain each of the record's buffers once more.
         return ahead.take()
     }
@@ -69,7 +66,7 @@ final class ReadAheadSource: RecordSource {
         guard let record = try source.next() else { return nil }
         seq += 1
         try RecordLimits.check(record, seq: seq, limit: maximumBytes)
-        run.willSendAhead(seq: seq, record: record)
+        run.didReadAhead(seq: seq, record: record)
         return record
     }
 }

@@ -45,14 +45,14 @@ public final class SendRun: Sendable {
     let sinks: [any SendSink]
     let recordSinks: [any SendSink]
     /// The record sinks that take records as they are read ahead, and the others.
-    let aheadSinks: [any SendSink]
-    let sendingSinks: [any SendSink]
+    let readAheadSinks: [any SendSink]
+    let sendTimeSinks: [any SendSink]
 
     public init(sinks: [any SendSink], ordered: Bool = false) {
         self.sinks = sinks
         self.recordSinks = sinks.filter(\.wantsRecords)
-        self.aheadSinks = recordSinks.filter(\.takesRecordsReadAhead)
-        self.sendingSinks = recordSinks.filter { !$0.takesRecordsReadAhead }
+        self.readAheadSinks = recordSinks.filter(\.takesRecordsReadAhead)
+        self.sendTimeSinks = recordSinks.filter { !$0.takesRecordsReadAhead }
         self.ordered = ordered
     }
 
@@ -66,11 +66,12 @@ public final class SendRun: Sendable {
     public func report(_ reports: [DeliveryReport]) {
         guard !reports.isEmpty else { return }
         let accepted = ledger.withLock { ledger -> [DeliveryReport] in
-            // The usual batch is all new: passed on as it is, not copied report by report.
-            var refused = Set<Int>()
-            for (index, report) in reports.enumerated() where !ledger.record(report) { refused.insert(index) }
-            guard !refused.isEmpty else { return reports }
-            return reports.indices.filter { !refused.contains($0) }.map { reports[$0] }
+            // The usual batch is all new: passed on as it is, copied only from a first refusal on.
+            var kept: [DeliveryReport]?
+            for (index, report) in reports.enumerated() {
+                if ledger.record(report) { kept?.append(report) } else if kept == nil { kept = Array(reports[..<index]) }
+            }
+            return kept ?? reports
         }
         guard !accepted.isEmpty else { return }
         guard ordered else {
@@ -107,18 +108,15 @@ public final class SendRun: Sendable {
         }
     }
 
-    func willSend(seq: Int, record: EventRecord) {
-        for sink in recordSinks { sink.willSend(seq: seq, record: record) }
+    /// Record `seq` goes now. When the record sinks that take records read ahead saw it
+    /// already (`didReadAhead`), only the others see it here.
+    func willSend(seq: Int, record: EventRecord, readAhead: Bool = false) {
+        for sink in readAhead ? sendTimeSinks : recordSinks { sink.willSend(seq: seq, record: record) }
     }
 
-    /// Record `seq` was read ahead: the sinks that take records then.
-    func willSendAhead(seq: Int, record: EventRecord) {
-        for sink in aheadSinks { sink.willSend(seq: seq, record: record) }
-    }
-
-    /// Record `seq`, read ahead, goes now: the other record sinks.
-    func willSendReadAhead(seq: Int, record: EventRecord) {
-        for sink in sendingSinks { sink.willSend(seq: seq, record: record) }
+    /// Record `seq` was read ahead of sending: the record sinks that take it then.
+    func didReadAhead(seq: Int, record: EventRecord) {
+        for sink in readAheadSinks { sink.willSend(seq: seq, record: record) }
     }
 
     func finish(_ result: SendResult) {

@@ -101,23 +101,20 @@ struct PendingBatch: Sendable {
         }
     }
 
-    /// Gives every record of a stored batch its outcome: as runs to the sinks that take them.
+    /// Gives every record of a stored batch its outcome: each of its runs as one value to the
+    /// sinks that take runs, record by record to the others.
     func finishDelivered(partition: Int32, baseOffset: Int64, logAppendTimeMs: Int64) {
         var position = 0
         for run in runs {
-            if let delivered = run.sink.delivered {
-                delivered(KafkaDeliveredRun(
-                    firstIndex: run.first, partition: partition, firstOffset: baseOffset < 0 ? -1 : baseOffset + Int64(position),
-                    timestampsMs: logAppendTimeMs >= 0
-                        ? Array(repeating: logAppendTimeMs, count: run.count) : Array(timestamps[position..<(position + run.count)])))
-                position += run.count
+            let delivered = KafkaDeliveredRun(
+                firstIndex: run.first, partition: partition, firstOffset: baseOffset < 0 ? -1 : baseOffset + Int64(position),
+                timestampsMs: logAppendTimeMs >= 0
+                    ? Array(repeating: logAppendTimeMs, count: run.count) : Array(timestamps[position..<(position + run.count)]))
+            position += run.count
+            if let take = run.sink.delivered {
+                take(delivered)
             } else {
-                for offset in 0..<run.count {
-                    run.sink.report(run.first + offset, .delivered(
-                        partition: partition, offset: baseOffset < 0 ? -1 : baseOffset + Int64(position),
-                        timestampMs: logAppendTimeMs >= 0 ? logAppendTimeMs : timestamps[position]))
-                    position += 1
-                }
+                for (offset, outcome) in delivered.outcomes.enumerated() { run.sink.report(run.first + offset, outcome) }
             }
             run.sink.batchEnded?()
         }

@@ -48,4 +48,11 @@ public struct KafkaDeliveredRun: Sendable, Equatable {
     public let timestampsMs: [Int64]
 
     public var count: Int { timestampsMs.count }
+
+    /// The same, one `.delivered` outcome per record.
+    public var outcomes: [KafkaDeliveryOutcome] {
+        timestampsMs.enumerated().map { position, timestampMs in
+            .delivered(partition: partition, offset: firstOffset < 0 ? -1 : firstOffset + Int64(position), timestampMs: timestampMs)
+        }
+    }
 }

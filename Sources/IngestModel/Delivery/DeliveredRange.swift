@@ -32,29 +32,10 @@ public struct DeliveredRange: Sendable, Equatable {
 
     /// The same outcomes as one report per record.
     public func reports(clock: TimestampClock = TimestampClock()) -> [DeliveryReport] {
-        var texts = TimestampTexts(clock: clock)
-        return (0..<count).map { position in
+        (0..<count).map { position in
             DeliveryReport(seq: firstSeq + position,
-                           outcome: .delivered(partition: partition, offset: offset(at: position), timestamp: texts.text(timestampsMs[position])),
+                           outcome: .delivered(partition: partition, offset: offset(at: position), timestamp: clock.timestamp(milliseconds: timestampsMs[position])),
                            latencyMilliseconds: latenciesMs?[position])
         }
-    }
-}
-
-/// ISO-8601 texts of millisecond timestamps, remembering the last one: the records of a range
-/// mostly share a millisecond.
-public struct TimestampTexts {
-    let clock: TimestampClock
-    private var last: (milliseconds: Int64, text: String)?
-
-    public init(clock: TimestampClock) {
-        self.clock = clock
-    }
-
-    public mutating func text(_ milliseconds: Int64) -> String {
-        if let last, last.milliseconds == milliseconds { return last.text }
-        let text = clock.timestamp(Date(timeIntervalSince1970: Double(milliseconds) / 1000))
-        last = (milliseconds, text)
-        return text
     }
 }

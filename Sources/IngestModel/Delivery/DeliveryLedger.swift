@@ -19,11 +19,9 @@ public struct DeliveryLedger: Sendable {
     /// already had an outcome: then count it report by report, which names the duplicates.
     public mutating func record(_ range: DeliveredRange) -> Bool {
         guard range.count > 0 else { return true }
-        let last = range.firstSeq + range.count - 2  // 0-based index of the range's last seq
-        let lastWord = last >> 6
-        if lastWord >= resolved.count { resolved.append(contentsOf: repeatElement(0, count: lastWord - resolved.count + 1)) }
-        for seq in range.seqs where resolved[(seq - 1) >> 6] & (1 << UInt64((seq - 1) & 63)) != 0 { return false }
-        for seq in range.seqs { resolved[(seq - 1) >> 6] |= 1 << UInt64((seq - 1) & 63) }
+        makeRoom(for: range.seqs.last!)
+        guard !range.seqs.contains(where: { isResolved($0) }) else { return false }
+        for seq in range.seqs { resolve(seq) }
         delivered += range.count
         if let latencies = range.latenciesMs { for milliseconds in latencies { latency.record(milliseconds) } }
         return true
@@ -32,13 +30,12 @@ public struct DeliveryLedger: Sendable {
     /// Returns false (and counts nothing) when `seq` already had an outcome.
     @discardableResult
     public mutating func record(_ report: DeliveryReport) -> Bool {
-        let word = (report.seq - 1) >> 6, bit = UInt64(1) << UInt64((report.seq - 1) & 63)
-        if word >= resolved.count { resolved.append(contentsOf: repeatElement(0, count: word - resolved.count + 1)) }
-        guard resolved[word] & bit == 0 else {
+        makeRoom(for: report.seq)
+        guard !isResolved(report.seq) else {
             duplicates += 1
             return false
         }
-        resolved[word] |= bit
+        resolve(report.seq)
         switch report.outcome {
         case .delivered: delivered += 1
         case .failed: failed += 1
@@ -47,6 +44,16 @@ public struct DeliveryLedger: Sendable {
         if let milliseconds = report.latencyMilliseconds { latency.record(milliseconds) }
         return true
     }
+
+    // One bit per seq (1-based), in words of 64.
+    private mutating func makeRoom(for seq: Int) {
+        let word = (seq - 1) >> 6
+        if word >= resolved.count { resolved.append(contentsOf: repeatElement(0, count: word - resolved.count + 1)) }
+    }
+
+    private func isResolved(_ seq: Int) -> Bool { resolved[(seq - 1) >> 6] & (1 << UInt64((seq - 1) & 63)) != 0 }
+
+    private mutating func resolve(_ seq: Int) { resolved[(seq - 1) >> 6] |= 1 << UInt64((seq - 1) & 63) }
 
     public func percentileMilliseconds(_ percentile: Double) -> Double? {
         latency.percentile(percentile)

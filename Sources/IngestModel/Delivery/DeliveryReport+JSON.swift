@@ -49,8 +49,8 @@ extension DeliveryReport {
 
 extension DeliveredRange {
     /// The JSON line of each record, as `DeliveryReport.appendJSONLine` writes it, without
-    /// making the reports: the id is the seq, the timestamp text is remembered per millisecond.
-    public func appendJSONLines(to out: inout [UInt8], texts: inout TimestampTexts) {
+    /// making the reports: the id is the seq, a timestamp is escaped once per millisecond.
+    public func appendJSONLines(to out: inout [UInt8], clock: TimestampClock) {
         // Between two flushes: one line's end (latency) and the next line up to its timestamp, under 200 bytes.
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 256) { buffer in
             var cursor = ByteCursor(start: buffer.baseAddress!)
@@ -71,7 +71,7 @@ extension DeliveredRange {
                 if timestampsMs[position] != lastMilliseconds {
                     lastMilliseconds = timestampsMs[position]
                     stamp.removeAll(keepingCapacity: true)
-                    RecordEncoding.appendString(texts.text(lastMilliseconds), to: &stamp)
+                    RecordEncoding.appendString(clock.timestamp(milliseconds: lastMilliseconds), to: &stamp)
                 }
                 out.append(contentsOf: stamp)
                 if let latency = latenciesMs?[position] { cursor.put(latencyMilliseconds: latency) }

@@ -7,6 +7,11 @@ public final class TimestampClock: Sendable {
 
     public init() {}
 
+    /// The text of an epoch time in milliseconds (a broker's timestamp).
+    public func timestamp(milliseconds: Int64) -> String {
+        timestamp(Date(timeIntervalSince1970: Double(milliseconds) / 1000))
+    }
+
     public func timestamp(_ date: Date = Date()) -> String {
         let millisecond = Int64(date.timeIntervalSince1970 * 1000)
         if let cached = last.withLock({ $0.0 == millisecond ? $0.1 : nil }) { return cached }

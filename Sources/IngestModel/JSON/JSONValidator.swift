@@ -23,11 +23,7 @@ public enum JSONValidator {
 
     /// Arrays go straight to the scanner: the file reader validates every record through here.
     public static func validate(_ bytes: [UInt8]) throws(JSONSyntaxError) {
-        var failure: JSONSyntaxError?
-        bytes.withUnsafeBufferPointer { buffer in
-            do throws(JSONSyntaxError) { try validate(buffer) } catch { failure = error }
-        }
-        if let failure { throw failure }
+        _ = try validateFindingType(bytes)
     }
 
     public static func validate(_ buffer: UnsafeBufferPointer<UInt8>) throws(JSONSyntaxError) {

@@ -10,6 +10,13 @@ final class SendProgress: SendSink {
         var sent = 0, delivered = 0, failed = 0, unknown = 0
         var bytes = 0
         var latencySum = 0.0, latencyCount = 0, latencyMax = 0.0
+
+        mutating func add(latency: Double?) {
+            guard let latency else { return }
+            latencySum += latency
+            latencyCount += 1
+            latencyMax = max(latencyMax, latency)
+        }
     }
 
     private enum Style { case bar, lines }
@@ -53,11 +60,7 @@ final class SendProgress: SendSink {
                 case .failed: counts.failed += 1
                 case .unknown: counts.unknown += 1
                 }
-                if let latency = report.latencyMilliseconds {
-                    counts.latencySum += latency
-                    counts.latencyCount += 1
-                    counts.latencyMax = max(counts.latencyMax, latency)
-                }
+                counts.add(latency: report.latencyMilliseconds)
             }
         }
     }
@@ -66,11 +69,7 @@ final class SendProgress: SendSink {
         guard shown else { return }
         counts.withLock { counts in
             counts.delivered += range.count
-            for latency in range.latenciesMs ?? [] {
-                counts.latencySum += latency
-                counts.latencyCount += 1
-                counts.latencyMax = max(counts.latencyMax, latency)
-            }
+            for latency in range.latenciesMs ?? [] { counts.add(latency: latency) }
         }
     }
 
