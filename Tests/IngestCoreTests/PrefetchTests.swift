@@ -2,6 +2,7 @@ import Foundation
 import Synchronization
 import Testing
 @testable import IngestCore
+@testable import IngestKafka
 
 /// The reading thread of native sends: same records, same order, the error where it happened.
 @Suite struct PrefetchTests {
@@ -48,7 +49,7 @@ import Testing
 
     @Test func theReaderStaysBoundedAheadAndStopsWhenDropped() throws {
         var inner: Numbered? = Numbered(count: 1_000_000, failing: false)
-        weak var watched = inner
+        weak let watched = inner
         var source: PrefetchingSource? = PrefetchingSource(inner!, chunkSize: 100, depth: 2)
         inner = nil
         _ = try source?.next()
@@ -63,5 +64,34 @@ import Testing
         let released = ContinuousClock.now + .seconds(5)
         while watched != nil, ContinuousClock.now < released { Thread.sleep(forTimeInterval: 0.01) }
         #expect(watched == nil, "the reading thread still holds the source after the reader was dropped")
+    }
+
+    /// The values of a block's records, read back as Kafka stores them.
+    static func values(_ block: RecordBlock) throws -> [String] {
+        var builder = RecordBatchBuilder()
+        for index in 0..<block.count { block.withRecord(at: index, timestampMs: 1000) { builder.append($0) } }
+        guard block.count > 0 else { return [] }
+        return try RecordBatch.decodeBatch(builder.sealed(stamp: .none)).map { String(decoding: $0.record.value ?? [], as: UTF8.self) }
+    }
+
+    /// The native fast path: records laid out in blocks on the reading thread, numbered and
+    /// checked there, in order, with the error after the records before it.
+    @Test(arguments: [(0, false), (99, false), (100, false), (1_001, false), (0, true), (250, true)])
+    func blocksHoldTheRecordsInOrderThenTheEnd(count: Int, failing: Bool) throws {
+        let run = SendRun(sinks: [])
+        let checked = ReadAheadSource(Numbered(count: count, failing: failing), maximumBytes: RecordLimits.maximumRecordBytes, run: run)
+        let blocks = NativeSender.prefetchedBlocks(checked, topic: "t", blockSize: 100, depth: 2)
+        var seen: [String] = []
+        var failure: (any Error)?
+        do {
+            while let block = try blocks.take() {
+                #expect(block.count <= 100 && block.topic == "t")
+                seen += try Self.values(block)
+            }
+        } catch {
+            failure = error
+        }
+        #expect(seen == (0..<count).map { String($0 + 1) })
+        #expect((failure is InputError) == failing)
     }
 }

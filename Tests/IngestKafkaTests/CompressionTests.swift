@@ -25,9 +25,7 @@ import TestSupport
         let records = Self.records("t", count: 500, tag: codec.rawValue)
         var builder = RecordBatchBuilder()
         for record in records {
-            builder.append(key: record.key, value: record.value, headerCount: record.headers.count, timestampMs: record.timestamp!) { visit in
-                for header in record.headers { visit(header.name, header.value) }
-            }
+            record.encoded(timestampMs: 0) { builder.append($0) }
         }
         let compressed = try codec.compress(builder.records)
         #expect(compressed.readableBytes < builder.records.readableBytes / 3, "repetitive JSON compresses well")

@@ -37,9 +37,9 @@ import Testing
     static func append(
         _ bytes: Int, to queue: inout PartitionQueue, index: Int = 0, at now: ContinuousClock.Instant = t0
     ) -> PartitionQueue.Action {
-        queue.append(
-            ProducerRecord(topic: "t", value: [UInt8](repeating: 7, count: bytes)), timestampMs: 1000, index: index, sink: sink,
-            now: now)
+        ProducerRecord(topic: "t", value: [UInt8](repeating: 7, count: bytes)).encoded(timestampMs: 1000) {
+            queue.append($0, index: index, sink: sink, now: now)
+        }
     }
 
     static let t0 = ContinuousClock.now
@@ -116,7 +116,7 @@ import Testing
             ProducerRecord(topic: "t", key: [], value: Array(repeating: 9, count: 300), timestamp: 5000),
         ]
         for (record, index) in zip(records, [5, 6, 9]) {
-            _ = queue.append(record, timestampMs: record.timestamp ?? 1000, index: index, sink: sink, now: .now)
+            _ = record.encoded(timestampMs: 1000) { queue.append($0, index: index, sink: sink, now: .now) }
         }
         let batch = queue.takeBatch()
         let decoded = try RecordBatch.decodeBatch(batch.builder.sealed(stamp: .none))
@@ -144,7 +144,7 @@ import Testing
     static func append(
         _ record: ProducerRecord, to accumulator: RecordAccumulator, index: Int = 0, sink: DeliverySink, step: inout RecordAccumulator.Step
     ) -> RecordAccumulator.Appended {
-        accumulator.append(record, index: index, sink: sink, timestampMs: 1000, now: .now, step: &step)
+        record.encoded(timestampMs: 1000) { accumulator.append($0, topic: record.topic, index: index, sink: sink, now: .now, step: &step) }
     }
 
     @Test func unknownTopicIsLeftToTheEngine() {
@@ -262,5 +262,15 @@ import Testing
         for bad in ["host", ":9092", "host:0", "host:70000", "host:x"] {
             #expect(throws: KafkaProducerError.self) { try KafkaProducer.parse(bad) }
         }
+    }
+}
+
+extension ProducerRecord {
+    /// The record as the producer appends it: laid out in a block of its own, stamped with
+    /// `timestampMs` unless it has a timestamp.
+    func encoded<Result>(timestampMs: Int64, _ body: (EncodedRecord) -> Result) -> Result {
+        var block = RecordBlock(topic: topic)
+        block.append(self)
+        return block.withRecord(at: 0, timestampMs: timestampMs, body)
     }
 }

@@ -69,7 +69,11 @@ import TestSupport
 
     /// Keyed records spread over the partitions, so a batch holds runs of non-consecutive seqs:
     /// the delivered ranges still cover every record once, at the offsets kcat reads them at.
-    @Test func deliveredRangesCoverEveryRecordOnceAtItsOffset() async throws {
+    /// Given records are laid out for Kafka in the sending task; a template's (like a file's)
+    /// on the reading thread, in blocks. Either way each record lands once, with its key and
+    /// header, where its range says.
+    @Test(arguments: ["records", "template"])
+    func deliveredRangesCoverEveryRecordOnceAtItsOffset(source: String) async throws {
         let platform = try await Platform.start()
         final class Ranges: SendSink {
             let ranges = NIOLockedValueBox<[DeliveredRange]>([])
@@ -78,28 +82,40 @@ import TestSupport
             func didDeliver(_ range: DeliveredRange) { ranges.withLockedValue { $0.append(range) } }
         }
         let sink = Ranges()
-        let records = (1...2000).map { EventRecord(key: Payload(type: .string, data: Array("k\($0 % 7)".utf8)),
-                                                   value: Payload(type: .json, data: Array("{\"n\":\($0)}".utf8))) }
-        let plan = SendPlan(topic: "ing-staging-events", source: .records(records, origin: "test"), transport: .native)
+        let count = 10_000
+        let records = (1...count).map { EventRecord(key: Payload(type: .string, data: Array("k\($0)".utf8)),
+                                                    value: Payload(type: .json, data: Array("{\"n\":\($0)}".utf8)),
+                                                    headers: [RecordHeader(name: "h", value: Array("v\($0)".utf8))]) }
+        let template = EventTemplate(value: "{\"n\":{{seq}}}", key: "k{{seq}}", headers: [HeaderTemplate(name: "h", value: "v{{seq}}")])
+        let plan = SendPlan(topic: "ing-staging-events",
+                            source: source == "records" ? .records(records, origin: "test") : .template(template, count: count), transport: .native)
         let target = try await platform.target()
         let result = await Sender(rest: platform.client, nativeTarget: { target }).run(plan, sinks: [sink])
         let stored = try await KcatRun.output(["-C", "-b", platform.kafka.cluster.bootstrap, "-t", "ing-staging-events", "-e", "-q",
-                                               "-f", "%p %o %s\\n", "-X", "log_level=3"]).split(separator: "\n")
+                                               "-f", "%p %o %k %h %s\\n", "-X", "log_level=3"]).split(separator: "\n")
         await platform.stop()
-        #expect(result.ledger.delivered == 2000, "\(result.stopReason ?? "")")
+        #expect(result.ledger.delivered == count, "\(result.stopReason ?? "")")
         #expect(sink.reports.withLockedValue { $0 } == 0)
         let ranges = sink.ranges.withLockedValue { $0 }
-        #expect(ranges.flatMap { Array($0.seqs) }.sorted() == Array(1...2000))
+        #expect(ranges.flatMap { Array($0.seqs) }.sorted() == Array(1...count))
         #expect(ranges.count > 3, "keys on three partitions make more than one run per batch")
-        // Where kcat finds each record is where its range put it.
+        // Where kcat finds each record is where its range put it, with its key and header.
         var placed: [String: String] = [:]
         for range in ranges {
-            for position in 0..<range.count { placed["{\"n\":\(range.firstSeq + position)}"] = "\(range.partition) \(range.offset(at: position))" }
+            for position in 0..<range.count {
+                let n = range.firstSeq + position
+                placed["k\(n) h=v\(n) {\"n\":\(n)}"] = "\(range.partition) \(range.offset(at: position))"
+            }
         }
-        #expect(stored.count == 2000)
+        #expect(stored.count == count)
         for line in stored {
             let parts = line.split(separator: " ", maxSplits: 2)
             #expect(placed[String(parts[2])] == "\(parts[0]) \(parts[1])", "\(line)")
+        }
+        // Keyed records go where Kafka's partitioner puts them.
+        for line in stored.prefix(50) {
+            let parts = line.split(separator: " ")
+            #expect(Int32(parts[0]) == Partitioner.partition(forKey: Array(parts[2].utf8), partitionCount: 3), "\(line)")
         }
     }
 

@@ -18,7 +18,7 @@ extension NativeSender {
         let run = SendRun(sinks: [ReportLines(onReport)])
         var result = SendResult()
         do {
-            try await send(RecordReader(source: ListSource(records), maximumBytes: options.maximumRecordBytes, run: run),
+            try await send(.records(RecordReader(source: ListSource(records), maximumBytes: options.maximumRecordBytes, run: run)),
                            topic: topic, configuration: configuration, options: options, run: run)
         } catch {
             result.stopReason = "\(error)"

@@ -41,9 +41,16 @@ public enum NativeSender {
         return configuration
     }
 
-    /// Connects, checks the topic, sends every record the reader gives; one report per record.
+    /// Where a native send's records come from: blocks laid out on the reading thread (the
+    /// fast path), or records read here, one by one.
+    enum Feed {
+        case blocks(Prefetcher<RecordBlock>)
+        case records(RecordReader)
+    }
+
+    /// Connects, checks the topic, sends every record the feed gives; one report per record.
     /// Throws what stops the run before anything is sent (no broker, login, missing topic).
-    static func send(_ reader: RecordReader, topic: String, configuration: KafkaProducerConfiguration,
+    static func send(_ feed: Feed, topic: String, configuration: KafkaProducerConfiguration,
                      options: SendOptions, run: SendRun) async throws {
         let producer = try await KafkaProducer.connect(configuration, logger: Logger(label: "ingest.kafka"))
         let sentAt = SendTimes(capacity: configuration.maxUnansweredRecords)
@@ -60,11 +67,14 @@ public enum NativeSender {
         do {
             // Before anything is sent: a missing topic is named, never created.
             _ = try await producer.partitionCount(of: topic)
-            let records = RecordSequence(reader: reader, topic: topic, ratePerSecond: options.ratePerSecond, times: sentAt, pump: pump)
-            try await producer.produce(records, onReport: { index, outcome in
+            let blocks = BlockSequence(feed: feed, topic: topic, ratePerSecond: options.ratePerSecond, pump: pump)
+            try await producer.produce(blocks: blocks, onReport: { index, outcome in
                 answered.withLock { $0.add(seq: index + 1, outcome, times: sentAt, clock: clock) }
             }, onBatchEnd: flush, onDelivered: { run in
                 answered.withLock { $0.add(run, times: sentAt) }
+            }, willAppend: { index in
+                // One clock read per record gives both its send time and its Kafka timestamp.
+                sentAt.mark(seq: index + 1)
             })
         } catch {
             failure = error
@@ -82,42 +92,71 @@ public enum NativeSender {
         return batch.convert(outcome, clock: clock)
     }
 
-    static func producerRecord(_ record: EventRecord, topic: String) -> ProducerRecord {
-        ProducerRecord(
-            topic: topic, partition: record.partition.map { Int32($0) }, key: record.key?.kafkaBytes, value: record.value?.kafkaBytes,
-            headers: record.headers.map { (name: $0.name, value: $0.value) },
-            timestamp: record.timestamp.flatMap { try? Date($0, strategy: .iso8601) }.map { Int64($0.timeIntervalSince1970 * 1000) })
+    /// Lays `record` out in `block` as Kafka stores it.
+    static func append(_ record: EventRecord, to block: inout RecordBlock) {
+        block.append(
+            key: record.key?.kafkaBytes, value: record.value?.kafkaBytes, headers: record.headers.map { (name: $0.name, value: $0.value) },
+            partition: record.partition.map { Int32($0) },
+            timestampMs: record.timestamp.flatMap { try? Date($0, strategy: .iso8601) }.map { Int64($0.timeIntervalSince1970 * 1000) })
+    }
+
+    /// A file's records laid out in blocks on a reading thread of their own, after
+    /// `ReadAheadSource` has numbered, checked and shown them to the read-ahead sinks there.
+    static func prefetchedBlocks(_ source: ReadAheadSource, topic: String, blockSize: Int = 4096, depth: Int = 4) -> Prefetcher<RecordBlock> {
+        let box = SourceBox(source)
+        return Prefetcher(depth: depth, make: { RecordBlock(topic: topic, capacity: blockSize) }) { block in
+            while block.count < blockSize {
+                guard let record = try box.source.next() else { return false }
+                append(record, to: &block)
+            }
+            return true
+        }
     }
 }
 
-/// The records of a reader as the producer's async sequence, read in the producer's task.
-struct RecordSequence: AsyncSequence {
-    typealias Element = ProducerRecord
-    let reader: RecordReader
+/// The feed's records as the producer's async sequence of blocks, read in the producer's task.
+struct BlockSequence: AsyncSequence {
+    typealias Element = RecordBlock
+    let feed: NativeSender.Feed
     let topic: String
     let ratePerSecond: Double?
-    let times: SendTimes
     let pump: ReportPump
 
     struct AsyncIterator: AsyncIteratorProtocol {
-        let sequence: RecordSequence
+        let sequence: BlockSequence
         var pacer: Pacer
+        var block: RecordBlock
+        /// What ended the records, held back until the records read before it have gone.
+        var failure: (any Error)?
 
-        mutating func next() async throws -> ProducerRecord? {
+        mutating func next() async throws -> RecordBlock? {
             try Task.checkCancellation()
-            guard let (seq, record) = try sequence.reader.next() else { return nil }
-            try await pacer.wait()
-            if seq % 1024 == 0 { await sequence.pump.waitForRoom() }
-            // One clock read per record gives both its send time and its Kafka timestamp.
-            let now = sequence.times.mark(seq: seq)
-            var produced = NativeSender.producerRecord(record, topic: sequence.topic)
-            if produced.timestamp == nil { produced.timestamp = now }
-            return produced
+            await sequence.pump.waitForRoom()
+            switch sequence.feed {
+            case .blocks(let prefetcher):
+                return try prefetcher.take()
+            case .records(let reader):
+                if let failure { throw failure }
+                block.removeAll()
+                // Paced: one record at a time, each at its turn. Otherwise a few hundred at a
+                // time: they are read here, just before they go.
+                let limit = pacer.isPacing ? 1 : 256
+                do {
+                    while block.count < limit, let (_, record) = try reader.next() {
+                        try await pacer.wait()
+                        NativeSender.append(record, to: &block)
+                    }
+                } catch {
+                    guard !block.isEmpty else { throw error }
+                    failure = error
+                }
+                return block.isEmpty ? nil : block
+            }
         }
     }
 
     func makeAsyncIterator() -> AsyncIterator {
-        AsyncIterator(sequence: self, pacer: Pacer(ratePerSecond: ratePerSecond))
+        AsyncIterator(sequence: self, pacer: Pacer(ratePerSecond: ratePerSecond), block: RecordBlock(topic: topic, capacity: 256))
     }
 }
 

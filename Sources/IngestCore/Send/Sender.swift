@@ -1,4 +1,5 @@
 import Foundation
+import IngestKafka
 import NIOCore
 
 /// Runs a `SendPlan` to outcomes: reads the records, sends them through REST or natively,
@@ -30,11 +31,18 @@ public struct Sender: Sendable {
         do {
             var source = try Self.source(for: plan)
             // Natively, reading a file costs about what sending it does: read, check and digest
-            // on another core.
+            // on another core. With no sink that needs records as they go, they are laid out
+            // for Kafka there too.
             var readAhead = false
+            var blocks: Prefetcher<RecordBlock>?
             if case .native = plan.transport, plan.options.ratePerSecond == nil, !(source is ListSource) {
-                source = PrefetchingSource(ReadAheadSource(source, maximumBytes: plan.options.maximumRecordBytes, run: run))
-                readAhead = true
+                let checked = ReadAheadSource(source, maximumBytes: plan.options.maximumRecordBytes, run: run)
+                if run.sendTimeSinks.isEmpty {
+                    blocks = NativeSender.prefetchedBlocks(checked, topic: plan.topic)
+                } else {
+                    source = PrefetchingSource(checked)
+                    readAhead = true
+                }
             }
             let reader = RecordReader(source: source, maximumBytes: plan.options.maximumRecordBytes, run: run, readAhead: readAhead)
             switch plan.transport {
@@ -46,7 +54,8 @@ public struct Sender: Sendable {
             case .native:
                 guard let nativeTarget else { throw InputError("native sends need the profile's Kafka settings") }
                 let configuration = NativeSender.configuration(try await nativeTarget(), options: plan.options)
-                try await NativeSender.send(reader, topic: plan.topic, configuration: configuration, options: plan.options, run: run)
+                try await NativeSender.send(blocks.map { .blocks($0) } ?? .records(reader), topic: plan.topic,
+                                            configuration: configuration, options: plan.options, run: run)
             }
         } catch let error as InputError {
             result.inputError = error

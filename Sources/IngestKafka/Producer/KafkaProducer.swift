@@ -57,9 +57,14 @@ public final class KafkaProducer: Sendable {
         guard !records.isEmpty else { return [] }
         let outcomes = OutcomeBox(count: records.count)
         let sink = DeliverySink(report: { index, outcome in outcomes.set(index, outcome) })
-        for (index, record) in records.enumerated() where offer(record, index: index, sink: sink) == .needsEngine {
-            // Awaited, so the next record is appended after this one.
-            await engine.enqueue(record, index: index, sink: sink)
+        for (index, record) in records.enumerated() {
+            var block = RecordBlock(topic: record.topic)
+            block.append(record)
+            let timestampMs = record.timestamp ?? ProducerEngine.nowMs()
+            if offer(block, at: 0, timestampMs: timestampMs, index: index, sink: sink) == .needsEngine {
+                // Awaited, so the next record is appended after this one.
+                await engine.enqueue(block, at: 0, timestampMs: timestampMs, index: index, sink: sink)
+            }
         }
         return await outcomes.all()
     }
@@ -87,19 +92,38 @@ public final class KafkaProducer: Sendable {
         _ records: Records, onReport: @escaping @Sendable (Int, KafkaDeliveryOutcome) -> Void,
         onBatchEnd: (@Sendable () -> Void)? = nil, onDelivered: (@Sendable (KafkaDeliveredRun) -> Void)? = nil
     ) async throws where Records.Element == ProducerRecord {
+        try await produce(blocks: OneRecordBlocks(records), onReport: onReport, onBatchEnd: onBatchEnd, onDelivered: onDelivered)
+    }
+
+    /// `produce` for records laid out ahead of time, a block at a time (see `RecordBlock`):
+    /// the fast path, where a reading thread fills blocks and nothing per record crosses
+    /// threads but bytes. Indices count records across blocks. `willAppend`, when given, is
+    /// called with each record's index as it is appended and returns the time (epoch
+    /// milliseconds) to stamp it with unless it has its own: the caller notes its send time there.
+    @inlinable
+    public func produce<Blocks: AsyncSequence>(
+        blocks: Blocks, onReport: @escaping @Sendable (Int, KafkaDeliveryOutcome) -> Void,
+        onBatchEnd: (@Sendable () -> Void)? = nil, onDelivered: (@Sendable (KafkaDeliveredRun) -> Void)? = nil,
+        willAppend: ((Int) -> Int64)? = nil
+    ) async throws where Blocks.Element == RecordBlock {
         let sink = DeliverySink(report: onReport, batchEnded: onBatchEnd, delivered: onDelivered)
         var failure: Error?
         do {
             // next() rather than for-await's next(isolation:): this task is not isolated,
             // and the isolation-passing variant costs executor checks per record.
-            var iterator = records.makeAsyncIterator()
+            var iterator = blocks.makeAsyncIterator()
             var index = 0
-            while let record = try await iterator.next() {
-                let offered = offer(record, index: index, sink: sink)
-                index += 1
-                // Only where it waits: a cancelled caller is noticed there, at no cost per record.
-                if offered != .done, !(await complete(offered, record, index: index - 1, sink: sink)) {
-                    throw CancellationError()
+            while let block = try await iterator.next() {
+                for position in 0..<block.count {
+                    let stamped = willAppend?(index)
+                    let timestampMs = stamped ?? Self.stamp(forOwn: block.timestampMs(at: position))
+                    let offered = offer(block, at: position, timestampMs: timestampMs, index: index, sink: sink)
+                    index += 1
+                    // Only where it waits: a cancelled caller is noticed there, at no cost per record.
+                    if offered != .done,
+                        !(await complete(offered, block, at: position, timestampMs: timestampMs, index: index - 1, sink: sink)) {
+                        throw CancellationError()
+                    }
                 }
             }
         } catch {
@@ -108,6 +132,12 @@ public final class KafkaProducer: Sendable {
         let idle = await flush()
         if let failure { throw failure }
         if !idle { throw CancellationError() }
+    }
+
+    /// What stamps a record: now, unless it has a timestamp of its own (then unused).
+    @usableFromInline
+    static func stamp(forOwn timestampMs: Int64?) -> Int64 {
+        timestampMs != nil ? 0 : ProducerEngine.nowMs()
     }
 
     /// Sends what waits and waits until every record appended so far has its outcome; false
@@ -126,12 +156,14 @@ public final class KafkaProducer: Sendable {
         case needsEngine
     }
 
-    /// Appends a record to its batch without leaving this thread, when its topic is known.
+    /// Appends record `position` of `block` to its batch without leaving this thread, when
+    /// its topic is known; `timestampMs` stamps it unless it has its own.
     @usableFromInline
-    func offer(_ record: ProducerRecord, index: Int, sink: DeliverySink) -> Offered {
+    func offer(_ block: RecordBlock, at position: Int, timestampMs: Int64, index: Int, sink: DeliverySink) -> Offered {
         var step = RecordAccumulator.Step.none
-        let appended = engine.accumulator.append(
-            record, index: index, sink: sink, timestampMs: record.timestamp ?? ProducerEngine.nowMs(), now: .now, step: &step)
+        let appended = block.withRecord(at: position, timestampMs: timestampMs) {
+            engine.accumulator.append($0, topic: block.topic, index: index, sink: sink, now: .now, step: &step)
+        }
         engine.carryOut(step)
         switch appended {
         case .appended, .refused: return .done
@@ -142,14 +174,14 @@ public final class KafkaProducer: Sendable {
 
     /// What `offer` left to do; false when the task was cancelled meanwhile.
     @usableFromInline
-    func complete(_ offered: Offered, _ record: ProducerRecord, index: Int, sink: DeliverySink) async -> Bool {
+    func complete(_ offered: Offered, _ block: RecordBlock, at position: Int, timestampMs: Int64, index: Int, sink: DeliverySink) async -> Bool {
         switch offered {
         case .done:
             break
         case .full:
             await engine.accumulator.waitForRoom()
         case .needsEngine:
-            await engine.enqueue(record, index: index, sink: sink)
+            await engine.enqueue(block, at: position, timestampMs: timestampMs, index: index, sink: sink)
             await engine.accumulator.waitForRoom()
         }
         return !Task.isCancelled

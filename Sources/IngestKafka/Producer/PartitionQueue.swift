@@ -86,14 +86,10 @@ struct PendingBatch: Sendable {
     var byteCount: Int { builder.byteCount }
 
     /// Appends a record; the first one of the batch sets `enqueuedAt` to `now` (read only then).
-    mutating func append(
-        _ record: ProducerRecord, timestampMs: Int64, index: Int, sink: DeliverySink, now: () -> ContinuousClock.Instant
-    ) {
+    mutating func append(_ record: EncodedRecord, index: Int, sink: DeliverySink, now: () -> ContinuousClock.Instant) {
         if builder.count == 0 { enqueuedAt = now() }
-        builder.append(key: record.key, value: record.value, headerCount: record.headers.count, timestampMs: timestampMs) { visit in
-            for header in record.headers { visit(header.name, header.value) }
-        }
-        timestamps.append(timestampMs)
+        builder.append(record)
+        timestamps.append(record.timestampMs)
         if let last = runs.indices.last, runs[last].sink === sink, runs[last].first + runs[last].count == index {
             runs[last].count += 1
         } else {
@@ -180,8 +176,7 @@ struct PartitionQueue: Sendable {
     /// partition without a linger timer): a clock read per record is a noticeable share of
     /// what a record costs.
     mutating func append(
-        _ record: ProducerRecord, timestampMs: Int64, index: Int, sink: DeliverySink,
-        now: @autoclosure () -> ContinuousClock.Instant
+        _ record: EncodedRecord, index: Int, sink: DeliverySink, now: @autoclosure () -> ContinuousClock.Instant
     ) -> Action {
         var read: ContinuousClock.Instant?  // `now`, once read
         func current() -> ContinuousClock.Instant {
@@ -190,21 +185,12 @@ struct PartitionQueue: Sendable {
             read = instant
             return instant
         }
-        if open.count > 0 {
-            var headerBytes = 0
-            for header in record.headers {
-                headerBytes += RecordBatchBuilder.fieldSize(header.name.utf8.count) + RecordBatchBuilder.fieldSize(header.value?.count)
-            }
-            let size = open.builder.size(
-                keyCount: record.key?.count, valueCount: record.value?.count, headerCount: record.headers.count,
-                headerBytes: headerBytes, timestampMs: timestampMs)
-            if open.byteCount + size > batchMaxBytes {
-                closed.append(open)  // full
-                open = PendingBatch(enqueuedAt: current())
-            }
+        if open.count > 0, open.byteCount + open.builder.size(of: record) > batchMaxBytes {
+            closed.append(open)  // full
+            open = PendingBatch(enqueuedAt: current())
         }
         let before = open.byteCount
-        open.append(record, timestampMs: timestampMs, index: index, sink: sink, now: current)
+        open.append(record, index: index, sink: sink, now: current)
         pendingBytes += open.byteCount - before
         return canSend ? idleAction(now: current()) : .none
     }

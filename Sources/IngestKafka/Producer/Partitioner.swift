@@ -40,6 +40,16 @@ public enum Partitioner {
 
     /// Java's `toPositive(murmur2(key)) % numPartitions`.
     public static func partition(forKey key: [UInt8], partitionCount: Int) -> Int32 {
-        Int32((Int(murmur2(key)) & 0x7fff_ffff) % partitionCount)
+        partition(forHash: keyHash(key), partitionCount: partitionCount)
+    }
+
+    /// Java's `toPositive(murmur2(key))`: computed where the record is laid out, before its
+    /// partition count is known.
+    static func keyHash(_ key: [UInt8]) -> Int32 {
+        murmur2(key) & 0x7fff_ffff
+    }
+
+    static func partition(forHash hash: Int32, partitionCount: Int) -> Int32 {
+        Int32(Int(hash) % partitionCount)
     }
 }

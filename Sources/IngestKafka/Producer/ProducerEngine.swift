@@ -171,16 +171,17 @@ actor ProducerEngine {
     /// Appends a record whose topic the accumulator does not know yet: looks the topic up
     /// (which tells the accumulator its partitions), then appends. A topic that cannot be used
     /// gives the record its outcome at once.
-    func enqueue(_ record: ProducerRecord, index: Int, sink: DeliverySink) async {
-        if case .failure(let unusable) = await usablePartitions(of: record.topic) {
+    func enqueue(_ block: RecordBlock, at position: Int, timestampMs: Int64, index: Int, sink: DeliverySink) async {
+        if case .failure(let unusable) = await usablePartitions(of: block.topic) {
             sink.reportAlone(index, unusable.outcome)
             return
         }
         var step = RecordAccumulator.Step.none
-        let appended = accumulator.append(
-            record, index: index, sink: sink, timestampMs: record.timestamp ?? Self.nowMs(), now: .now, step: &step)
+        let appended = block.withRecord(at: position, timestampMs: timestampMs) {
+            accumulator.append($0, topic: block.topic, index: index, sink: sink, now: .now, step: &step)
+        }
         if appended == .topicUnknown {  // the topic went away again meanwhile
-            sink.reportAlone(index, Self.unknownTopic(record.topic))
+            sink.reportAlone(index, Self.unknownTopic(block.topic))
         }
         carryOut(step)
     }

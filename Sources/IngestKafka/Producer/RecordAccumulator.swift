@@ -78,7 +78,7 @@ final class RecordAccumulator: Sendable {
     /// the topic's partitions are not known. The fast path of every record: it returns a
     /// plain enum and reads the clock only when the queue needs it.
     func append(
-        _ record: ProducerRecord, index: Int, sink: DeliverySink, timestampMs: Int64,
+        _ record: EncodedRecord, topic: String, index: Int, sink: DeliverySink,
         now: @autoclosure () -> ContinuousClock.Instant, step: inout Step
     ) -> Appended {
         var refusal: KafkaDeliveryOutcome?
@@ -87,19 +87,19 @@ final class RecordAccumulator: Sendable {
                 refusal = ProducerEngine.closedOutcome
                 return .refused
             }
-            guard let slot = state.slot(of: record.topic), state.topics[slot].partitionCount > 0 else { return .topicUnknown }
+            guard let slot = state.slot(of: topic), state.topics[slot].partitionCount > 0 else { return .topicUnknown }
             let partitionCount = state.topics[slot].partitionCount
             let partition: Int32
             if let explicit = record.partition {
                 guard state.topics[slot].leaders?[explicit] != nil else {
                     refusal = .failed(
                         code: KafkaErrorCode.unknownTopicOrPartition.rawValue, name: "UNKNOWN_TOPIC_OR_PARTITION",
-                        message: "partition \(explicit) does not exist in topic \(record.topic) (it has \(partitionCount))")
+                        message: "partition \(explicit) does not exist in topic \(topic) (it has \(partitionCount))")
                     return .refused
                 }
                 partition = explicit
-            } else if let key = record.key {
-                partition = Partitioner.partition(forKey: key, partitionCount: Int(partitionCount))
+            } else if let keyHash = record.keyHash {
+                partition = Partitioner.partition(forHash: keyHash, partitionCount: Int(partitionCount))
             } else if let sticky = state.topics[slot].sticky {
                 partition = sticky
             } else {
@@ -108,8 +108,7 @@ final class RecordAccumulator: Sendable {
             }
             state.outstanding += 1
             state.topics[slot].grow(to: Int(partition) + 1, batchMaxBytes: batchMaxBytes, linger: linger, maxInFlight: maxInFlight)
-            let action = state.topics[slot].partitions[Int(partition)].append(
-                record, timestampMs: timestampMs, index: index, sink: sink, now: now())
+            let action = state.topics[slot].partitions[Int(partition)].append(record, index: index, sink: sink, now: now())
             if action != .none {
                 step = Self.step(action, &state.topics[slot], partition: partition, partitionCount: partitionCount)
             }
