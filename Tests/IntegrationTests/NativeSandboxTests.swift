@@ -119,6 +119,39 @@ import TestSupport
         }
     }
 
+    /// A file's records are digested on the reading thread and handed to the journal a chunk
+    /// at a time: every delivered record's entry still has its own size and digest.
+    @Test func aNativeFileSendJournalsEveryRecordsDigest() async throws {
+        let platform = try await Platform.start()
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ingest-native-journal-\(UUID())").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let count = 9_000  // over two reading chunks
+        let values = (1...count).map { "{\"n\":\($0)}" }
+        let file = directory + "/events.jsonl"
+        try values.joined(separator: "\n").write(toFile: file, atomically: true, encoding: .utf8)
+        let plan = SendPlan(topic: "ing-staging-events", source: .file(path: file, format: .jsonl, valueType: .json), transport: .native)
+        let store = try JournalStore(directory: directory + "/journal")
+        let journal = try JournalSink(plan: plan, profile: SandboxHarness.profile(), store: store)
+        let target = try await platform.target()
+        let result = await Sender(rest: platform.client, nativeTarget: { target }).run(plan, sinks: [journal])
+        await platform.stop()
+        #expect(result.ledger.delivered == count, "\(result.stopReason ?? "")")
+        var digests: [Int: String] = [:]
+        var sizes: [Int: Int] = [:]
+        _ = try store.entries(run: journal.runID) { entry in
+            digests[entry.seq] = entry.digest
+            sizes[entry.seq] = entry.size
+        }
+        #expect(digests.count == count)
+        for (offset, value) in values.enumerated() {
+            let record = EventRecord(value: Payload(type: .json, data: Array(value.utf8)))
+            #expect(digests[offset + 1] == RecordDigest(record).text, "record \(offset + 1)")
+            #expect(sizes[offset + 1] == value.utf8.count, "record \(offset + 1)")
+            if digests[offset + 1] != RecordDigest(record).text { break }
+        }
+    }
+
     @Test func restAndNativeLandInOneLog() async throws {
         let platform = try await Platform.start()
         let restRecords = (1...4).map { EventRecord(key: Payload(type: .string, data: Array("r\($0)".utf8)), value: Payload(type: .json, data: Array("{\"via\":\"rest\",\"n\":\($0)}".utf8))) }

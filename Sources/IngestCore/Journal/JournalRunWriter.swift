@@ -13,6 +13,8 @@ public final class JournalRunWriter: Sendable {
     private let keepValues: Bool
     private let index: (path: String, lock: String)
     private let pending = NIOLockedValueBox(PendingRecords())
+    /// Records read ahead, not yet in `pending`: one lock per chunk instead of per record.
+    private let staged = Staged()
     private let file: NIOLockedValueBox<FileState>
 
     struct FileState {
@@ -40,9 +42,32 @@ public final class JournalRunWriter: Sendable {
     /// Called once per record, before it is sent: its digest (and value, when the run keeps
     /// values) wait here for its outcome.
     public func willSend(seq: Int, record: EventRecord) {
-        let entry = PendingRecord(digest: RecordDigest(record), size: record.approximateSize,
-                                  value: keepValues ? RecordEncoding.produceRequest(record) : nil)
+        let entry = pendingRecord(record)
         pending.withLockedValue { $0.insert(seq: seq, entry) }
+    }
+
+    /// `willSend` for a record read ahead: kept back until `commitStaged`, which must come
+    /// before its outcome can. Called by one reading thread at a time.
+    public func stage(seq: Int, record: EventRecord) {
+        staged.records.append((seq, pendingRecord(record)))
+    }
+
+    /// The staged records wait for their outcomes from now on.
+    public func commitStaged() {
+        guard !staged.records.isEmpty else { return }
+        pending.withLockedValue { pending in
+            for (seq, entry) in staged.records { pending.insert(seq: seq, entry) }
+        }
+        staged.records.removeAll(keepingCapacity: true)
+    }
+
+    private func pendingRecord(_ record: EventRecord) -> PendingRecord {
+        PendingRecord(digest: RecordDigest(record), size: record.approximateSize, value: keepValues ? RecordEncoding.produceRequest(record) : nil)
+    }
+
+    /// Touched only by the reading thread (`stage`, `commitStaged`).
+    private final class Staged: @unchecked Sendable {
+        var records: [(Int, PendingRecord)] = []
     }
 
     /// A batch of outcomes, written as one `write(2)`.

@@ -29,6 +29,14 @@ public final class JournalSink: SendSink {
         writer.willSend(seq: seq, record: record)
     }
 
+    public func willReadAhead(seq: Int, record: EventRecord) {
+        writer.stage(seq: seq, record: record)
+    }
+
+    public func didReadAheadChunk() {
+        writer.commitStaged()
+    }
+
     public func didReport(_ reports: [DeliveryReport]) {
         writer.record(reports)
     }

@@ -105,6 +105,7 @@ public enum NativeSender {
     static func prefetchedBlocks(_ source: ReadAheadSource, topic: String, blockSize: Int = 4096, depth: Int = 4) -> Prefetcher<RecordBlock> {
         let box = SourceBox(source)
         return Prefetcher(depth: depth, make: { RecordBlock(topic: topic, capacity: blockSize) }) { block in
+            defer { (box.source as? ReadAheadSource)?.endOfChunk() }
             while block.count < blockSize {
                 guard let record = try box.source.next() else { return false }
                 append(record, to: &block)

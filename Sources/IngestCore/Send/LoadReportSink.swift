@@ -34,7 +34,10 @@ public final class LoadReportSink: SendSink {
         let warmup = seq <= warmupRecords
         if warmup { warmupBytes.add(record.approximateSize, ordering: .relaxed) } else { measuredBytes.add(record.approximateSize, ordering: .relaxed) }
         // The clock and the lock once per phase, not per record.
-        let first = warmup ? !warmupStarted.exchange(true, ordering: .relaxed) : !measuredStarted.exchange(true, ordering: .relaxed)
+        // A load first: the exchange is a locked instruction, on every record otherwise.
+        let first = warmup
+            ? !warmupStarted.load(ordering: .relaxed) && !warmupStarted.exchange(true, ordering: .relaxed)
+            : !measuredStarted.load(ordering: .relaxed) && !measuredStarted.exchange(true, ordering: .relaxed)
         guard first else { return }
         let now = ContinuousClock.now
         state.withLock { state in

@@ -103,6 +103,7 @@ final class PrefetchingSource: RecordSource, @unchecked Sendable {
     init(_ source: RecordSource, chunkSize: Int = 4096, depth: Int = 4) {
         let box = SourceBox(source)
         prefetcher = Prefetcher(depth: depth, make: { [] }) { records in
+            defer { (box.source as? ReadAheadSource)?.endOfChunk() }
             records.reserveCapacity(chunkSize)
             while records.count < chunkSize {
                 guard let record = try box.source.next() else { return false }

@@ -69,4 +69,9 @@ final class ReadAheadSource: RecordSource {
         run.didReadAhead(seq: seq, record: record)
         return record
     }
+
+    /// The records read so far go to the sender now (called on the reading thread).
+    func endOfChunk() {
+        run.didReadAheadChunk()
+    }
 }

@@ -12,6 +12,13 @@ public protocol SendSink: Sendable {
     var takesRecordsReadAhead: Bool { get }
     /// Record `seq` (1-based) was read and is about to be sent.
     func willSend(seq: Int, record: EventRecord)
+    /// Record `seq` was read ahead (for sinks that take records read ahead), on the reading
+    /// thread; by default `willSend`. What a sink keeps back here must be in place by
+    /// `didReadAheadChunk`.
+    func willReadAhead(seq: Int, record: EventRecord)
+    /// The records read ahead since the last call are about to be handed to the sender:
+    /// their outcomes may come from now on.
+    func didReadAheadChunk()
     /// Outcomes, each exactly once; a batch is what arrived together (one answer, one read).
     func didReport(_ reports: [DeliveryReport])
     /// Records delivered together (a native send's answered batch), each exactly once, as
@@ -27,6 +34,8 @@ extension SendSink {
     public var wantsRecords: Bool { false }
     public var takesRecordsReadAhead: Bool { false }
     public func willSend(seq: Int, record: EventRecord) {}
+    public func willReadAhead(seq: Int, record: EventRecord) { willSend(seq: seq, record: record) }
+    public func didReadAheadChunk() {}
     public func didThrottle(_ summary: ThrottleSummary) {}
     public func didFinish(_ result: SendResult) {}
     public func didDeliver(_ range: DeliveredRange) { didReport(range.reports()) }
@@ -116,7 +125,12 @@ public final class SendRun: Sendable {
 
     /// Record `seq` was read ahead of sending: the record sinks that take it then.
     func didReadAhead(seq: Int, record: EventRecord) {
-        for sink in readAheadSinks { sink.willSend(seq: seq, record: record) }
+        for sink in readAheadSinks { sink.willReadAhead(seq: seq, record: record) }
+    }
+
+    /// The records read ahead so far go to the sender now.
+    func didReadAheadChunk() {
+        for sink in readAheadSinks { sink.didReadAheadChunk() }
     }
 
     func finish(_ result: SendResult) {
