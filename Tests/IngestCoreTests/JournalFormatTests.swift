@@ -4,6 +4,18 @@ import Testing
 
 /// The journal's pieces that need no files: the digest, the line parser, the pending window.
 @Suite struct JournalFormatTests {
+    /// A plain value digested from its bytes (a native file send's reading thread) names the
+    /// same record as the value built into a record (replay, REST).
+    @Test(arguments: ["", "{}", "{\"n\":1}", String(repeating: "x", count: 1000)])
+    func aValuesDigestFromItsBytesIsTheRecordsDigest(value: String) {
+        let bytes = Array(value.utf8)
+        for type in [ValueType.json, .string] {
+            let digest = bytes.withUnsafeBytes { RecordDigest(value: $0) }
+            #expect(digest == RecordDigest(EventRecord(value: Payload(type: type, data: bytes))))
+        }
+        #expect(bytes.withUnsafeBytes { RecordDigest(value: $0) } != RecordDigest(EventRecord(key: Payload(type: .string, data: []), value: Payload(type: .json, data: bytes))))
+    }
+
     @Test func theDigestIdentifiesKeyValueAndHeaders() {
         let base = EventRecord(key: Payload(type: .string, data: Array("ab".utf8)), value: Payload(type: .json, data: Array("{}".utf8)),
                                headers: [RecordHeader(name: "h", value: [1])])

@@ -102,13 +102,36 @@ public final class EventFileReader: RecordSource {
         }
     }
 
-    private func nextJSON() throws -> EventRecord? {
+    /// The next record, handed to `body` without building it when it is a plain JSON value
+    /// (the bytes are valid only inside `body`): no allocation or reference count per record
+    /// on the way to a native send's block. False at the end.
+    public func next(_ body: (BorrowedRecord) throws -> Void) throws -> Bool {
+        if !started { try start() }
+        guard format != .lines else {
+            guard let record = try nextLine() else { return false }
+            try body(.record(record))
+            return true
+        }
+        guard try fillPending() else { return false }
+        let piece = pendingIndex
+        pendingIndex += 1
+        recordsRead += 1
+        if pending[piece].isValidJSON, !pending[piece].mentionsType, valueType != .binary {
+            try pending[piece].withUnsafeBytes { try body(.value($0, valueType)) }
+        } else {
+            try body(.record(try record(from: pending[piece])))
+        }
+        return true
+    }
+
+    /// Pieces of the next chunk when those of the last are used up; false at the end.
+    private func fillPending() throws -> Bool {
         while pendingIndex == pending.count {
             guard let chunk = try readChunk() else {
                 do { try splitter.finish() } catch {
                     throw InputError("\(path): the file ends inside a JSON value (truncated?)")
                 }
-                return nil
+                return false
             }
             do {
                 pending = try splitter.feedPieces(chunk)
@@ -120,9 +143,18 @@ public final class EventFileReader: RecordSource {
                 throw InputError("\(path): \(error); is this JSON Lines? (use --format lines for plain text)")
             }
         }
+        return true
+    }
+
+    private func nextJSON() throws -> EventRecord? {
+        guard try fillPending() else { return nil }
         let piece = pending[pendingIndex]
         pendingIndex += 1
         recordsRead += 1
+        return try record(from: piece)
+    }
+
+    private func record(from piece: ConcatenatedJSONSplitter.Piece) throws -> EventRecord {
         // The splitter validated the pieces that lay whole in a chunk.
         var mentionsType = piece.mentionsType
         if !piece.isValidJSON {
@@ -137,6 +169,12 @@ public final class EventFileReader: RecordSource {
         } catch let error as InputError {
             throw InputError("\(path): record \(recordsRead) (line \(piece.line)): \(error.description)")
         }
+    }
+
+    /// A record as `next(_:)` hands it over: a plain value's bytes, borrowed, or a record.
+    public enum BorrowedRecord {
+        case value(UnsafeRawBufferPointer, ValueType)
+        case record(EventRecord)
     }
 
     static func shift(_ error: JSONSyntaxError, by lines: Int) -> JSONSyntaxError {

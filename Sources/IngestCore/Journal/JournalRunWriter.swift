@@ -52,6 +52,15 @@ public final class JournalRunWriter: Sendable {
         staged.records.append((seq, pendingRecord(record)))
     }
 
+    /// `stage` for a record that is a plain value, from its bytes (the same digest and size).
+    public func stage(seq: Int, value: UnsafeRawBufferPointer, type: ValueType) {
+        guard !keepValues else {
+            stage(seq: seq, record: EventRecord(value: Payload(type: type, data: Array(value))))
+            return
+        }
+        staged.records.append((seq, PendingRecord(digest: RecordDigest(value: value), size: value.count, value: nil)))
+    }
+
     /// The staged records wait for their outcomes from now on.
     public func commitStaged() {
         guard !staged.records.isEmpty else { return }

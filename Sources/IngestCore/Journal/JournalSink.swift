@@ -33,6 +33,10 @@ public final class JournalSink: SendSink {
         writer.stage(seq: seq, record: record)
     }
 
+    public func willReadAhead(seq: Int, value: UnsafeRawBufferPointer, type: ValueType) {
+        writer.stage(seq: seq, value: value, type: type)
+    }
+
     public func didReadAheadChunk() {
         writer.commitStaged()
     }

@@ -43,6 +43,17 @@ public struct RecordDigest: Sendable, Hashable {
         self.init(high: first.byteSwapped, low: second.byteSwapped)
     }
 
+    /// The digest of a record that is only a value: the same as of `EventRecord(value:)`
+    /// with these bytes (the value's type is not part of it), without building the record.
+    public init(value: UnsafeRawBufferPointer) {
+        var hasher = SipHash128(key: Self.key)
+        hasher.update(word: 1 | 2 << 8)
+        hasher.update(word: UInt64(truncatingIfNeeded: value.count) << 32)
+        hasher.update(value)
+        let (first, second) = hasher.finalize()
+        self.init(high: first.byteSwapped, low: second.byteSwapped)
+    }
+
     private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
 
     /// Byte `index` (0...15) of the digest.

@@ -103,16 +103,28 @@ public enum NativeSender {
     /// A file's records laid out in blocks on a reading thread of their own, after
     /// `ReadAheadSource` has numbered, checked and shown them to the read-ahead sinks there.
     static func prefetchedBlocks(_ source: ReadAheadSource, topic: String, blockSize: Int = 4096, depth: Int = 4) -> Prefetcher<RecordBlock> {
-        let box = SourceBox(source)
+        let box = ReadAheadBox(source)
         return Prefetcher(depth: depth, make: { RecordBlock(topic: topic, capacity: blockSize) }) { block in
-            defer { (box.source as? ReadAheadSource)?.endOfChunk() }
+            defer { box.source.endOfChunk() }
             while block.count < blockSize {
-                guard let record = try box.source.next() else { return false }
-                append(record, to: &block)
+                // A file's plain values go from its read buffer into the block, never built as records.
+                let more = try box.source.next { item in
+                    switch item {
+                    case .value(let bytes, _): block.append(value: bytes)
+                    case .record(let record): append(record, to: &block)
+                    }
+                }
+                guard more else { return false }
             }
             return true
         }
     }
+}
+
+/// A read-ahead source handed to the reading thread, which alone uses it from then on.
+final class ReadAheadBox: @unchecked Sendable {
+    let source: ReadAheadSource
+    init(_ source: ReadAheadSource) { self.source = source }
 }
 
 /// The feed's records as the producer's async sequence of blocks, read in the producer's task.

@@ -31,9 +31,16 @@ public final class LoadReportSink: SendSink {
     public var takesRecordsReadAhead: Bool { true }
 
     public func willSend(seq: Int, record: EventRecord) {
+        counted(seq: seq, bytes: record.approximateSize)
+    }
+
+    public func willReadAhead(seq: Int, value: UnsafeRawBufferPointer, type: ValueType) {
+        counted(seq: seq, bytes: value.count)
+    }
+
+    private func counted(seq: Int, bytes: Int) {
         let warmup = seq <= warmupRecords
-        if warmup { warmupBytes.add(record.approximateSize, ordering: .relaxed) } else { measuredBytes.add(record.approximateSize, ordering: .relaxed) }
-        // The clock and the lock once per phase, not per record.
+        if warmup { warmupBytes.add(bytes, ordering: .relaxed) } else { measuredBytes.add(bytes, ordering: .relaxed) }
         // A load first: the exchange is a locked instruction, on every record otherwise.
         let first = warmup
             ? !warmupStarted.load(ordering: .relaxed) && !warmupStarted.exchange(true, ordering: .relaxed)

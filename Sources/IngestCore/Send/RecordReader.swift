@@ -70,6 +70,28 @@ final class ReadAheadSource: RecordSource {
         return record
     }
 
+    /// The next record as `EventFileReader.next(_:)` hands it over (a plain value borrowed,
+    /// not built), numbered, checked and shown to the read-ahead sinks; false at the end.
+    func next(_ body: (EventFileReader.BorrowedRecord) throws -> Void) throws -> Bool {
+        guard let file = source as? EventFileReader else {
+            guard let record = try next() else { return false }
+            try body(.record(record))
+            return true
+        }
+        return try file.next { item in
+            seq += 1
+            switch item {
+            case .value(let bytes, let type):
+                try RecordLimits.check(size: bytes.count, seq: seq, limit: maximumBytes)
+                run.didReadAhead(seq: seq, value: bytes, type: type)
+            case .record(let record):
+                try RecordLimits.check(record, seq: seq, limit: maximumBytes)
+                run.didReadAhead(seq: seq, record: record)
+            }
+            try body(item)
+        }
+    }
+
     /// The records read so far go to the sender now (called on the reading thread).
     func endOfChunk() {
         run.didReadAheadChunk()

@@ -16,6 +16,9 @@ public protocol SendSink: Sendable {
     /// thread; by default `willSend`. What a sink keeps back here must be in place by
     /// `didReadAheadChunk`.
     func willReadAhead(seq: Int, record: EventRecord)
+    /// The same for a record that is a plain value of `type`, its bytes borrowed (valid only
+    /// during the call); by default built into a record.
+    func willReadAhead(seq: Int, value: UnsafeRawBufferPointer, type: ValueType)
     /// The records read ahead since the last call are about to be handed to the sender:
     /// their outcomes may come from now on.
     func didReadAheadChunk()
@@ -35,6 +38,9 @@ extension SendSink {
     public var takesRecordsReadAhead: Bool { false }
     public func willSend(seq: Int, record: EventRecord) {}
     public func willReadAhead(seq: Int, record: EventRecord) { willSend(seq: seq, record: record) }
+    public func willReadAhead(seq: Int, value: UnsafeRawBufferPointer, type: ValueType) {
+        willReadAhead(seq: seq, record: EventRecord(value: Payload(type: type, data: Array(value))))
+    }
     public func didReadAheadChunk() {}
     public func didThrottle(_ summary: ThrottleSummary) {}
     public func didFinish(_ result: SendResult) {}
@@ -125,7 +131,12 @@ public final class SendRun: Sendable {
 
     /// Record `seq` was read ahead of sending: the record sinks that take it then.
     func didReadAhead(seq: Int, record: EventRecord) {
-        for sink in readAheadSinks { sink.willReadAhead(seq: seq, record: record) }
+        // By index: `for sink in` would copy (retain and release) each sink, on every record.
+        for index in readAheadSinks.indices { readAheadSinks[index].willReadAhead(seq: seq, record: record) }
+    }
+
+    func didReadAhead(seq: Int, value: UnsafeRawBufferPointer, type: ValueType) {
+        for index in readAheadSinks.indices { readAheadSinks[index].willReadAhead(seq: seq, value: value, type: type) }
     }
 
     /// The records read ahead so far go to the sender now.

@@ -58,6 +58,19 @@ public struct RecordBlock: Sendable {
         entries.append(Entry(end: bytes.writerIndex, partition: partition, keyHash: key.map(Partitioner.keyHash), timestampMs: timestampMs))
     }
 
+    /// Appends a record that is only a value (no key, headers, partition or timestamp).
+    public mutating func append(value: UnsafeRawBufferPointer) {
+        bytes.writeWithUnsafeMutableBytes(minimumWritableBytes: 2 + RecordWriter.fieldSize(value.count)) { raw in
+            var out = RecordWriter(base: raw.baseAddress!)
+            out.varlong(-1)  // no key
+            out.varlong(Int64(value.count))
+            out.bytes(value)
+            out.varlong(0)  // no headers
+            return out.written
+        }
+        entries.append(Entry(end: bytes.writerIndex, partition: nil, keyHash: nil, timestampMs: nil))
+    }
+
     /// Appends `record` (its topic is the block's).
     public mutating func append(_ record: ProducerRecord) {
         append(key: record.key, value: record.value, headers: record.headers, partition: record.partition, timestampMs: record.timestamp)

@@ -77,7 +77,11 @@ public enum RecordLimits {
     public static let maximumRecordBytes = 1_048_576
 
     public static func check(_ record: EventRecord, seq: Int, limit: Int = maximumRecordBytes) throws {
-        let size = record.approximateSize
+        try check(size: record.approximateSize, seq: seq, limit: limit)
+    }
+
+    /// The same for a record of `size` bytes (key, value and headers).
+    public static func check(size: Int, seq: Int, limit: Int = maximumRecordBytes) throws {
         if size > limit {
             throw InputError("record \(seq) is \(size) bytes; the limit is \(limit) bytes (Kafka's max.request.size / message.max.bytes): split it or send less")
         }

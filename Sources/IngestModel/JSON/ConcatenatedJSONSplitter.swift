@@ -18,13 +18,40 @@ public struct ConcatenatedJSONSplitter: Sendable {
         }
     }
 
-    /// One complete value and the line it starts on (1-based).
+    /// One complete value and the line it starts on (1-based). A value that lay whole in a
+    /// chunk is a range of that chunk, shared with the other values in it: cutting a chunk
+    /// into values allocates nothing per value.
     public struct Piece: Sendable, Equatable {
-        public var bytes: [UInt8]
+        /// The chunk the value lay in, or the value's own bytes when it spanned chunks.
+        public var storage: [UInt8]
+        public var range: Range<Int>
         public var line: Int
         /// Checked by `JSONValidator.validPrefix` on the way (`validatesValues`), and what it found.
         public var isValidJSON = false
         public var mentionsType = false
+
+        public init(storage: [UInt8], range: Range<Int>, line: Int, isValidJSON: Bool = false, mentionsType: Bool = false) {
+            self.storage = storage
+            self.range = range
+            self.line = line
+            self.isValidJSON = isValidJSON
+            self.mentionsType = mentionsType
+        }
+
+        /// The value's bytes (a copy, unless the value has its storage to itself).
+        public var bytes: [UInt8] {
+            range == storage.indices ? storage : Array(storage[range])
+        }
+
+        /// The value's bytes in place.
+        public func withUnsafeBytes<Result>(_ body: (UnsafeRawBufferPointer) throws -> Result) rethrows -> Result {
+            try storage.withUnsafeBytes { try body(UnsafeRawBufferPointer(rebasing: $0[range])) }
+        }
+
+        public static func == (left: Piece, right: Piece) -> Bool {
+            left.line == right.line && left.isValidJSON == right.isValidJSON && left.mentionsType == right.mentionsType
+                && left.storage[left.range].elementsEqual(right.storage[right.range])
+        }
     }
 
     public let maximumValueBytes: Int
@@ -62,15 +89,15 @@ public struct ConcatenatedJSONSplitter: Sendable {
         var values: [Piece] = []
         var failure: SplitError?
         chunk.withUnsafeBufferPointer { buffer in
-            do throws(SplitError) { try scan(buffer, into: &values) } catch { failure = error }
+            do throws(SplitError) { try scan(buffer, of: chunk, into: &values) } catch { failure = error }
         }
         if let failure { throw failure }
         return values
     }
 
-    /// Walks the chunk by index and copies each value out in one piece (this is a hot path).
+    /// Walks the chunk by index and cuts each value out as a range of it (this is a hot path).
     /// The state lives in locals while the chunk is walked and is stored back once.
-    private mutating func scan(_ buffer: UnsafeBufferPointer<UInt8>, into values: inout [Piece]) throws(SplitError) {
+    private mutating func scan(_ buffer: UnsafeBufferPointer<UInt8>, of chunk: [UInt8], into values: inout [Piece]) throws(SplitError) {
         let count = buffer.count
         guard count > 0, let base = buffer.baseAddress else { return }
         var index = 0
@@ -103,7 +130,7 @@ public struct ConcatenatedJSONSplitter: Sendable {
                     if validatesValues, let valid = JSONValidator.validPrefix(UnsafeBufferPointer(rebasing: buffer[(index - 1)...])) {
                         let end = index - 1 + valid.end
                         if valid.end > maximumValueBytes { throw .valueTooLarge(limit: maximumValueBytes) }
-                        values.append(Piece(bytes: Array(buffer[(index - 1)..<end]), line: line, isValidJSON: true, mentionsType: valid.mentionsType))
+                        values.append(Piece(storage: chunk, range: (index - 1)..<end, line: line, isValidJSON: true, mentionsType: valid.mentionsType))
                         line += valid.lineBreaks
                         index = end
                         continue
@@ -132,19 +159,19 @@ public struct ConcatenatedJSONSplitter: Sendable {
             case UInt8(ascii: "}"), UInt8(ascii: "]"):
                 depth -= 1
                 if depth == 0 {
-                    // A value within this chunk is copied once; one that began in an earlier
+                    // A value within this chunk is a range of it; one that began in an earlier
                     // chunk is completed in `current`, which is then left empty (not kept: it
                     // is shared with the piece, so keeping its capacity would copy it).
-                    let bytes: [UInt8]
+                    let piece: Piece
                     if current.isEmpty {
-                        bytes = Array(buffer[valueStart..<index])
+                        piece = Piece(storage: chunk, range: valueStart..<index, line: startLine)
                     } else {
                         current.append(contentsOf: buffer[valueStart..<index])
-                        bytes = current
+                        piece = Piece(storage: current, range: 0..<current.count, line: startLine)
                         current = []
                     }
-                    if bytes.count > maximumValueBytes { throw .valueTooLarge(limit: maximumValueBytes) }
-                    values.append(Piece(bytes: bytes, line: startLine))
+                    if piece.range.count > maximumValueBytes { throw .valueTooLarge(limit: maximumValueBytes) }
+                    values.append(piece)
                     valueStart = -1
                 }
             default: break
