@@ -52,7 +52,7 @@ public enum NativeSender {
     /// Throws what stops the run before anything is sent (no broker, login, missing topic).
     static func send(_ feed: Feed, topic: String, configuration: KafkaProducerConfiguration,
                      options: SendOptions, run: SendRun) async throws {
-        let producer = try await KafkaProducer.connect(configuration, logger: Logger(label: "ingest.kafka"))
+        let producer = try await KafkaProducer.connect(configuration, topics: [topic], logger: Logger(label: "ingest.kafka"))
         let sentAt = SendTimes(capacity: configuration.maxUnansweredRecords)
         let clock = TimestampClock()
         // Outcomes of one answered batch go to the sinks together (one write each, not one per

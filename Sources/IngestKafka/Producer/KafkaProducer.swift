@@ -18,9 +18,11 @@ public final class KafkaProducer: Sendable {
     }
 
     /// Connects to the cluster (first reachable bootstrap server), authenticates, and learns
-    /// the brokers. Throws `KafkaProducerError` with a message that says what to check.
+    /// the brokers, and the partitions of `topics` (known then without another round trip).
+    /// Throws `KafkaProducerError` with a message that says what to check.
     public static func connect(
-        _ configuration: KafkaProducerConfiguration, logger: Logger = Logger(label: "ingest.kafka", factory: { _ in SwiftLogNoOpLogHandler() })
+        _ configuration: KafkaProducerConfiguration, topics: [String] = [],
+        logger: Logger = Logger(label: "ingest.kafka", factory: { _ in SwiftLogNoOpLogHandler() })
     ) async throws -> KafkaProducer {
         guard !configuration.bootstrapServers.isEmpty else {
             throw KafkaProducerError.invalidConfiguration("no bootstrap servers given")
@@ -39,7 +41,7 @@ public final class KafkaProducer: Sendable {
         let engine = ProducerEngine(
             configuration: configuration, sslContext: try makeSSLContext(configuration.security),
             group: MultiThreadedEventLoopGroup.singleton, logger: logger)
-        try await engine.start(addresses: addresses)
+        try await engine.start(addresses: addresses, topics: topics)
         return KafkaProducer(engine: engine, tlsSession: await engine.bootstrapTLS)
     }
 

@@ -15,7 +15,7 @@ extension ProducerEngine {
         if let missing = missingTopics[topic], ContinuousClock.now - missing.since >= .seconds(5) {
             missingTopics[topic] = nil
         }
-        if missingTopics[topic] == nil { try await refreshMetadata(adding: topic) }
+        if missingTopics[topic] == nil { try await refreshMetadata(adding: [topic]) }
         if let known = topics[topic] { return known }
         if missingTopics[topic]?.code == KafkaErrorCode.topicAuthorizationFailed.rawValue {
             throw KafkaProducerError.topicAuthorizationFailed(topic)
@@ -49,7 +49,7 @@ extension ProducerEngine {
         }
     }
 
-    func refreshMetadata(adding topic: String? = nil) async throws {
+    func refreshMetadata(adding more: [String] = []) async throws {
         if let running = metadataRefresh {
             let result = await running.result
             // Its starter clears it only when it runs again, which may be after this call:
@@ -57,12 +57,13 @@ extension ProducerEngine {
             // topic it did not ask for would recurse here for ever.
             if metadataRefresh == running { metadataRefresh = nil }
             try result.get()
-            if let topic, topics[topic] == nil, missingTopics[topic] == nil {
-                try await refreshMetadata(adding: topic)
+            let unasked = more.filter { topics[$0] == nil && missingTopics[$0] == nil }
+            if !unasked.isEmpty {
+                try await refreshMetadata(adding: unasked)
             }
             return
         }
-        let wanted = Array(Set(topics.keys).union(topic.map { [$0] } ?? []))
+        let wanted = Array(Set(topics.keys).union(more))
         let task = Task { try await self.fetchMetadata(topics: wanted) }
         metadataRefresh = task
         defer { if metadataRefresh == task { metadataRefresh = nil } }
@@ -158,11 +159,7 @@ extension ProducerEngine {
             connections[id] = .ready(bootstrap)
             return bootstrap
         }
-        let task = Task { [configuration, sslContext, group, logger] in
-            try await KafkaConnection.connect(
-                host: address.host, port: address.port, configuration: configuration, sslContext: sslContext,
-                group: group, logger: logger)
-        }
+        let task = preconnected.removeValue(forKey: address.text) ?? connectTask(host: address.host, port: address.port)
         connections[id] = .connecting(task)
         do {
             let connection = try await task.value

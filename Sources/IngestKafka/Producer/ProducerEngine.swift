@@ -53,6 +53,9 @@ actor ProducerEngine {
     var missingTopics: [String: (since: ContinuousClock.Instant, code: Int16)] = [:]
     var metadataRefresh: Task<Void, Error>?
     var connections: [Int32: ConnectionSlot] = [:]
+    /// Connections to bootstrap servers begun at start, by address, until the metadata says
+    /// which broker each is (`connection(to:)` takes them).
+    var preconnected: [String: Task<KafkaConnection, Error>] = [:]
 
     /// Records waiting for their batch to go, appended to by `produce` directly.
     nonisolated let accumulator: RecordAccumulator
@@ -106,21 +109,35 @@ actor ProducerEngine {
     /// Connects to the first reachable bootstrap server, learns the brokers, and sets up
     /// idempotence. Authentication and TLS failures stop at once: another address of the
     /// same cluster would fail the same way.
-    func start(addresses: [(host: String, port: Int)]) async throws {
+    func start(addresses: [(host: String, port: Int)], topics: [String] = []) async throws {
+        // The other bootstrap servers (the brokers discovery named) are connected at the same
+        // time: once the metadata names them their connections are needed, and each costs
+        // several round trips (TLS, ApiVersions, SASL).
+        for address in addresses.dropFirst() where preconnected[BrokerAddress(host: address.host, port: address.port).text] == nil {
+            preconnected[BrokerAddress(host: address.host, port: address.port).text] = connectTask(host: address.host, port: address.port)
+        }
+        do {
+            try await connectBootstrap(addresses: addresses, topics: topics)
+        } catch {
+            discardPreconnected()
+            throw error
+        }
+    }
+
+    private func connectBootstrap(addresses: [(host: String, port: Int)], topics: [String]) async throws {
         var attempts: [String] = []
         for address in addresses {
             do {
-                let connection = try await KafkaConnection.connect(
-                    host: address.host, port: address.port, configuration: configuration, sslContext: sslContext,
-                    group: group, logger: logger)
-                bootstrap = connection
-                // The producer id and the metadata are asked for at once (a round trip each).
-                async let identity: Void = idempotent ? initProducerID() : ()
-                try await refreshMetadata()
-                // Every broker's connection (TLS, ApiVersions, SASL: round trips each) is made
-                // now, in parallel, rather than when its first batch is due, as librdkafka does.
+                let task = preconnected.removeValue(forKey: BrokerAddress(host: address.host, port: address.port).text)
+                    ?? connectTask(host: address.host, port: address.port)
+                bootstrap = try await task.value
+                // Metadata first, with the topics the caller will send to (asking for them
+                // later is another round trip); a broker answers one connection's requests in
+                // order, so the producer id after it. Meanwhile every broker's connection is
+                // made, in parallel, rather than when its first batch is due, as librdkafka does.
+                try await refreshMetadata(adding: topics)
                 for id in brokers.keys { Task { _ = try? await self.connection(to: id) } }
-                try await identity
+                if idempotent { try await initProducerID() }
                 return
             } catch let error as KafkaProducerError {
                 throw error
@@ -137,6 +154,22 @@ actor ProducerEngine {
             }
         }
         throw KafkaProducerError.noBrokerReachable(attempts: attempts)
+    }
+
+    /// A connection being made, off the actor.
+    func connectTask(host: String, port: Int) -> Task<KafkaConnection, Error> {
+        Task { [configuration, sslContext, group, logger] in
+            try await KafkaConnection.connect(
+                host: host, port: port, configuration: configuration, sslContext: sslContext, group: group, logger: logger)
+        }
+    }
+
+    /// Closes the bootstrap connections no broker took.
+    func discardPreconnected() {
+        for task in preconnected.values {
+            Task { (try? await task.value)?.close() }
+        }
+        preconnected.removeAll()
     }
 
     /// Asks for a producer id. Called at start, and by `renewIdentity` (one at a time).
@@ -244,6 +277,7 @@ actor ProducerEngine {
             if !drained { abortAll("the producer was closed") }
         }
         for id in Array(connections.keys) { dropConnection(id) }
+        discardPreconnected()
         bootstrap?.close()
         bootstrap = nil
         answers.finish()
