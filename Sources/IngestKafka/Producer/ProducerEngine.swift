@@ -4,6 +4,7 @@ import Glibc
 import Foundation
 import Logging
 import NIOCore
+import Synchronization
 import NIOSSL
 
 /// The producer's state: cluster metadata, broker connections, the idempotent identity, and
@@ -130,14 +131,24 @@ actor ProducerEngine {
             do {
                 let task = preconnected.removeValue(forKey: BrokerAddress(host: address.host, port: address.port).text)
                     ?? connectTask(host: address.host, port: address.port)
-                bootstrap = try await task.value
-                // Metadata first, with the topics the caller will send to (asking for them
-                // later is another round trip); a broker answers one connection's requests in
-                // order, so the producer id after it. Meanwhile every broker's connection is
-                // made, in parallel, rather than when its first batch is due, as librdkafka does.
-                try await refreshMetadata(adding: topics)
+                let began = ContinuousClock.now
+                let connection = try await task.value
+                bootstrap = connection
+                // The metadata, with the topics the caller will send to (asking for them later
+                // is another round trip), and the producer id at once: the id on another
+                // broker's connection when there is one, as a broker answers one connection's
+                // requests in order. Every broker's connection is made meanwhile, rather than
+                // when its first batch is due, as librdkafka does.
+                async let metadata: Void = refreshMetadata(adding: topics)
+                if idempotent {
+                    // Begun with the bootstrap one, another connection is up about as soon:
+                    // waited for a little, not for a broker that does not answer.
+                    var other: KafkaConnection?
+                    if let first = preconnected.values.first { other = await Self.value(of: first, within: (ContinuousClock.now - began) / 4) }
+                    try await initProducerID(on: other ?? connection)
+                }
+                try await metadata
                 for id in brokers.keys { Task { _ = try? await self.connection(to: id) } }
-                if idempotent { try await initProducerID() }
                 return
             } catch let error as KafkaProducerError {
                 throw error
@@ -164,6 +175,24 @@ actor ProducerEngine {
         }
     }
 
+    /// The connection `task` makes, if it is made within `limit`; nil otherwise (the task goes on).
+    static func value(of task: Task<KafkaConnection, Error>, within limit: Duration) async -> KafkaConnection? {
+        final class Waiter: Sendable {
+            let continuation = Mutex<CheckedContinuation<KafkaConnection?, Never>?>(nil)
+            /// The first call wins; later ones do nothing.
+            func resume(_ connection: KafkaConnection?) { continuation.withLock { $0.take() }?.resume(returning: connection) }
+        }
+        let waiter = Waiter()
+        return await withCheckedContinuation { continuation in
+            waiter.continuation.withLock { $0 = continuation }
+            Task { waiter.resume(try? await task.value) }
+            Task {
+                try? await Task.sleep(for: max(limit, .milliseconds(5)))
+                waiter.resume(nil)
+            }
+        }
+    }
+
     /// Closes the bootstrap connections no broker took.
     func discardPreconnected() {
         for task in preconnected.values {
@@ -173,8 +202,10 @@ actor ProducerEngine {
     }
 
     /// Asks for a producer id. Called at start, and by `renewIdentity` (one at a time).
-    func initProducerID() async throws {
-        guard let connection = try await anyConnection(), let version = connection.version(for: .initProducerId) else {
+    func initProducerID(on given: KafkaConnection? = nil) async throws {
+        var chosen = given
+        if chosen == nil { chosen = try await anyConnection() }
+        guard let connection = chosen, let version = connection.version(for: .initProducerId) else {
             logger.warning("broker does not support InitProducerId: producing without idempotence")
             idempotent = false
             return
