@@ -72,9 +72,9 @@ public enum NativeSender {
                 answered.withLock { $0.add(seq: index + 1, outcome, times: sentAt, clock: clock) }
             }, onBatchEnd: flush, onDelivered: { run in
                 answered.withLock { $0.add(run, times: sentAt) }
-            }, willAppend: { index in
-                // One clock read per record gives both its send time and its Kafka timestamp.
-                sentAt.mark(seq: index + 1)
+            }, willAppend: { first, count in
+                // One clock read per run of records gives both their send time and their Kafka timestamp.
+                sentAt.mark(seqs: (first + 1)...(first + count))
             })
         } catch {
             failure = error
@@ -175,7 +175,7 @@ struct BlockSequence: AsyncSequence {
 
 /// When each unanswered record was handed to the producer, in a ring indexed by seq: no
 /// dictionary or lock per record. The producer never has more than `capacity` records
-/// unanswered, so a slot is not reused before its record is answered; the producer's own
+/// unanswered (and marks at most a run ahead), so a slot is not reused before its record is answered; the producer's own
 /// locks order the write (reading task) before the read (its report).
 final class SendTimes: @unchecked Sendable {
     private let slots: UnsafeMutablePointer<UInt64>
@@ -183,7 +183,8 @@ final class SendTimes: @unchecked Sendable {
 
     init(capacity: Int) {
         var size = 1
-        while size < max(2, capacity) * 2 { size <<= 1 }
+        // Records are marked a run (up to 256) ahead of being appended: room for those too.
+        while size < max(2, capacity) * 2 + 512 { size <<= 1 }
         slots = .allocate(capacity: size)
         slots.initialize(repeating: 0, count: size)
         mask = size - 1
@@ -200,11 +201,11 @@ final class SendTimes: @unchecked Sendable {
         return wall - Int64(DispatchTime.now().uptimeNanoseconds)
     }()
 
-    /// Notes that record `seq` goes now; returns now on the wall clock, in epoch milliseconds.
+    /// Notes that records `seqs` go now; returns now on the wall clock, in epoch milliseconds.
     @discardableResult
-    func mark(seq: Int) -> Int64 {
+    func mark(seqs: ClosedRange<Int>) -> Int64 {
         let now = DispatchTime.now().uptimeNanoseconds
-        slots[seq & mask] = now
+        for seq in seqs { slots[seq & mask] = now }
         return (Int64(now) + wallOffset) / 1_000_000
     }
 

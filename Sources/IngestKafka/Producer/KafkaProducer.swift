@@ -99,14 +99,16 @@ public final class KafkaProducer: Sendable {
 
     /// `produce` for records laid out ahead of time, a block at a time (see `RecordBlock`):
     /// the fast path, where a reading thread fills blocks and nothing per record crosses
-    /// threads but bytes. Indices count records across blocks. `willAppend`, when given, is
-    /// called with each record's index as it is appended and returns the time (epoch
-    /// milliseconds) to stamp it with unless it has its own: the caller notes its send time there.
+    /// threads but bytes. Indices count records across blocks. Records are appended a run of
+    /// up to `runLength` at a time, under one lock, stamped with one clock read: `willAppend`,
+    /// when given, is called with a run's first index and count as it goes and returns that
+    /// time (epoch milliseconds) for those without a timestamp of their own; the caller notes
+    /// their send time there.
     @inlinable
     public func produce<Blocks: AsyncSequence>(
         blocks: Blocks, onReport: @escaping @Sendable (Int, KafkaDeliveryOutcome) -> Void,
         onBatchEnd: (@Sendable () -> Void)? = nil, onDelivered: (@Sendable (KafkaDeliveredRun) -> Void)? = nil,
-        willAppend: ((Int) -> Int64)? = nil
+        willAppend: ((Int, Int) -> Int64)? = nil
     ) async throws where Blocks.Element == RecordBlock {
         let sink = DeliverySink(report: onReport, batchEnded: onBatchEnd, delivered: onDelivered)
         var failure: Error?
@@ -116,15 +118,21 @@ public final class KafkaProducer: Sendable {
             var iterator = blocks.makeAsyncIterator()
             var index = 0
             while let block = try await iterator.next() {
-                for position in 0..<block.count {
-                    let stamped = willAppend?(index)
-                    let timestampMs = stamped ?? Self.stamp(forOwn: block.timestampMs(at: position))
-                    let offered = offer(block, at: position, timestampMs: timestampMs, index: index, sink: sink)
-                    index += 1
+                var position = 0
+                while position < block.count {
+                    let run = min(Self.runLength, block.count - position)
+                    let timestampMs = willAppend?(index, run) ?? Self.now()
+                    let (taken, offered) = offer(block, range: position..<(position + run), firstIndex: index, timestampMs: timestampMs, sink: sink)
+                    position += taken
+                    index += taken
                     // Only where it waits: a cancelled caller is noticed there, at no cost per record.
-                    if offered != .done,
-                        !(await complete(offered, block, at: position, timestampMs: timestampMs, index: index - 1, sink: sink)) {
+                    guard offered != .done else { continue }
+                    if !(await complete(offered, block, at: position, timestampMs: timestampMs, index: index, sink: sink)) {
                         throw CancellationError()
+                    }
+                    if offered == .needsEngine {  // that record went through the engine
+                        position += 1
+                        index += 1
                     }
                 }
             }
@@ -136,10 +144,14 @@ public final class KafkaProducer: Sendable {
         if !idle { throw CancellationError() }
     }
 
-    /// What stamps a record: now, unless it has a timestamp of its own (then unused).
+    /// Records appended under one lock and one clock read: long enough to make both rare,
+    /// short enough that a batch filled meanwhile goes out at once.
     @usableFromInline
-    static func stamp(forOwn timestampMs: Int64?) -> Int64 {
-        timestampMs != nil ? 0 : ProducerEngine.nowMs()
+    static let runLength = 256
+
+    @usableFromInline
+    static func now() -> Int64 {
+        ProducerEngine.nowMs()
     }
 
     /// Sends what waits and waits until every record appended so far has its outcome; false
@@ -158,20 +170,26 @@ public final class KafkaProducer: Sendable {
         case needsEngine
     }
 
-    /// Appends record `position` of `block` to its batch without leaving this thread, when
-    /// its topic is known; `timestampMs` stamps it unless it has its own.
+    /// Appends records `range` of `block` to their batches without leaving this thread, when
+    /// their topic is known; `timestampMs` stamps those without their own. Returns how many
+    /// were taken and what is left to do: wait for room after the last one taken (`.full`),
+    /// or hand the next one to the engine (`.needsEngine`).
     @usableFromInline
+    func offer(_ block: RecordBlock, range: Range<Int>, firstIndex: Int, timestampMs: Int64, sink: DeliverySink) -> (taken: Int, Offered) {
+        var steps: [RecordAccumulator.Step] = []
+        let (taken, last) = engine.accumulator.append(
+            block, range: range, firstIndex: firstIndex, timestampMs: timestampMs, sink: sink, now: { .now }, steps: &steps)
+        for step in steps { engine.carryOut(step) }
+        switch last {
+        case .appended, .refused: return (taken, .done)
+        case .full: return (taken, .full)
+        case .topicUnknown: return (taken, .needsEngine)
+        }
+    }
+
+    /// Appends record `position` of `block` alone (the few-records path).
     func offer(_ block: RecordBlock, at position: Int, timestampMs: Int64, index: Int, sink: DeliverySink) -> Offered {
-        var step = RecordAccumulator.Step.none
-        let appended = block.withRecord(at: position, timestampMs: timestampMs) {
-            engine.accumulator.append($0, topic: block.topic, index: index, sink: sink, now: .now, step: &step)
-        }
-        engine.carryOut(step)
-        switch appended {
-        case .appended, .refused: return .done
-        case .full: return .full
-        case .topicUnknown: return .needsEngine
-        }
+        offer(block, range: position..<(position + 1), firstIndex: index, timestampMs: timestampMs, sink: sink).1
     }
 
     /// What `offer` left to do; false when the task was cancelled meanwhile.

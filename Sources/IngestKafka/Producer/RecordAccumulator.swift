@@ -75,47 +75,87 @@ final class RecordAccumulator: Sendable {
 
     /// Appends one record to its partition's batch, and sets `step` to what the caller must
     /// do next (left alone when nothing). Returns `.topicUnknown`, having done nothing, when
-    /// the topic's partitions are not known. The fast path of every record: it returns a
-    /// plain enum and reads the clock only when the queue needs it.
+    /// the topic's partitions are not known. It reads the clock only when the queue needs it.
     func append(
         _ record: EncodedRecord, topic: String, index: Int, sink: DeliverySink,
         now: @autoclosure () -> ContinuousClock.Instant, step: inout Step
     ) -> Appended {
         var refusal: KafkaDeliveryOutcome?
-        let appended = state.withLock { state -> Appended in
-            guard !state.closed else {
-                refusal = ProducerEngine.closedOutcome
-                return .refused
-            }
-            guard let slot = state.slot(of: topic), state.topics[slot].partitionCount > 0 else { return .topicUnknown }
-            let partitionCount = state.topics[slot].partitionCount
-            let partition: Int32
-            if let explicit = record.partition {
-                guard state.topics[slot].leaders?[explicit] != nil else {
-                    refusal = .failed(
-                        code: KafkaErrorCode.unknownTopicOrPartition.rawValue, name: "UNKNOWN_TOPIC_OR_PARTITION",
-                        message: "partition \(explicit) does not exist in topic \(topic) (it has \(partitionCount))")
-                    return .refused
-                }
-                partition = explicit
-            } else if let keyHash = record.keyHash {
-                partition = Partitioner.partition(forHash: keyHash, partitionCount: Int(partitionCount))
-            } else if let sticky = state.topics[slot].sticky {
-                partition = sticky
-            } else {
-                partition = Int32.random(in: 0..<partitionCount, using: &state.topics[slot].random)
-                state.topics[slot].sticky = partition
-            }
-            state.outstanding += 1
-            state.topics[slot].grow(to: Int(partition) + 1, batchMaxBytes: batchMaxBytes, linger: linger, maxInFlight: maxInFlight)
-            let action = state.topics[slot].partitions[Int(partition)].append(record, index: index, sink: sink, now: now())
-            if action != .none {
-                step = Self.step(action, &state.topics[slot], partition: partition, partitionCount: partitionCount)
-            }
-            return state.outstanding >= window ? .full : .appended
+        let appended = state.withLock { state in
+            appendOne(record, to: &state, topic: topic, index: index, sink: sink, now: now, step: &step, refusal: &refusal)
         }
         if let refusal { sink.reportAlone(index, refusal) }
         return appended
+    }
+
+    /// Appends records `range` of `block` (their indices from `firstIndex`, stamped with
+    /// `timestampMs` unless they have their own) under one lock: the fast path of every
+    /// record. Stops after a record that fills the window (`.full`) or before one whose topic
+    /// is unknown (`.topicUnknown`, not taken). Returns how many were taken (appended, or
+    /// refused with their outcome reported) and how the last one went; `steps` gets what
+    /// the caller must do, in order.
+    func append(
+        _ block: RecordBlock, range: Range<Int>, firstIndex: Int, timestampMs: Int64, sink: DeliverySink,
+        now: () -> ContinuousClock.Instant, steps: inout [Step]
+    ) -> (taken: Int, last: Appended) {
+        var refusals: [(Int, KafkaDeliveryOutcome)] = []
+        let result = block.withRecords(timestampMs: timestampMs) { record in
+            state.withLock { state -> (taken: Int, last: Appended) in
+                var taken = 0
+                var last = Appended.appended
+                for position in range {
+                    var step = Step.none
+                    var refusal: KafkaDeliveryOutcome?
+                    last = appendOne(record(position), to: &state, topic: block.topic, index: firstIndex + taken, sink: sink, now: now,
+                                     step: &step, refusal: &refusal)
+                    if last == .topicUnknown { break }
+                    if let refusal { refusals.append((firstIndex + taken, refusal)) }
+                    taken += 1
+                    if case .none = step {} else { steps.append(step) }
+                    if last == .full { break }
+                }
+                return (taken, last)
+            }
+        }
+        for (index, outcome) in refusals { sink.reportAlone(index, outcome) }
+        return result
+    }
+
+    /// One record into its partition's queue, under the lock.
+    private func appendOne(
+        _ record: EncodedRecord, to state: inout State, topic: String, index: Int, sink: DeliverySink,
+        now: () -> ContinuousClock.Instant, step: inout Step, refusal: inout KafkaDeliveryOutcome?
+    ) -> Appended {
+        guard !state.closed else {
+            refusal = ProducerEngine.closedOutcome
+            return .refused
+        }
+        guard let slot = state.slot(of: topic), state.topics[slot].partitionCount > 0 else { return .topicUnknown }
+        let partitionCount = state.topics[slot].partitionCount
+        let partition: Int32
+        if let explicit = record.partition {
+            guard state.topics[slot].leaders?[explicit] != nil else {
+                refusal = .failed(
+                    code: KafkaErrorCode.unknownTopicOrPartition.rawValue, name: "UNKNOWN_TOPIC_OR_PARTITION",
+                    message: "partition \(explicit) does not exist in topic \(topic) (it has \(partitionCount))")
+                return .refused
+            }
+            partition = explicit
+        } else if let keyHash = record.keyHash {
+            partition = Partitioner.partition(forHash: keyHash, partitionCount: Int(partitionCount))
+        } else if let sticky = state.topics[slot].sticky {
+            partition = sticky
+        } else {
+            partition = Int32.random(in: 0..<partitionCount, using: &state.topics[slot].random)
+            state.topics[slot].sticky = partition
+        }
+        state.outstanding += 1
+        state.topics[slot].grow(to: Int(partition) + 1, batchMaxBytes: batchMaxBytes, linger: linger, maxInFlight: maxInFlight)
+        let action = state.topics[slot].partitions[Int(partition)].append(record, index: index, sink: sink, now: now())
+        if action != .none {
+            step = Self.step(action, &state.topics[slot], partition: partition, partitionCount: partitionCount)
+        }
+        return state.outstanding >= window ? .full : .appended
     }
 
     /// Waits until fewer than `window` records are without an outcome, or the task is cancelled.

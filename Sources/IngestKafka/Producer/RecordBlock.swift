@@ -101,6 +101,22 @@ public struct RecordBlock: Sendable {
     }
 }
 
+extension RecordBlock {
+    /// `body` gets the block's records by position, valid only inside it (one access to the
+    /// bytes for many records); `timestampMs` stamps those without their own.
+    @inline(__always)
+    func withRecords<Result>(timestampMs: Int64, _ body: ((Int) -> EncodedRecord) -> Result) -> Result {
+        bytes.withUnsafeReadableBytes { raw in
+            body { index in
+                let start = index == 0 ? 0 : entries[index - 1].end
+                let entry = entries[index]
+                return EncodedRecord(fields: UnsafeRawBufferPointer(rebasing: raw[start..<entry.end]), partition: entry.partition,
+                                     keyHash: entry.keyHash, timestampMs: entry.timestampMs ?? timestampMs)
+            }
+        }
+    }
+}
+
 /// One record of a `RecordBlock`, borrowed: its fields' bytes and where it goes.
 struct EncodedRecord {
     let fields: UnsafeRawBufferPointer
