@@ -16,6 +16,16 @@ import Testing
         #expect(bytes.withUnsafeBytes { RecordDigest(value: $0) } != RecordDigest(EventRecord(key: Payload(type: .string, data: []), value: Payload(type: .json, data: bytes))))
     }
 
+    /// Digests are compared across runs and releases (a replay checks its file against them):
+    /// these are the digests journals already hold, pinned.
+    @Test func digestsStayTheSameAcrossReleases() {
+        let full = EventRecord(key: Payload(type: .string, data: Array("p-1".utf8)), value: Payload(type: .json, data: Array("{\"n\":1}".utf8)),
+                               headers: [RecordHeader(name: "src", value: Array("ci".utf8)), RecordHeader(name: "none", value: nil)],
+                               partition: 2, timestamp: "2026-11-25T03:00:00Z")
+        let digests = [EventRecord(value: Payload(type: .json, data: Array("{\"n\":1}".utf8))), EventRecord(value: nil), full].map { RecordDigest($0).text }
+        #expect(digests == ["xgVWNwuXDZ9mRgx1iPN9Nw", "Ssjefk98SAxO5jex8kCXqQ", "WkXkAe0UBHOEoYl9dyKYGg"])
+    }
+
     @Test func theDigestIdentifiesKeyValueAndHeaders() {
         let base = EventRecord(key: Payload(type: .string, data: Array("ab".utf8)), value: Payload(type: .json, data: Array("{}".utf8)),
                                headers: [RecordHeader(name: "h", value: [1])])

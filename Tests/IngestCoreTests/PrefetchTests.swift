@@ -28,9 +28,14 @@ import Testing
         }
     }
 
+    /// As a send reads: numbered and size-checked, shown to no sink.
+    static func checked(_ source: RecordSource) -> ReadAheadSource {
+        ReadAheadSource(source, maximumBytes: RecordLimits.maximumRecordBytes, run: SendRun(sinks: []))
+    }
+
     @Test(arguments: [0, 1, 255, 256, 257, 5_000])
     func recordsComeOutInOrderThenTheEnd(count: Int) throws {
-        let source = PrefetchingSource(Numbered(count: count, failing: false), chunkSize: 256, depth: 2)
+        let source = PrefetchingSource(Self.checked(Numbered(count: count, failing: false)), chunkSize: 256, depth: 2)
         var seen: [String] = []
         while let record = try source.next() { seen.append(String(decoding: record.value?.data ?? [], as: UTF8.self)) }
         #expect(seen == (0..<count).map { String($0 + 1) })
@@ -39,7 +44,7 @@ import Testing
 
     @Test(arguments: [0, 3, 256, 1_000])
     func anErrorComesAfterTheRecordsBeforeIt(count: Int) {
-        let source = PrefetchingSource(Numbered(count: count, failing: true), chunkSize: 256, depth: 2)
+        let source = PrefetchingSource(Self.checked(Numbered(count: count, failing: true)), chunkSize: 256, depth: 2)
         var read = 0
         #expect(throws: InputError.self) {
             while try source.next() != nil { read += 1 }
@@ -50,7 +55,7 @@ import Testing
     @Test func theReaderStaysBoundedAheadAndStopsWhenDropped() throws {
         var inner: Numbered? = Numbered(count: 1_000_000, failing: false)
         weak let watched = inner
-        var source: PrefetchingSource? = PrefetchingSource(inner!, chunkSize: 100, depth: 2)
+        var source: PrefetchingSource? = PrefetchingSource(Self.checked(inner!), chunkSize: 100, depth: 2)
         inner = nil
         _ = try source?.next()
         // Bounded wait for the reader to fill its queue: one chunk taken, two queued, one built.
@@ -69,7 +74,7 @@ import Testing
     /// The values of a block's records, read back as Kafka stores them.
     static func values(_ block: RecordBlock) throws -> [String] {
         var builder = RecordBatchBuilder()
-        for index in 0..<block.count { block.withRecord(at: index, timestampMs: 1000) { builder.append($0) } }
+        block.withRecords(timestampMs: 1000) { record in (0..<block.count).forEach { builder.append(record($0)) } }
         guard block.count > 0 else { return [] }
         return try RecordBatch.decodeBatch(builder.sealed(stamp: .none)).map { String(decoding: $0.record.value ?? [], as: UTF8.self) }
     }
@@ -78,9 +83,7 @@ import Testing
     /// checked there, in order, with the error after the records before it.
     @Test(arguments: [(0, false), (99, false), (100, false), (1_001, false), (0, true), (250, true)])
     func blocksHoldTheRecordsInOrderThenTheEnd(count: Int, failing: Bool) throws {
-        let run = SendRun(sinks: [])
-        let checked = ReadAheadSource(Numbered(count: count, failing: failing), maximumBytes: RecordLimits.maximumRecordBytes, run: run)
-        let blocks = NativeSender.prefetchedBlocks(checked, topic: "t", blockSize: 100, depth: 2)
+        let blocks = NativeSender.prefetchedBlocks(Self.checked(Numbered(count: count, failing: failing)), topic: "t", blockSize: 100, depth: 2)
         var seen: [String] = []
         var failure: (any Error)?
         do {

@@ -144,7 +144,12 @@ import Testing
     static func append(
         _ record: ProducerRecord, to accumulator: RecordAccumulator, index: Int = 0, sink: DeliverySink, step: inout RecordAccumulator.Step
     ) -> RecordAccumulator.Appended {
-        record.encoded(timestampMs: 1000) { accumulator.append($0, topic: record.topic, index: index, sink: sink, now: .now, step: &step) }
+        var block = RecordBlock(topic: record.topic)
+        block.append(record)
+        var steps: [RecordAccumulator.Step] = []
+        let (_, appended) = accumulator.append(block, range: 0..<1, firstIndex: index, timestampMs: 1000, sink: sink, now: { .now }, steps: &steps)
+        if let only = steps.first { step = only }
+        return appended
     }
 
     @Test func unknownTopicIsLeftToTheEngine() {
@@ -271,6 +276,6 @@ extension ProducerRecord {
     func encoded<Result>(timestampMs: Int64, _ body: (EncodedRecord) -> Result) -> Result {
         var block = RecordBlock(topic: topic)
         block.append(self)
-        return block.withRecord(at: 0, timestampMs: timestampMs, body)
+        return block.withRecords(timestampMs: timestampMs) { body($0(0)) }
     }
 }

@@ -19,39 +19,47 @@ public struct RecordDigest: Sendable, Hashable {
     static let key = (UInt64(0x6A20_7473_6567_6E69), UInt64(0x3220_6C61_6E72_756F))
 
     public init(_ record: EventRecord) {
-        var hasher = SipHash128(key: Self.key)
-        // Two words say which optional parts follow and how long they are.
-        var flags: UInt64 = 0
-        if record.key != nil { flags |= 1 }
-        if record.value != nil { flags |= 2 }
-        if record.partition != nil { flags |= 4 }
-        if record.timestamp != nil { flags |= 8 }
-        hasher.update(word: 1 | flags << 8 | UInt64(truncatingIfNeeded: record.headers.count) << 16)
-        hasher.update(word: UInt64(truncatingIfNeeded: record.key?.data.count ?? 0) | UInt64(truncatingIfNeeded: record.value?.data.count ?? 0) << 32)
-        record.key?.data.withUnsafeBytes { hasher.update($0) }
-        record.value?.data.withUnsafeBytes { hasher.update($0) }
-        for header in record.headers {
-            hasher.update(word: UInt64(truncatingIfNeeded: header.name.utf8.count) | UInt64(header.value.map { UInt32(truncatingIfNeeded: $0.count) } ?? .max) << 32)
-            var name = header.name
-            name.withUTF8 { hasher.update(UnsafeRawBufferPointer($0)) }
-            if let value = header.value { value.withUnsafeBytes { hasher.update($0) } }
+        self = Self.withBytes(record.key?.data) { key in
+            Self.withBytes(record.value?.data) { value in
+                RecordDigest(key: key, value: value, headers: record.headers, partition: record.partition, timestamp: record.timestamp)
+            }
         }
-        if let partition = record.partition { hasher.update(word: UInt64(bitPattern: Int64(partition))) }
-        if var timestamp = record.timestamp { timestamp.withUTF8 { hasher.update(UnsafeRawBufferPointer($0)) } }
-        let (first, second) = hasher.finalize()
-        // Bytes in the order SipHash outputs them (each word little-endian), read as two big-endian words.
-        self.init(high: first.byteSwapped, low: second.byteSwapped)
     }
 
     /// The digest of a record that is only a value: the same as of `EventRecord(value:)`
     /// with these bytes (the value's type is not part of it), without building the record.
     public init(value: UnsafeRawBufferPointer) {
+        self.init(key: nil, value: value, headers: [], partition: nil, timestamp: nil)
+    }
+
+    private init(key: UnsafeRawBufferPointer?, value: UnsafeRawBufferPointer?, headers: [RecordHeader], partition: Int?, timestamp: String?) {
         var hasher = SipHash128(key: Self.key)
-        hasher.update(word: 1 | 2 << 8)
-        hasher.update(word: UInt64(truncatingIfNeeded: value.count) << 32)
-        hasher.update(value)
+        // Two words say which optional parts follow and how long they are.
+        var flags: UInt64 = 0
+        if key != nil { flags |= 1 }
+        if value != nil { flags |= 2 }
+        if partition != nil { flags |= 4 }
+        if timestamp != nil { flags |= 8 }
+        hasher.update(word: 1 | flags << 8 | UInt64(truncatingIfNeeded: headers.count) << 16)
+        hasher.update(word: UInt64(truncatingIfNeeded: key?.count ?? 0) | UInt64(truncatingIfNeeded: value?.count ?? 0) << 32)
+        if let key { hasher.update(key) }
+        if let value { hasher.update(value) }
+        for header in headers {
+            hasher.update(word: UInt64(truncatingIfNeeded: header.name.utf8.count) | UInt64(header.value.map { UInt32(truncatingIfNeeded: $0.count) } ?? .max) << 32)
+            var name = header.name
+            name.withUTF8 { hasher.update(UnsafeRawBufferPointer($0)) }
+            if let value = header.value { value.withUnsafeBytes { hasher.update($0) } }
+        }
+        if let partition { hasher.update(word: UInt64(bitPattern: Int64(partition))) }
+        if var timestamp { timestamp.withUTF8 { hasher.update(UnsafeRawBufferPointer($0)) } }
         let (first, second) = hasher.finalize()
+        // Bytes in the order SipHash outputs them (each word little-endian), read as two big-endian words.
         self.init(high: first.byteSwapped, low: second.byteSwapped)
+    }
+
+    private static func withBytes<Result>(_ bytes: [UInt8]?, _ body: (UnsafeRawBufferPointer?) -> Result) -> Result {
+        guard let bytes else { return body(nil) }
+        return bytes.withUnsafeBytes { body($0) }
     }
 
     private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)

@@ -103,7 +103,7 @@ public enum NativeSender {
     /// A file's records laid out in blocks on a reading thread of their own, after
     /// `ReadAheadSource` has numbered, checked and shown them to the read-ahead sinks there.
     static func prefetchedBlocks(_ source: ReadAheadSource, topic: String, blockSize: Int = 4096, depth: Int = 4) -> Prefetcher<RecordBlock> {
-        let box = ReadAheadBox(source)
+        let box = ReadingThreadBox(source)
         return Prefetcher(depth: depth, make: { RecordBlock(topic: topic, capacity: blockSize) }) { block in
             defer { box.source.endOfChunk() }
             while block.count < blockSize {
@@ -119,12 +119,6 @@ public enum NativeSender {
             return true
         }
     }
-}
-
-/// A read-ahead source handed to the reading thread, which alone uses it from then on.
-final class ReadAheadBox: @unchecked Sendable {
-    let source: ReadAheadSource
-    init(_ source: ReadAheadSource) { self.source = source }
 }
 
 /// The feed's records as the producer's async sequence of blocks, read in the producer's task.
@@ -175,8 +169,8 @@ struct BlockSequence: AsyncSequence {
 
 /// When each unanswered record was handed to the producer, in a ring indexed by seq: no
 /// dictionary or lock per record. The producer never has more than `capacity` records
-/// unanswered (and marks at most a run ahead), so a slot is not reused before its record is answered; the producer's own
-/// locks order the write (reading task) before the read (its report).
+/// unanswered (and marks at most a run ahead), so a slot is not reused before its record is
+/// answered; the producer's own locks order the write (reading task) before the read (its report).
 final class SendTimes: @unchecked Sendable {
     private let slots: UnsafeMutablePointer<UInt64>
     private let mask: Int

@@ -100,10 +100,10 @@ final class PrefetchingSource: RecordSource, @unchecked Sendable {
 
     /// Chunks of a few thousand records: handing over one costs two thread wake-ups, and with
     /// 256 those were a tenth of a native send's time (bench/native-send.sh).
-    init(_ source: RecordSource, chunkSize: Int = 4096, depth: Int = 4) {
-        let box = SourceBox(source)
+    init(_ source: ReadAheadSource, chunkSize: Int = 4096, depth: Int = 4) {
+        let box = ReadingThreadBox(source)
         prefetcher = Prefetcher(depth: depth, make: { [] }) { records in
-            defer { (box.source as? ReadAheadSource)?.endOfChunk() }
+            defer { box.source.endOfChunk() }
             records.reserveCapacity(chunkSize)
             while records.count < chunkSize {
                 guard let record = try box.source.next() else { return false }
@@ -124,7 +124,7 @@ final class PrefetchingSource: RecordSource, @unchecked Sendable {
 }
 
 /// A source handed to the reading thread, which alone uses it from then on.
-final class SourceBox: @unchecked Sendable {
-    let source: RecordSource
-    init(_ source: RecordSource) { self.source = source }
+final class ReadingThreadBox: @unchecked Sendable {
+    let source: ReadAheadSource
+    init(_ source: ReadAheadSource) { self.source = source }
 }

@@ -64,9 +64,7 @@ final class ReadAheadSource: RecordSource {
 
     func next() throws -> EventRecord? {
         guard let record = try source.next() else { return nil }
-        seq += 1
-        try RecordLimits.check(record, seq: seq, limit: maximumBytes)
-        run.didReadAhead(seq: seq, record: record)
+        try show(.record(record))
         return record
     }
 
@@ -79,16 +77,21 @@ final class ReadAheadSource: RecordSource {
             return true
         }
         return try file.next { item in
-            seq += 1
-            switch item {
-            case .value(let bytes, let type):
-                try RecordLimits.check(size: bytes.count, seq: seq, limit: maximumBytes)
-                run.didReadAhead(seq: seq, value: bytes, type: type)
-            case .record(let record):
-                try RecordLimits.check(record, seq: seq, limit: maximumBytes)
-                run.didReadAhead(seq: seq, record: record)
-            }
+            try show(item)
             try body(item)
+        }
+    }
+
+    /// Numbers, checks and shows the next record to the read-ahead sinks.
+    private func show(_ item: EventFileReader.BorrowedRecord) throws {
+        seq += 1
+        switch item {
+        case .value(let bytes, let type):
+            try RecordLimits.check(size: bytes.count, seq: seq, limit: maximumBytes)
+            run.didReadAhead(seq: seq, value: bytes, type: type)
+        case .record(let record):
+            try RecordLimits.check(record, seq: seq, limit: maximumBytes)
+            run.didReadAhead(seq: seq, record: record)
         }
     }
 

@@ -29,33 +29,20 @@ public struct Sender: Sendable {
         let run = SendRun(sinks: sinks, ordered: plan.transport != .native)
         var result = SendResult()
         do {
-            var source = try Self.source(for: plan)
-            // Natively, reading a file costs about what sending it does: read, check and digest
-            // on another core. With no sink that needs records as they go, they are laid out
-            // for Kafka there too.
-            var readAhead = false
-            var blocks: Prefetcher<RecordBlock>?
-            if case .native = plan.transport, plan.options.ratePerSecond == nil, !(source is ListSource) {
-                let checked = ReadAheadSource(source, maximumBytes: plan.options.maximumRecordBytes, run: run)
-                if run.sendTimeSinks.isEmpty {
-                    blocks = NativeSender.prefetchedBlocks(checked, topic: plan.topic)
-                } else {
-                    source = PrefetchingSource(checked)
-                    readAhead = true
-                }
-            }
-            let reader = RecordReader(source: source, maximumBytes: plan.options.maximumRecordBytes, run: run, readAhead: readAhead)
+            let source = try Self.source(for: plan)
             switch plan.transport {
             case .rest(let mode):
+                let reader = RecordReader(source: source, maximumBytes: plan.options.maximumRecordBytes, run: run)
                 let stream = try await sendREST(reader, mode: mode, plan: plan, run: run)
                 result.segments = stream.segments
                 result.streamPath = stream.path
                 result.streamPeakUnanswered = stream.peakUnanswered
             case .native:
+                // Reading starts before the target is known: it overlaps discovery and connecting.
+                let feed = Self.nativeFeed(source, plan: plan, run: run)
                 guard let nativeTarget else { throw InputError("native sends need the profile's Kafka settings") }
                 let configuration = NativeSender.configuration(try await nativeTarget(), options: plan.options)
-                try await NativeSender.send(blocks.map { .blocks($0) } ?? .records(reader), topic: plan.topic,
-                                            configuration: configuration, options: plan.options, run: run)
+                try await NativeSender.send(feed, topic: plan.topic, configuration: configuration, options: plan.options, run: run)
             }
         } catch let error as InputError {
             result.inputError = error
@@ -72,6 +59,22 @@ public struct Sender: Sendable {
         result.elapsedSeconds = (ContinuousClock.now - started).inMilliseconds / 1000
         run.finish(result)
         return result
+    }
+
+    /// Natively, reading a file costs about what sending it does: read, check and digest on
+    /// a thread of its own, and with no sink that needs records as they go, lay them out for
+    /// Kafka there too. A paced send reads as it sends (`{{now}}` would be read early), and
+    /// given records are already read.
+    static func nativeFeed(_ source: RecordSource, plan: SendPlan, run: SendRun) -> NativeSender.Feed {
+        let maximumBytes = plan.options.maximumRecordBytes
+        guard plan.options.ratePerSecond == nil, !(source is ListSource) else {
+            return .records(RecordReader(source: source, maximumBytes: maximumBytes, run: run))
+        }
+        let checked = ReadAheadSource(source, maximumBytes: maximumBytes, run: run)
+        guard run.sendTimeSinks.isEmpty else {
+            return .records(RecordReader(source: PrefetchingSource(checked), maximumBytes: maximumBytes, run: run, readAhead: true))
+        }
+        return .blocks(NativeSender.prefetchedBlocks(checked, topic: plan.topic))
     }
 
     private func sendREST(_ reader: RecordReader, mode: RestMode, plan: SendPlan, run: SendRun) async throws -> StreamSend.Summary {

@@ -114,8 +114,9 @@ actor ProducerEngine {
         // The other bootstrap servers (the brokers discovery named) are connected at the same
         // time: once the metadata names them their connections are needed, and each costs
         // several round trips (TLS, ApiVersions, SASL).
-        for address in addresses.dropFirst() where preconnected[BrokerAddress(host: address.host, port: address.port).text] == nil {
-            preconnected[BrokerAddress(host: address.host, port: address.port).text] = connectTask(host: address.host, port: address.port)
+        for address in addresses.dropFirst() {
+            let text = BrokerAddress(host: address.host, port: address.port).text
+            if preconnected[text] == nil { preconnected[text] = connectTask(host: address.host, port: address.port) }  // listed twice: once
         }
         do {
             try await connectBootstrap(addresses: addresses, topics: topics)
@@ -240,14 +241,13 @@ actor ProducerEngine {
             sink.reportAlone(index, unusable.outcome)
             return
         }
-        var step = RecordAccumulator.Step.none
-        let appended = block.withRecord(at: position, timestampMs: timestampMs) {
-            accumulator.append($0, topic: block.topic, index: index, sink: sink, now: .now, step: &step)
-        }
+        var steps: [RecordAccumulator.Step] = []
+        let (_, appended) = accumulator.append(
+            block, range: position..<(position + 1), firstIndex: index, timestampMs: timestampMs, sink: sink, now: { .now }, steps: &steps)
         if appended == .topicUnknown {  // the topic went away again meanwhile
             sink.reportAlone(index, Self.unknownTopic(block.topic))
         }
-        carryOut(step)
+        steps.forEach(carryOut)
     }
 
     static let closedOutcome = KafkaDeliveryOutcome.failed(

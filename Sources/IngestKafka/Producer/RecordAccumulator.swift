@@ -73,21 +73,6 @@ final class RecordAccumulator: Sendable {
 
     // MARK: records in
 
-    /// Appends one record to its partition's batch, and sets `step` to what the caller must
-    /// do next (left alone when nothing). Returns `.topicUnknown`, having done nothing, when
-    /// the topic's partitions are not known. It reads the clock only when the queue needs it.
-    func append(
-        _ record: EncodedRecord, topic: String, index: Int, sink: DeliverySink,
-        now: @autoclosure () -> ContinuousClock.Instant, step: inout Step
-    ) -> Appended {
-        var refusal: KafkaDeliveryOutcome?
-        let appended = state.withLock { state in
-            appendOne(record, to: &state, topic: topic, index: index, sink: sink, now: now, step: &step, refusal: &refusal)
-        }
-        if let refusal { sink.reportAlone(index, refusal) }
-        return appended
-    }
-
     /// Appends records `range` of `block` (their indices from `firstIndex`, stamped with
     /// `timestampMs` unless they have their own) under one lock: the fast path of every
     /// record. Stops after a record that fills the window (`.full`) or before one whose topic
@@ -121,7 +106,9 @@ final class RecordAccumulator: Sendable {
         return result
     }
 
-    /// One record into its partition's queue, under the lock.
+    /// One record into its partition's queue, under the lock; `.topicUnknown`, having done
+    /// nothing, when the topic's partitions are not known. The clock is read only when the
+    /// queue needs it.
     private func appendOne(
         _ record: EncodedRecord, to state: inout State, topic: String, index: Int, sink: DeliverySink,
         now: () -> ContinuousClock.Instant, step: inout Step, refusal: inout KafkaDeliveryOutcome?

@@ -38,6 +38,20 @@ public struct RecordBlock: Sendable {
     public mutating func append(
         key: [UInt8]?, value: [UInt8]?, headers: [(name: String, value: [UInt8]?)] = [], partition: Int32? = nil, timestampMs: Int64? = nil
     ) {
+        guard let value else {
+            return append(key: key, value: nil as UnsafeRawBufferPointer?, headers: headers, partition: partition, timestampMs: timestampMs)
+        }
+        value.withUnsafeBytes { append(key: key, value: $0, headers: headers, partition: partition, timestampMs: timestampMs) }
+    }
+
+    /// Appends a record that is only a value (no key, headers, partition or timestamp).
+    public mutating func append(value: UnsafeRawBufferPointer) {
+        append(key: nil, value: value, headers: [], partition: nil, timestampMs: nil)
+    }
+
+    private mutating func append(
+        key: [UInt8]?, value: UnsafeRawBufferPointer?, headers: [(name: String, value: [UInt8]?)], partition: Int32?, timestampMs: Int64?
+    ) {
         var size = RecordWriter.fieldSize(key?.count) + RecordWriter.fieldSize(value?.count) + RecordBatch.varintSize(Int64(headers.count))
         for header in headers { size += RecordWriter.fieldSize(header.name.utf8.count) + RecordWriter.fieldSize(header.value?.count) }
         bytes.writeWithUnsafeMutableBytes(minimumWritableBytes: size) { raw in
@@ -58,19 +72,6 @@ public struct RecordBlock: Sendable {
         entries.append(Entry(end: bytes.writerIndex, partition: partition, keyHash: key.map(Partitioner.keyHash), timestampMs: timestampMs))
     }
 
-    /// Appends a record that is only a value (no key, headers, partition or timestamp).
-    public mutating func append(value: UnsafeRawBufferPointer) {
-        bytes.writeWithUnsafeMutableBytes(minimumWritableBytes: 2 + RecordWriter.fieldSize(value.count)) { raw in
-            var out = RecordWriter(base: raw.baseAddress!)
-            out.varlong(-1)  // no key
-            out.varlong(Int64(value.count))
-            out.bytes(value)
-            out.varlong(0)  // no headers
-            return out.written
-        }
-        entries.append(Entry(end: bytes.writerIndex, partition: nil, keyHash: nil, timestampMs: nil))
-    }
-
     /// Appends `record` (its topic is the block's).
     public mutating func append(_ record: ProducerRecord) {
         append(key: record.key, value: record.value, headers: record.headers, partition: record.partition, timestampMs: record.timestamp)
@@ -82,26 +83,7 @@ public struct RecordBlock: Sendable {
         entries.removeAll(keepingCapacity: true)
     }
 
-    /// The record's own timestamp, if it has one.
-    @usableFromInline
-    func timestampMs(at index: Int) -> Int64? {
-        entries[index].timestampMs
-    }
 
-    /// Record `index` as the producer appends it, valid inside `body` only; `timestampMs` is
-    /// its timestamp unless it has its own.
-    @inline(__always)
-    func withRecord<Result>(at index: Int, timestampMs: Int64, _ body: (EncodedRecord) -> Result) -> Result {
-        let start = index == 0 ? 0 : entries[index - 1].end
-        let entry = entries[index]
-        return bytes.withUnsafeReadableBytes { raw in
-            body(EncodedRecord(fields: UnsafeRawBufferPointer(rebasing: raw[start..<entry.end]), partition: entry.partition,
-                               keyHash: entry.keyHash, timestampMs: entry.timestampMs ?? timestampMs))
-        }
-    }
-}
-
-extension RecordBlock {
     /// `body` gets the block's records by position, valid only inside it (one access to the
     /// bytes for many records); `timestampMs` stamps those without their own.
     @inline(__always)

@@ -67,7 +67,7 @@ enum RecordBatch {
                          timestampMs: record.timestampMs)
         }
         var builder = RecordBatchBuilder()
-        for index in 0..<block.count { block.withRecord(at: index, timestampMs: 0) { builder.append($0) } }
+        block.withRecords(timestampMs: 0) { record in (0..<block.count).forEach { builder.append(record($0)) } }
         return builder.sealed(stamp: stamp)
     }
 

@@ -126,13 +126,19 @@ struct RecordWriter {
 
     /// A length-prefixed byte field; nil is written as length -1.
     @inline(__always)
-    mutating func field(_ value: [UInt8]?) {
+    mutating func field(_ value: UnsafeRawBufferPointer?) {
         guard let value else {
             varlong(-1)
             return
         }
         varlong(Int64(value.count))
-        value.withUnsafeBytes { bytes($0) }
+        bytes(value)
+    }
+
+    @inline(__always)
+    mutating func field(_ value: [UInt8]?) {
+        guard let value else { return field(nil as UnsafeRawBufferPointer?) }
+        value.withUnsafeBytes { field($0) }
     }
 
     /// The bytes a field of `count` bytes takes (nil: a null field).
