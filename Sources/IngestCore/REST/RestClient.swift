@@ -21,6 +21,13 @@ public final class RestClient: Sendable {
     /// embedded sandbox's CA.
     public let caFile: String
     private let clusterCache = Mutex<String?>(nil)
+    /// Where single and batch sends run: the event loop of their kept-alive connections.
+    let requestExecutor: EventLoopTaskExecutor
+    /// Single and batch requests' own connections; nil through an HTTP proxy.
+    let requestConnections: RequestConnections?
+    /// The base URL's path (`/v3`) and the Host header, for those requests.
+    let basePath: String
+    let hostHeader: String
     /// The fastest GET answer seen, in ms: an upper bound of the path's round trip.
     private let roundTrip = Mutex<Double?>(nil)
     var tlsMinimum: TLSMinimumVersion { profile.tlsMinVersion }
@@ -69,12 +76,29 @@ public final class RestClient: Sendable {
             configuration.proxy = .server(host: proxy.host, port: proxy.port)
         }
         self.http = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+        let loop = HTTPClient.defaultEventLoopGroup.next()
+        self.requestExecutor = EventLoopTaskExecutor(loop: loop)
+        let https = components.scheme == "https"
+        let port = components.port ?? (https ? 443 : 80)
+        self.basePath = components.percentEncodedPath
+        self.hostHeader = components.port == nil ? host : "\(host.contains(":") ? "[\(host)]" : host):\(port)"
+        if configuration.proxy == nil {
+            let context: NIOSSLContext?
+            do { context = https ? try NIOSSLContext(configuration: tls) : nil } catch {
+                throw InputError("\(profile.source): TLS settings for \(host) are not usable: \(error)")
+            }
+            self.requestConnections = RequestConnections(loop: loop, host: host, port: port, tls: context,
+                                                         connectTimeout: connectTimeout, readTimeout: readTimeout)
+        } else {
+            self.requestConnections = nil
+        }
         logger.debug("REST client", metadata: ["base": "\(base)", "proxy": "\(configuration.proxy.map { "\($0.host):\($0.port)" } ?? "none")",
                                               "tls_min": "\(profile.tlsMinVersion)", "api_key": "\(apiKey.masked)"])
     }
 
     public func shutdown() async {
         guard markShutdown() else { return }
+        requestConnections?.shutdown()
         try? await http.shutdown()
     }
 
@@ -102,19 +126,29 @@ public final class RestClient: Sendable {
     // A client dropped on an error path must not bring the process down (async-http-client
     // traps on a client that was never shut down): shut it down in the background instead.
     deinit {
-        if markShutdown() { _ = http.shutdown() }
+        if markShutdown() {
+            requestConnections?.shutdown()
+            _ = http.shutdown()
+        }
     }
 
     func request(_ path: String, method: HTTPMethod) -> HTTPClientRequest {
         var request = HTTPClientRequest(url: baseURL + path)
         request.method = method
-        request.headers.add(name: "x-api-key", value: apiKey.reveal())
-        request.headers.add(name: "Accept", value: "application/json")
-        if method == .POST { request.headers.add(name: "Content-Type", value: "application/json") }
+        request.headers = requestHeaders(method)
         if logger.logLevel <= .debug {
             logger.debug("\(method) \(baseURL + path)", metadata: ["headers": "\(Self.maskedHeaders(request.headers))"])
         }
         return request
+    }
+
+    /// The headers every request carries: the API key, and JSON both ways.
+    func requestHeaders(_ method: HTTPMethod) -> HTTPHeaders {
+        var headers = HTTPHeaders()
+        headers.add(name: "x-api-key", value: apiKey.reveal())
+        headers.add(name: "Accept", value: "application/json")
+        if method == .POST { headers.add(name: "Content-Type", value: "application/json") }
+        return headers
     }
 
     /// Headers as a debug log shows them: the API key masked like everywhere else.

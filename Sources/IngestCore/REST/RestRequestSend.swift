@@ -25,13 +25,12 @@ extension RequestDispatch {
             if entry.firstSent == nil { entry.firstSent = now }
             return entry
         }
-        var request = client.request(batch ? path + ":batch" : path, method: .POST)
         let body = batch
             ? RecordEncoding.batchRequest(entries.map { (String($0.seq), $0.record) })
             : RecordEncoding.produceRequest(entries[0].record)
-        request.body = .bytes(ByteBuffer(bytes: body))
+        let path = batch ? self.path + ":batch" : self.path
         let sentAt = ContinuousClock.now
-        let answer = await execute(request)
+        let answer = await execute(path, body: body)
         let latency = (ContinuousClock.now - sentAt).inMilliseconds
         switch answer {
         case .failure(let error):
@@ -50,21 +49,47 @@ extension RequestDispatch {
         }
     }
 
-    /// The request runs in a task of its own so that Ctrl-C lets it finish (its records get
-    /// their real outcome) for a few seconds before cutting it off.
-    private func execute(_ request: HTTPClientRequest) async -> Result<(Int, HTTPHeaders, [UInt8]), any Error> {
+    /// The request is not cancelled with the send: Ctrl-C lets it finish (its records get their
+    /// real outcome) for a few seconds before cutting it off.
+    private func execute(_ path: String, body: [UInt8]) async -> Result<(Int, HTTPHeaders, [UInt8]), any Error> {
         let client = self.client
-        let task = Task {
-            let response = try await client.http.execute(request, timeout: client.answerTimeout, logger: client.logger)
-            let bytes = Array(try await response.body.collect(upTo: 16 * 1024 * 1024).readableBytesView)
-            return (Int(response.status.code), response.headers, bytes)
+        let cutOff: @Sendable () -> Void
+        let answer: @Sendable () async throws -> (Int, HTTPHeaders, [UInt8])
+        if let connections = client.requestConnections {
+            var head = HTTPRequestHead(version: .http1_1, method: .POST, uri: client.basePath + path, headers: client.requestHeaders(.POST))
+            head.headers.add(name: "Host", value: client.hostHeader)
+            head.headers.add(name: "Content-Length", value: String(body.count))
+            if client.logger.logLevel <= .debug {
+                client.logger.debug("POST \(client.baseURL + path)", metadata: ["headers": "\(RestClient.maskedHeaders(head.headers))"])
+            }
+            let request = head
+            answer = {
+                let answer = try await connections.exchange(request, body: ByteBuffer(bytes: body), maxBody: 16 * 1024 * 1024)
+                return (answer.status, answer.headers, answer.body)
+            }
+            cutOff = { connections.interrupt() }
+        } else {
+            // Through an HTTP proxy: async-http-client's connections.
+            let request: HTTPClient.Request
+            do { request = try HTTPClient.Request(url: client.baseURL + path, method: .POST, headers: client.requestHeaders(.POST), body: .bytes(body)) } catch {
+                return .failure(error)
+            }
+            let task = client.http.execute(
+                request: request, delegate: ResponseAccumulator(request: request, maxBodySize: 16 * 1024 * 1024),
+                eventLoop: .delegateAndChannel(on: client.requestExecutor.loop),
+                deadline: .now() + client.answerTimeout, logger: client.logger)
+            answer = {
+                let response = try await task.futureResult.get()
+                return (Int(response.status.code), response.headers, response.body.map { Array($0.readableBytesView) } ?? [])
+            }
+            cutOff = { task.cancel() }
         }
         return await withTaskCancellationHandler {
-            await task.result
+            do { return .success(try await answer()) } catch { return .failure(error) }
         } onCancel: {
             Task {
                 try? await Task.sleep(for: .seconds(5))
-                task.cancel()
+                cutOff()
             }
         }
     }
