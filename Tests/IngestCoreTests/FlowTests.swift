@@ -107,6 +107,31 @@ import Testing
         #expect(window.size >= window.minimum)
     }
 
+    /// Reports `count` reports `latency` ms after their records, `perMillisecond` of them a ms.
+    func report(_ window: inout AdaptiveWindow, count: Int, latency: Double, perMillisecond: Double, from start: inout ContinuousClock.Instant) {
+        for _ in 0..<count {
+            start += .nanoseconds(Int64(1_000_000 / perMillisecond))
+            window.didReport(latencyMilliseconds: latency, at: start)
+        }
+    }
+
+    @Test func queueingShrinksTheWindowNoFurtherThanTwiceWhatThePathCarries() {
+        var clock = ContinuousClock.now
+        var window = AdaptiveWindow(maximum: 100_000)
+        // A 40 ms path delivering 30 reports a millisecond: the window opens.
+        report(&window, count: 20_000, latency: 42, perMillisecond: 30, from: &clock)
+        let grown = window.size
+        #expect(grown >= 4096, "\(grown)")
+        // The proxy's own work shows as latency (200 ms) while it still delivers 30 a ms: the
+        // window comes down, but not below twice the 1,260 records 42 ms carry at that rate.
+        report(&window, count: 100_000, latency: 200, perMillisecond: 30, from: &clock)
+        #expect(window.size < grown)
+        #expect((2 * 30 * 42 - 100)...(2 * 30 * 42 + 200) ~= window.size, "\(window.size)")
+        // The rate falls to 1 a ms and the reports still queue: down to what that carries.
+        report(&window, count: 20_000, latency: 200, perMillisecond: 1, from: &clock)
+        #expect(window.size <= 2 * 42 + 10, "\(window.size)")
+    }
+
     @Test func capsAndFixedWindows() {
         var window = AdaptiveWindow(maximum: 100)
         for _ in 0..<1000 { window.didReport(latencyMilliseconds: 1) }

@@ -255,7 +255,7 @@ public struct StreamFlow: Sendable {
             segment.reportsBeforeEnd += 1
             if mode != .duplex && !contentLength { mode = .duplex }
         }
-        if mode == .duplex { window.didReport(latencyMilliseconds: latency) }
+        if mode == .duplex { window.didReport(latencyMilliseconds: latency, at: now) }
         if case .failed(let code, let message) = outcome, let refusal = Refusal.record(code: code, message: message) {
             segment.refusals += 1
             if refusal.kind == .streamExpired {

@@ -25,6 +25,8 @@ final class LatencyHandler: ChannelDuplexHandler {
     }
 
     private let delay: TimeAmount
+    /// What one read of a socket returns at most (NIO's default read buffer).
+    static let readSize = 64 * 1024
     private var inbound = Deque<(due: NIODeadline, item: Inbound)>()
     private var outbound = Deque<(due: NIODeadline, item: Outbound)>()
     private var inboundTimer: Scheduled<Void>?
@@ -73,7 +75,15 @@ final class LatencyHandler: ChannelDuplexHandler {
             switch first.item {
             case .read(let data):
                 read = true
-                context.fireChannelRead(data)
+                // A socket read returns what arrived meanwhile, up to its buffer's size: bytes
+                // due together go up as one read, as they would from a link this far away.
+                var bytes = unwrapInboundIn(data)
+                while bytes.readableBytes < Self.readSize, let next = inbound.first, next.due <= now, case .read(let more) = next.item {
+                    inbound.removeFirst()
+                    var more = unwrapInboundIn(more)
+                    bytes.writeBuffer(&more)
+                }
+                context.fireChannelRead(wrapInboundOut(bytes))
             case .event(let event):
                 context.fireUserInboundEventTriggered(event)
             case .inactive:
