@@ -118,6 +118,32 @@ import Testing
         await server.stop()
     }
 
+    /// Through an HTTP proxy (`HTTP_PROXY`) single and batch requests take async-http-client's
+    /// connections instead (a CONNECT tunnel): every record is answered, and the proxy was asked
+    /// for the profile's host.
+    @Test func throughAnHTTPProxyRequestsUseTheHTTPClient() async throws {
+        let server = try await CraftedProxy.start { request in
+            request.path.hasSuffix(":batch")
+                ? .init(status: 207, body: CraftedAnswerTests.batchAnswer(successes: request.batchIDs.map { ($0, 0, Int($0)!) }, failures: []))
+                : .init(status: 200, body: #"{"error_code":200,"partition_id":0,"offset":1}"#)
+        }
+        let tunnel = try await TunnelProxy.start(tunnelingTo: URLComponents(string: server.baseURL)!.port!)
+        let client = try RestClient(profile: SandboxHarness.profile(), apiKey: Secret("proxied-key-000001"),
+                                    baseURL: "http://producer.example.test/v3", environment: ["HTTP_PROXY": tunnel.address])
+        #expect(client.requestConnections == nil)
+        for mode in [RestMode.single, .batch] {
+            let result = await client.send(records: SandboxHarness.jsonRecords(4), topic: SandboxHarness.topic, mode: mode, options: SendOptions()) { _ in }
+            #expect(result.ledger.delivered == 4, "\(mode): \(result.ledger.summaryLine) \(String(describing: result.stopReason))")
+        }
+        await client.shutdown()
+        await tunnel.stop()
+        await server.stop()
+        let paths = server.produceRequests.map(\.path)
+        #expect(paths.count == 5, "\(paths)")
+        #expect(paths.allSatisfy { $0.hasPrefix("/v3/clusters/crafted-1/topics/") }, "\(paths)")
+        #expect(!tunnel.connects.isEmpty && tunnel.connects.allSatisfy { $0 == "producer.example.test:80" }, "\(tunnel.connects)")
+    }
+
     @Test func anAnswerOverTheLimitFails() async throws {
         let big = "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n" + String(repeating: "y", count: 100)
         let server = try await RawServer.start { _ in .answer(big) }
