@@ -25,9 +25,8 @@ public final class RestClient: Sendable {
     let requestExecutor: EventLoopTaskExecutor
     /// Single and batch requests' own connections; nil through an HTTP proxy.
     let requestConnections: RequestConnections?
-    /// The base URL's path (`/v3`) and the Host header, for those requests.
-    let basePath: String
-    let hostHeader: String
+    /// The largest answer body read.
+    static let maxAnswerBytes = 16 * 1024 * 1024
     /// The fastest GET answer seen, in ms: an upper bound of the path's round trip.
     private let roundTrip = Mutex<Double?>(nil)
     var tlsMinimum: TLSMinimumVersion { profile.tlsMinVersion }
@@ -78,17 +77,13 @@ public final class RestClient: Sendable {
         self.http = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
         let loop = HTTPClient.defaultEventLoopGroup.next()
         self.requestExecutor = EventLoopTaskExecutor(loop: loop)
-        let https = components.scheme == "https"
-        let port = components.port ?? (https ? 443 : 80)
-        self.basePath = components.percentEncodedPath
-        self.hostHeader = components.port == nil ? host : "\(host.contains(":") ? "[\(host)]" : host):\(port)"
         if configuration.proxy == nil {
             let context: NIOSSLContext?
-            do { context = https ? try NIOSSLContext(configuration: tls) : nil } catch {
+            do { context = components.scheme == "https" ? try NIOSSLContext(configuration: tls) : nil } catch {
                 throw InputError("\(profile.source): TLS settings for \(host) are not usable: \(error)")
             }
-            self.requestConnections = RequestConnections(loop: loop, host: host, port: port, tls: context,
-                                                         connectTimeout: connectTimeout, readTimeout: readTimeout)
+            self.requestConnections = RequestConnections(loop: loop, host: host, port: components.port, basePath: components.percentEncodedPath,
+                                                         tls: context, connectTimeout: connectTimeout, readTimeout: readTimeout)
         } else {
             self.requestConnections = nil
         }
@@ -136,10 +131,14 @@ public final class RestClient: Sendable {
         var request = HTTPClientRequest(url: baseURL + path)
         request.method = method
         request.headers = requestHeaders(method)
-        if logger.logLevel <= .debug {
-            logger.debug("\(method) \(baseURL + path)", metadata: ["headers": "\(Self.maskedHeaders(request.headers))"])
-        }
+        logRequest(method, path, request.headers)
         return request
+    }
+
+    func logRequest(_ method: HTTPMethod, _ path: String, _ headers: HTTPHeaders) {
+        if logger.logLevel <= .debug {
+            logger.debug("\(method) \(baseURL + path)", metadata: ["headers": "\(Self.maskedHeaders(headers))"])
+        }
     }
 
     /// The headers every request carries: the API key, and JSON both ways.
@@ -189,7 +188,7 @@ public final class RestClient: Sendable {
         let elapsed = (ContinuousClock.now - started).inMilliseconds
         roundTrip.withLock { $0 = min($0 ?? elapsed, elapsed) }
         let body: ByteBuffer
-        do { body = try await response.body.collect(upTo: 16 * 1024 * 1024) } catch {
+        do { body = try await response.body.collect(upTo: Self.maxAnswerBytes) } catch {
             throw RestErrorText.transport(error, host: host, sent: true, tlsMinimum: tlsMinimum)
         }
         let bytes = Array(body.readableBytesView)

@@ -52,44 +52,13 @@ extension RequestDispatch {
     /// The request is not cancelled with the send: Ctrl-C lets it finish (its records get their
     /// real outcome) for a few seconds before cutting it off.
     private func execute(_ path: String, body: [UInt8]) async -> Result<(Int, HTTPHeaders, [UInt8]), any Error> {
-        let client = self.client
-        let cutOff: @Sendable () -> Void
-        let answer: @Sendable () async throws -> (Int, HTTPHeaders, [UInt8])
-        if let connections = client.requestConnections {
-            var head = HTTPRequestHead(version: .http1_1, method: .POST, uri: client.basePath + path, headers: client.requestHeaders(.POST))
-            head.headers.add(name: "Host", value: client.hostHeader)
-            head.headers.add(name: "Content-Length", value: String(body.count))
-            if client.logger.logLevel <= .debug {
-                client.logger.debug("POST \(client.baseURL + path)", metadata: ["headers": "\(RestClient.maskedHeaders(head.headers))"])
-            }
-            let request = head
-            answer = {
-                let answer = try await connections.exchange(request, body: ByteBuffer(bytes: body), maxBody: 16 * 1024 * 1024)
-                return (answer.status, answer.headers, answer.body)
-            }
-            cutOff = { connections.interrupt() }
-        } else {
-            // Through an HTTP proxy: async-http-client's connections.
-            let request: HTTPClient.Request
-            do { request = try HTTPClient.Request(url: client.baseURL + path, method: .POST, headers: client.requestHeaders(.POST), body: .bytes(body)) } catch {
-                return .failure(error)
-            }
-            let task = client.http.execute(
-                request: request, delegate: ResponseAccumulator(request: request, maxBodySize: 16 * 1024 * 1024),
-                eventLoop: .delegateAndChannel(on: client.requestExecutor.loop),
-                deadline: .now() + client.answerTimeout, logger: client.logger)
-            answer = {
-                let response = try await task.futureResult.get()
-                return (Int(response.status.code), response.headers, response.body.map { Array($0.readableBytesView) } ?? [])
-            }
-            cutOff = { task.cancel() }
-        }
+        let post = client.post(path, body: body)
         return await withTaskCancellationHandler {
-            do { return .success(try await answer()) } catch { return .failure(error) }
+            do { return .success(try await post.answer()) } catch { return .failure(error) }
         } onCancel: {
             Task {
                 try? await Task.sleep(for: .seconds(5))
-                cutOff()
+                post.cutOff()
             }
         }
     }

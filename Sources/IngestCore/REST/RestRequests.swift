@@ -16,7 +16,10 @@ extension RestClient {
             deliveryTimeout: .seconds(options.deliveryTimeoutSeconds ?? SendOptions.defaultDeliveryTimeoutSeconds),
             pacer: SharedPacer(ratePerSecond: options.ratePerSecond.map { $0 / Double(perRequest) }),
             reader: reader, throttle: throttle, run: run)
-        try await dispatch.run(concurrency: max(1, options.concurrency ?? profile.concurrency))
+        // On the connections' event loop: a request and its answer never change threads.
+        try await withTaskExecutorPreference(requestExecutor) {
+            try await dispatch.run(concurrency: max(1, options.concurrency ?? profile.concurrency))
+        }
     }
 
     /// Errors that would hit every following record alike.

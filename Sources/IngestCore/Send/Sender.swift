@@ -96,25 +96,16 @@ public struct Sender: Sendable {
     private static func sendREST(_ reader: RecordReader, client: RestClient, mode: RestMode, plan: SendPlan,
                                  run: SendRun) async throws -> StreamSend.Summary {
         let throttle = SendThrottle(run: run, logger: client.logger)
-        switch mode {
-        case .single, .batch:
-            // On the connections' event loop, the cluster asked first so that the connection
-            // it opens is there too.
-            try await withTaskExecutorPreference(client.requestExecutor) {
-                let path = try await recordsPath(client: client, topic: plan.topic, throttle: throttle)
-                try await client.sendRequests(reader, mode: mode, path: path, topic: plan.topic, options: plan.options, throttle: throttle, run: run)
-            }
-            return StreamSend.Summary()
-        case .stream:
-            let path = try await recordsPath(client: client, topic: plan.topic, throttle: throttle)
-            return try await client.sendStream(reader, path: path, topic: plan.topic, options: plan.options, throttle: throttle, run: run)
-        }
-    }
-
-    private static func recordsPath(client: RestClient, topic: String, throttle: SendThrottle) async throws -> String {
         let cluster = try await client.clusterID(throttle: throttle)
         // Topic names are checked against Kafka's rules ([a-zA-Z0-9._-]): nothing to escape.
-        return "/clusters/\(cluster)/topics/\(topic)/records"
+        let path = "/clusters/\(cluster)/topics/\(plan.topic)/records"
+        switch mode {
+        case .single, .batch:
+            try await client.sendRequests(reader, mode: mode, path: path, topic: plan.topic, options: plan.options, throttle: throttle, run: run)
+            return StreamSend.Summary()
+        case .stream:
+            return try await client.sendStream(reader, path: path, topic: plan.topic, options: plan.options, throttle: throttle, run: run)
+        }
     }
 
     /// The records a plan names, read one at a time.
